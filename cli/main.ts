@@ -1,0 +1,135 @@
+#!/usr/bin/env node
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import { InvalidInputError } from '../shared/errors.js';
+import { loadSpecFile } from './spec-file.js';
+import { studiesTable, trialsTable } from './output.js';
+
+// The embedded runtime loads aws-cdk-lib to render the state machines: only the commands that
+// need it pay for that (validate stays instant).
+const connect = async (dataDir: string) => (await import('./connection.js')).connect(dataDir);
+const runCommand = async (...args: Parameters<typeof import('./run.js').runCommand>) => (await import('./run.js')).runCommand(...args);
+const serveCommand = async (...args: Parameters<typeof import('./serve.js').serveCommand>) => (await import('./serve.js')).serveCommand(...args);
+
+/** Exit codes: 0 success, 1 the study or request failed, 2 bad input. */
+export const exitCodes = { ok: 0, failed: 1, invalid: 2 } as const;
+
+const program = new Command()
+  .name('rung')
+  .description('Hyperparameter optimization and neural architecture search, on your AWS account or on this machine')
+  .showHelpAfterError();
+
+const dataOption = () => new Option('--data <dir>', 'where the embedded runtime keeps its database, checkpoints and logs').default('.rung');
+
+function fail(e: unknown, json: boolean): never {
+  if (e instanceof InvalidInputError) {
+    if (json) console.log(JSON.stringify({ valid: false, issues: e.issues }));
+    else {
+      console.error(e.message.split(':')[0]);
+      for (const i of e.issues) console.error(`  ${i.path || '(root)'}: ${i.message}`);
+    }
+    process.exit(exitCodes.invalid);
+  }
+  console.error(e instanceof Error ? e.message : String(e));
+  process.exit(exitCodes.failed);
+}
+
+program
+  .command('validate')
+  .description('check a study spec and print every problem with its path and rule (exit code 2 if any)')
+  .argument('<spec>', 'study spec, YAML or JSON')
+  .option('--json', 'machine-readable output')
+  .action(async (file: string, opts: { json?: boolean }) => {
+    try {
+      const { spec } = await loadSpecFile(file);
+      if (opts.json) console.log(JSON.stringify({ valid: true, spec }));
+      else console.log(`${file}: valid (${Object.keys(spec.parameters).length} parameters, ${spec.strategy.scheduler.type}, up to ${spec.limits.maxTrials} trials)`);
+    } catch (e) {
+      fail(e, Boolean(opts.json));
+    }
+  });
+
+program
+  .command('run')
+  .description('run a study end to end on the embedded runtime (no AWS account needed)')
+  .argument('<spec>', 'study spec, YAML or JSON')
+  .addOption(dataOption())
+  .option('--port <port>', 'port of the local API (default: any free port)', (v) => Number(v))
+  .option('--json', 'print the finished study as JSON instead of tables')
+  .action(async (file: string, opts: { data: string; port?: number; json?: boolean }) => {
+    try {
+      process.exitCode = await runCommand(file, opts);
+    } catch (e) {
+      fail(e, Boolean(opts.json));
+    }
+  });
+
+program
+  .command('serve')
+  .description('serve the REST API on 127.0.0.1 and run the studies it receives on the embedded runtime')
+  .addOption(dataOption())
+  .option('--port <port>', 'port to listen on', (v) => Number(v), 8787)
+  .action(async (opts: { data: string; port: number }) => {
+    try {
+      await serveCommand(opts);
+    } catch (e) {
+      fail(e, false);
+    }
+  });
+
+program
+  .command('status')
+  .description('list studies, or show one study')
+  .argument('[studyId]')
+  .addOption(dataOption())
+  .option('--json', 'machine-readable output')
+  .action(async (studyId: string | undefined, opts: { data: string; json?: boolean }) => {
+    const api = await connect(path.resolve(opts.data));
+    try {
+      const res = await api.request('GET', studyId ? `/studies/${encodeURIComponent(studyId)}` : '/studies?limit=100');
+      if (res.status !== 200) throw new Error(res.body.error?.message ?? `HTTP ${res.status}`);
+      if (opts.json) console.log(JSON.stringify(res.body));
+      else if (studyId) {
+        const s = res.body;
+        console.log(`${s.studyId}  ${s.name}  ${s.state}`);
+        console.log(`trials: ${Object.entries(s.trialCounts ?? {}).map(([k, v]) => `${k} ${v}`).join(', ') || 'none yet'}`);
+        if (s.best) console.log(`best: trial ${s.best.trialId} ${s.spec.objective.metric}=${s.best.value} at ${s.best.resource} ${s.spec.strategy.scheduler.resource}`);
+        if (s.error) console.log(`error: ${s.error}`);
+      } else console.log(studiesTable(res.body.items));
+    } catch (e) {
+      fail(e, Boolean(opts.json));
+    } finally {
+      await api.close();
+    }
+  });
+
+program
+  .command('trials')
+  .description("list a study's trials")
+  .argument('<studyId>')
+  .addOption(dataOption())
+  .option('--json', 'machine-readable output')
+  .action(async (studyId: string, opts: { data: string; json?: boolean }) => {
+    const api = await connect(path.resolve(opts.data));
+    try {
+      const study = await api.request('GET', `/studies/${encodeURIComponent(studyId)}`);
+      if (study.status !== 200) throw new Error(study.body.error?.message ?? `HTTP ${study.status}`);
+      const items: any[] = [];
+      let nextToken: string | undefined;
+      do {
+        const q = `/studies/${encodeURIComponent(studyId)}/trials?limit=100${nextToken ? `&nextToken=${encodeURIComponent(nextToken)}` : ''}`;
+        const res = await api.request('GET', q);
+        if (res.status !== 200) throw new Error(res.body.error?.message ?? `HTTP ${res.status}`);
+        items.push(...res.body.items);
+        nextToken = res.body.nextToken;
+      } while (nextToken);
+      if (opts.json) console.log(JSON.stringify(items));
+      else console.log(trialsTable(items, study.body.spec.objective.metric));
+    } catch (e) {
+      fail(e, Boolean(opts.json));
+    } finally {
+      await api.close();
+    }
+  });
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,92 @@
+import path from 'node:path';
+import { SingleBar } from 'cli-progress';
+import { InvalidInputError } from '../shared/errors.js';
+import { planBrackets } from '../shared/schedulers/brackets.js';
+import { readAll } from '../shared/store/port.js';
+import { orient } from '../shared/study/best.js';
+import { finishedStudyStates, type Study, type Trial } from '../shared/study/types.js';
+import { startEmbedded } from '../runtime/embedded.js';
+import { announceServer } from './connection.js';
+import { formatParams, formatValue, trialsTable } from './output.js';
+import { loadSpecFile } from './spec-file.js';
+
+const finishedTrial = new Set(['COMPLETE', 'PRUNED', 'FAILED', 'INFEASIBLE']);
+
+function progressLine(study: Study, trials: Trial[], planned: number) {
+  const running = trials.filter((t) => t.state === 'RUNNING');
+  const done = trials.filter((t) => finishedTrial.has(t.state) || t.state === 'PAUSED').length;
+  const where = running.length > 0 ? `bracket ${running[0].bracket} rung ${Math.max(...running.map((t) => t.rung))}` : '';
+  const best = study.best ? `best ${formatValue(study.best.value)} (trial ${study.best.trialId})` : 'best -';
+  return { done, planned, text: `${running.length} running · ${where || study.state.toLowerCase()} · ${best}` };
+}
+
+/** `rung run spec.yaml`: one study on the embedded runtime, with progress, ending with the best trials. */
+export async function runCommand(file: string, opts: { data: string; port?: number; json?: boolean }): Promise<number> {
+  const { raw, spec } = await loadSpecFile(file);
+  const dataDir = path.resolve(opts.data);
+  const started = Date.now();
+  const runtime = await startEmbedded({ dataDir, jobCwd: path.dirname(path.resolve(file)), port: opts.port });
+  const forget = announceServer(dataDir, runtime.apiUrl!);
+  const onSignal = () => {
+    void runtime.close().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  try {
+    const created = await runtime.request('POST', '/studies', raw);
+    if (created.status === 400) throw new InvalidInputError(created.body.error.details ?? [], 'invalid study spec');
+    if (created.status !== 201) throw new Error(created.body.error?.message ?? `HTTP ${created.status}`);
+    const { studyId, team } = created.body as Study;
+    const planned = planBrackets(spec.strategy.scheduler, spec.limits.maxTrials).reduce((n, b) => n + b.rungs[0].trials, 0);
+    if (!opts.json) {
+      console.log(`study ${studyId}: ${spec.strategy.sampler} sampler, ${spec.strategy.scheduler.type}, ${planned} trials, parallelism ${spec.limits.parallelism}`);
+      console.log(`API ${runtime.apiUrl} · data ${dataDir}`);
+    }
+
+    const interactive = process.stdout.isTTY && !opts.json;
+    const bar = interactive
+      ? new SingleBar({ format: ' {bar} {value}/{total} trials · {text}', barsize: 24, hideCursor: true, clearOnComplete: false })
+      : undefined;
+    bar?.start(planned, 0, { text: 'starting' });
+    let lastLine = '';
+    const poll = async () => {
+      const study = await runtime.store.getStudy(team, studyId);
+      if (!study) return;
+      const trials = await readAll((p) => runtime.store.listTrials(team, studyId, p));
+      const line = progressLine(study, trials, planned);
+      if (bar) bar.update(line.done, { text: line.text });
+      else if (!opts.json && `${line.done}` !== lastLine) {
+        lastLine = `${line.done}`;
+        console.log(`  ${line.done}/${line.planned} trials · ${line.text}`);
+      }
+    };
+    const timer = setInterval(() => void poll().catch(() => undefined), interactive ? 250 : 2000);
+    await runtime.executions.wait(studyId).catch(() => undefined);
+    clearInterval(timer);
+    await poll();
+    bar?.stop();
+
+    const study = (await runtime.store.getStudy(team, studyId))!;
+    const trials = await readAll((p) => runtime.store.listTrials(team, studyId, p));
+    const seconds = (Date.now() - started) / 1000;
+    if (opts.json) {
+      console.log(JSON.stringify({ study, trials, seconds }));
+    } else {
+      const goal = spec.objective.goal;
+      const top = trials
+        .filter((t) => t.value !== undefined)
+        .sort((a, b) => b.resource - a.resource || orient(goal, b.value!) - orient(goal, a.value!))
+        .slice(0, 10);
+      console.log(`\nstudy ${studyId} ${study.state} in ${seconds.toFixed(1)} s: ${trials.length} trials`);
+      if (study.error) console.log(`error: ${study.error}`);
+      if (top.length > 0) console.log(trialsTable(top, spec.objective.metric));
+      if (study.best) console.log(`best: trial ${study.best.trialId} ${spec.objective.metric}=${formatValue(study.best.value)} · ${formatParams(study.best.params)}`);
+      console.log(`data: ${dataDir} (database db/, checkpoints artifacts/, job logs logs/)`);
+      console.log(`more: npx rung status ${studyId} · npx rung trials ${studyId}`);
+    }
+    return finishedStudyStates.includes(study.state) && study.state !== 'FAILED' ? 0 : 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    forget();
+    await runtime.close();
+  }
+}

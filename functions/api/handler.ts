@@ -1,0 +1,45 @@
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import type { Context } from 'hono';
+// hono/aws-lambda is marked deprecated in favour of @hono/aws-lambda, which the npm registry here does not serve yet.
+import { handle, type ApiGatewayRequestContext, type LambdaContext, type LambdaEvent } from 'hono/aws-lambda';
+import { handlerContext, logger } from '../context.js';
+import { createApi, type ExecutionStarter } from './app.js';
+import { callerFromPrincipal } from './identity.js';
+
+const sfn = new SFNClient({});
+
+const starter: ExecutionStarter = {
+  async start(input, name) {
+    try {
+      await sfn.send(
+        new StartExecutionCommand({ stateMachineArn: process.env.STUDY_MACHINE_ARN, name, input: JSON.stringify(input) }),
+      );
+    } catch (e) {
+      // Same name and input again: the study already runs, which is what the caller wanted.
+      if ((e as Error).name !== 'ExecutionAlreadyExists') throw e;
+    }
+  },
+};
+
+type LambdaEnv = { Bindings: { event: LambdaEvent } };
+const eventOf = (c: Context) => (c.env as LambdaEnv['Bindings']).event;
+
+let app: ReturnType<typeof createApi> | undefined;
+
+async function api() {
+  const ctx = await handlerContext();
+  app ??= createApi({
+    service: { store: ctx.store, now: ctx.now, random: ctx.random },
+    starter,
+    identify: (c) =>
+      callerFromPrincipal((eventOf(c).requestContext as { identity?: { userArn?: string | null } }).identity?.userArn ?? undefined, process.env.JOB_ROLE_ARN, c.req.header('x-rung-team')),
+    publicUrl: (c) => {
+      const rc = eventOf(c).requestContext as ApiGatewayRequestContext;
+      return `https://${rc.domainName}/${rc.stage}`;
+    },
+    log: logger,
+  });
+  return app;
+}
+
+export const handler = async (event: LambdaEvent, context: LambdaContext) => handle(await api())(event, context);

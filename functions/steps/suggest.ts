@@ -1,0 +1,4 @@
+import { bracketInputSchema, suggest } from '../../shared/study/workflow.js';
+import { stepHandler } from './step-handler.js';
+
+export const handler = stepHandler('suggest', bracketInputSchema, suggest);

@@ -1,0 +1,143 @@
+/**
+ * The state machines and the job definition exactly as CDK synthesizes them, rendered for
+ * the embedded runtime: an in-process synth with bundling off (well under a second after
+ * aws-cdk-lib is loaded), the `DefinitionString` of each state machine with its few
+ * CloudFormation intrinsics replaced by local names, parsed into plain ASL.
+ *
+ * Local names: `Ref`/`Fn::GetAtt` of a resource become a local ARN by resource type, e.g.
+ * `arn:aws:lambda:local:000000000000:function:PlanFunctionEA79BDD0`,
+ * `arn:aws:states:local:000000000000:stateMachine:BracketMachine`,
+ * `arn:aws:batch:local:000000000000:job-queue/TrainingJobQueue`; pseudo parameters become
+ * `aws`, `local`, `000000000000`, `amazonaws.com`.
+ */
+import { createRungApp } from '../infra/rung-app.js';
+import { LOGICAL_IDS } from '../infra/workflow-contract.js';
+
+export const LOCAL_PARTITION = 'aws';
+export const LOCAL_REGION = 'local';
+export const LOCAL_ACCOUNT = '000000000000';
+export const LOCAL_URL_SUFFIX = 'amazonaws.com';
+
+export interface RenderedJobDefinition {
+  /** Logical id of the AWS::Batch::JobDefinition (stable: `TrainingJobDefinition`). */
+  logicalId: string;
+  /** The job definition's default command (every TrainTrial overrides it with `$.job.command`). */
+  command: string[];
+  /** The job definition's fixed environment (the `RUNG_*` contract comes on top, per job). */
+  environment: Record<string, string>;
+}
+
+export interface RenderedDefinitions {
+  studyMachine: object;
+  bracketMachine: object;
+  jobDefinition: RenderedJobDefinition;
+}
+
+export class DefinitionRenderError extends Error {
+  override readonly name = 'DefinitionRenderError';
+}
+
+interface CfnResource {
+  Type: string;
+  Properties?: Record<string, unknown>;
+}
+type Resources = Record<string, CfnResource>;
+
+const PSEUDO_PARAMETERS: Record<string, string> = {
+  'AWS::Partition': LOCAL_PARTITION,
+  'AWS::Region': LOCAL_REGION,
+  'AWS::AccountId': LOCAL_ACCOUNT,
+  'AWS::URLSuffix': LOCAL_URL_SUFFIX,
+};
+
+/** Local ARN of a resource of the template, by its CloudFormation type. */
+export function localArn(resources: Resources, logicalId: string): string {
+  const resource = resources[logicalId];
+  if (!resource) throw new DefinitionRenderError(`the template has no resource ${logicalId}`);
+  const prefix = `arn:${LOCAL_PARTITION}`;
+  switch (resource.Type) {
+    case 'AWS::Lambda::Function':
+      return `${prefix}:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${logicalId}`;
+    case 'AWS::StepFunctions::StateMachine':
+      return `${prefix}:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${logicalId}`;
+    case 'AWS::Batch::JobDefinition':
+      return `${prefix}:batch:${LOCAL_REGION}:${LOCAL_ACCOUNT}:job-definition/${logicalId}`;
+    case 'AWS::Batch::JobQueue':
+      return `${prefix}:batch:${LOCAL_REGION}:${LOCAL_ACCOUNT}:job-queue/${logicalId}`;
+    case 'AWS::IAM::Role':
+      return `${prefix}:iam::${LOCAL_ACCOUNT}:role/${logicalId}`;
+    case 'AWS::DynamoDB::Table':
+      return `${prefix}:dynamodb:${LOCAL_REGION}:${LOCAL_ACCOUNT}:table/${logicalId}`;
+    case 'AWS::S3::Bucket':
+      return `${prefix}:s3:::${logicalId}`;
+    default:
+      throw new DefinitionRenderError(`no local ARN for ${logicalId} (${resource.Type})`);
+  }
+}
+
+/** Resolves the intrinsics CDK puts into definitions and job definitions to local values. */
+export function resolveIntrinsics(value: unknown, resources: Resources): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (value && typeof value === 'object' && !Array.isArray(value)) {
+    const entries = Object.entries(value);
+    if (entries.length === 1) {
+      const [fn, arg] = entries[0]!;
+      if (fn === 'Ref' && typeof arg === 'string') {
+        return PSEUDO_PARAMETERS[arg] ?? (arg.startsWith('AWS::') ? unsupported(value) : localArn(resources, arg));
+      }
+      if (fn === 'Fn::GetAtt' && Array.isArray(arg) && typeof arg[0] === 'string') {
+        return localArn(resources, arg[0]);
+      }
+      if (fn === 'Fn::Join' && Array.isArray(arg) && typeof arg[0] === 'string' && Array.isArray(arg[1])) {
+        return (arg[1] as unknown[]).map((part) => resolveIntrinsics(part, resources)).join(arg[0]);
+      }
+    }
+  }
+  return unsupported(value);
+}
+
+function unsupported(value: unknown): never {
+  throw new DefinitionRenderError(`cannot resolve ${JSON.stringify(value)} to a local value`);
+}
+
+function stateMachine(resources: Resources, logicalId: string): object {
+  const resource = resources[logicalId];
+  if (resource?.Type !== 'AWS::StepFunctions::StateMachine') {
+    throw new DefinitionRenderError(`the template has no state machine ${logicalId}`);
+  }
+  const text = resolveIntrinsics(resource.Properties?.DefinitionString, resources);
+  return JSON.parse(text) as object;
+}
+
+function jobDefinition(resources: Resources, logicalId: string): RenderedJobDefinition {
+  const resource = resources[logicalId];
+  if (resource?.Type !== 'AWS::Batch::JobDefinition') {
+    throw new DefinitionRenderError(`the template has no job definition ${logicalId}`);
+  }
+  const container = (resource.Properties?.ContainerProperties ?? {}) as {
+    Command?: unknown[];
+    Environment?: { Name: string; Value: unknown }[];
+  };
+  return {
+    logicalId,
+    command: (container.Command ?? []).map((part) => resolveIntrinsics(part, resources)),
+    environment: Object.fromEntries((container.Environment ?? []).map((e) => [e.Name, resolveIntrinsics(e.Value, resources)])),
+  };
+}
+
+let rendered: RenderedDefinitions | undefined;
+
+/** Renders the definitions once per process (later calls return the same objects: do not mutate them). */
+export function renderDefinitions(): RenderedDefinitions {
+  if (rendered) return rendered;
+  const { app, stack } = createRungApp({ bundling: false });
+  const template = app.synth().getStackByName(stack.stackName).template as { Resources: Resources };
+  const resources = template.Resources;
+  rendered = {
+    studyMachine: stateMachine(resources, LOGICAL_IDS.studyMachine),
+    bracketMachine: stateMachine(resources, LOGICAL_IDS.bracketMachine),
+    jobDefinition: jobDefinition(resources, LOGICAL_IDS.jobDefinition),
+  };
+  return rendered;
+}

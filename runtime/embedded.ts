@@ -1,0 +1,100 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createApi } from '../functions/api/app.js';
+import { useHandlerContext } from '../functions/context.js';
+import { DynamoStore } from '../shared/store/dynamo.js';
+import { renderDefinitions } from './definitions.js';
+import { createLocalDynamoClient, ensureTable, startDynalite } from './dynalite.js';
+import { bearerIdentity, listenLocal, loadOrCreateCredentials } from './local-api.js';
+import { LocalBatch } from './local-batch.js';
+import { LocalExecutions } from './executions.js';
+
+export interface EmbeddedOptions {
+  /** Where the LevelDB database, checkpoints, logs and credentials live; in memory when absent. */
+  dataDir?: string;
+  /** Folder for checkpoints and logs when running in memory. */
+  scratchDir?: string;
+  /** Where jobs' relative commands resolve. */
+  jobCwd?: string;
+  /** Serve the API on loopback (jobs need it); false for read-only CLI commands. */
+  listen?: boolean;
+  port?: number;
+  now?: () => Date;
+  random?: () => number;
+}
+
+export const tableName = 'rung';
+
+/**
+ * The AWS path with local parts plugged in: dynalite for DynamoDB, aws-local-stepfunctions for
+ * Step Functions running the definitions CDK synthesizes, the same handler modules in process,
+ * local processes for Batch jobs, and the same API on 127.0.0.1.
+ */
+export async function startEmbedded(options: EmbeddedOptions = {}) {
+  const root = path.resolve(options.dataDir ?? options.scratchDir ?? path.join(process.cwd(), '.rung'));
+  mkdirSync(root, { recursive: true });
+  const dynamo = await startDynalite(options.dataDir ? { path: path.join(root, 'db') } : {});
+  const client: DynamoDBClient = createLocalDynamoClient(dynamo.endpoint);
+  await ensureTable(client, tableName);
+  const store = new DynamoStore({ client, tableName });
+  const { token, credentials, file: credentialsFile } = loadOrCreateCredentials(root);
+  const now = options.now ?? (() => new Date());
+  const random = options.random ?? Math.random;
+
+  useHandlerContext({ store, artifactBaseUri: pathToFileURL(path.join(root, 'artifacts')).href, jobApiToken: token, now, random });
+
+  const definitions = renderDefinitions();
+  const batch = new LocalBatch({
+    cwd: options.jobCwd ?? process.cwd(),
+    logDir: path.join(root, 'logs'),
+    defaultCommand: definitions.jobDefinition.command,
+  });
+  const executions = new LocalExecutions({
+    studyMachine: definitions.studyMachine as never,
+    bracketMachine: definitions.bracketMachine as never,
+    batch,
+  });
+
+  let apiUrl: string | undefined;
+  const api = createApi({
+    service: { store, now, random },
+    starter: executions,
+    identify: bearerIdentity(credentials),
+    publicUrl: () => apiUrl,
+    log: { error: (message, ...extra) => console.error(message, ...extra) },
+  });
+  const server = options.listen === false ? undefined : await listenLocal(api, options.port);
+  apiUrl = server?.url;
+
+  return {
+    store,
+    api,
+    executions,
+    apiUrl,
+    token,
+    credentialsFile,
+    root,
+    /** Calls the API as the local team, over HTTP when listening, in process otherwise. */
+    async request(method: string, route: string, body?: unknown): Promise<{ status: number; body: any }> {
+      const init: RequestInit = {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      };
+      const res = apiUrl ? await fetch(`${apiUrl}${route}`, init) : await api.request(route, init);
+      return { status: res.status, body: await res.json() };
+    },
+    async close() {
+      executions.abortAll();
+      batch.close();
+      await server?.close();
+      useHandlerContext(undefined);
+      client.destroy();
+      await dynamo.close();
+    },
+  };
+}
+
+export type Embedded = Awaited<ReturnType<typeof startEmbedded>>;

@@ -1,0 +1,134 @@
+import './polyfills.js';
+import { StateMachine } from 'aws-local-stepfunctions';
+import type { ExecutionStarter } from '../functions/api/app.js';
+import { handler as finalize } from '../functions/steps/finalize.js';
+import { handler as observe } from '../functions/steps/observe.js';
+import { handler as plan } from '../functions/steps/plan.js';
+import { handler as promote } from '../functions/steps/promote.js';
+import { handler as startTrial } from '../functions/steps/start-trial.js';
+import { handler as suggest } from '../functions/steps/suggest.js';
+import type { LocalBatch, SubmitJobParameters } from './local-batch.js';
+
+type Definition = Record<string, unknown> & { States: Record<string, Record<string, unknown>> };
+type TaskHandler = (input: any) => Promise<any>;
+
+/** Task state name -> the Lambda handler module it invokes on AWS (docs/workflow.md). */
+export const lambdaTasks: Record<string, TaskHandler> = {
+  Plan: plan,
+  Suggest: suggest,
+  StartTrial: startTrial,
+  Observe: observe,
+  Promote: promote,
+  Finalize: finalize,
+  MarkFailed: finalize,
+};
+
+/** Every Task state of a definition, including those inside Map and Parallel states. */
+export function taskStateNames(definition: Definition): string[] {
+  const names: string[] = [];
+  for (const [name, state] of Object.entries(definition.States)) {
+    if (state.Type === 'Task') names.push(name);
+    const inner = (state.ItemProcessor ?? state.Iterator) as Definition | undefined;
+    if (inner) names.push(...taskStateNames(inner));
+    for (const branch of (state.Branches as Definition[] | undefined) ?? []) names.push(...taskStateNames(branch));
+  }
+  return names;
+}
+
+export interface LocalExecutionsOptions {
+  studyMachine: Definition;
+  bracketMachine: Definition;
+  batch: LocalBatch;
+}
+
+/**
+ * Runs the synthesized state machines with aws-local-stepfunctions. Every Task state is
+ * overridden: Lambda tasks call the handler modules in process, `TrainTrial` runs a local
+ * process, `RunBracket` runs the child machine. A Task without an override would be sent to
+ * real AWS, so construction fails when one is missing.
+ */
+export class LocalExecutions implements ExecutionStarter {
+  private readonly studyMachine: StateMachine;
+  private readonly bracketMachine: StateMachine;
+  private readonly overrides: Record<string, TaskHandler>;
+  private readonly executions = new Map<string, Promise<unknown>>();
+  private readonly aborts = new Set<() => void>();
+
+  constructor(private readonly options: LocalExecutionsOptions) {
+    this.overrides = {
+      ...lambdaTasks,
+      TrainTrial: (params: SubmitJobParameters) => options.batch.submitJobSync(params),
+      RunBracket: (params: { Input: unknown; Name?: string }) => this.runBracket(params),
+    };
+    for (const def of [options.studyMachine, options.bracketMachine]) {
+      const missing = taskStateNames(def).filter((name) => !this.overrides[name]);
+      if (missing.length > 0) throw new Error(`Task states without a local override (they would call AWS): ${missing.join(', ')}`);
+    }
+    const validationOptions = { checkArn: false, checkPaths: true };
+    this.studyMachine = new StateMachine(options.studyMachine as never, { validationOptions });
+    this.bracketMachine = new StateMachine(options.bracketMachine as never, { validationOptions });
+  }
+
+  private overridesFor() {
+    // Retries wait seconds on AWS (throttling, Lambda service errors); locally there is nothing to wait for.
+    const retryIntervalOverrides = Object.fromEntries(Object.keys(this.overrides).map((name) => [name, 20]));
+    return { taskResourceLocalHandlers: this.overrides, retryIntervalOverrides };
+  }
+
+  /** The Context Object that Step Functions gives an execution (`$$.Execution.*`). */
+  private contextFor(machine: string, name: string, input: unknown) {
+    const id = `arn:aws:states:local:000000000000:execution:${machine}:${name}`;
+    return { Execution: { Id: id, Name: name, Input: input, StartTime: new Date().toISOString(), RoleArn: 'local' } };
+  }
+
+  private async runBracket(params: { Input: unknown; Name?: string }) {
+    const name = params.Name ?? `bracket-${Date.now()}`;
+    const execution = this.bracketMachine.run(params.Input as never, {
+      overrides: this.overridesFor(),
+      context: this.contextFor('BracketMachine', name, params.Input),
+    });
+    this.aborts.add(execution.abort);
+    try {
+      const output = await execution.result;
+      // startExecution.sync:2 returns the child's output as JSON, not as a string.
+      return { Output: output, Status: 'SUCCEEDED', Name: params.Name };
+    } catch (e) {
+      const err = new Error(JSON.stringify({ Error: (e as Error).name, Cause: (e as Error).message }));
+      err.name = 'States.TaskFailed';
+      throw err;
+    } finally {
+      this.aborts.delete(execution.abort);
+    }
+  }
+
+  /** Idempotent per name, as StartExecution is. */
+  async start(input: { team: string; studyId: string }, name: string): Promise<void> {
+    if (this.executions.has(name)) return;
+    const execution = this.studyMachine.run(input, {
+      overrides: this.overridesFor(),
+      context: this.contextFor('StudyMachine', name, input),
+    });
+    this.aborts.add(execution.abort);
+    const result = execution.result
+      .catch(async (e: Error) => {
+        // An error the definition cannot catch (States.Runtime, an abort) skips MarkFailed; on AWS
+        // the execution-status rule calls finalize the same way.
+        await finalize({ ...input, outcome: 'FAILED', error: { Error: e.name, Cause: e.message } }).catch(() => undefined);
+        throw e;
+      })
+      .finally(() => this.aborts.delete(execution.abort));
+    result.catch(() => undefined);
+    this.executions.set(name, result);
+  }
+
+  /** Resolves when the named execution ends (rejects if it failed). */
+  wait(name: string): Promise<unknown> {
+    const execution = this.executions.get(name);
+    if (!execution) return Promise.reject(new Error(`no execution ${name}`));
+    return execution;
+  }
+
+  abortAll(): void {
+    for (const abort of this.aborts) abort();
+  }
+}

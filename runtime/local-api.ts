@@ -1,0 +1,54 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { serve, type ServerType } from '@hono/node-server';
+import { Hono, type Context } from 'hono';
+import { UnauthenticatedError } from '../shared/errors.js';
+import type { Caller } from '../functions/api/app.js';
+
+/**
+ * Local credentials: bearer tokens, each bound to a team, kept in a file readable only by its
+ * owner. The local API takes the team from the token it checks, never from a header.
+ */
+export interface LocalCredentials {
+  tokens: Record<string, { team: string }>;
+}
+
+export function loadOrCreateCredentials(dataDir: string, team = 'local'): { file: string; token: string; credentials: LocalCredentials } {
+  const file = path.join(dataDir, 'credentials.json');
+  if (existsSync(file)) {
+    const credentials = JSON.parse(readFileSync(file, 'utf8')) as LocalCredentials;
+    const token = Object.entries(credentials.tokens).find(([, v]) => v.team === team)?.[0];
+    if (token) return { file, token, credentials };
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const token = randomBytes(24).toString('hex');
+  const credentials: LocalCredentials = { tokens: { [token]: { team } } };
+  writeFileSync(file, JSON.stringify(credentials, null, 2), { mode: 0o600 });
+  return { file, token, credentials };
+}
+
+export function bearerIdentity(credentials: LocalCredentials) {
+  return (c: Context): Caller => {
+    const header = c.req.header('authorization') ?? '';
+    const match = /^Bearer ([A-Za-z0-9]+)$/.exec(header);
+    const entry = match ? credentials.tokens[match[1]] : undefined;
+    if (!entry) throw new UnauthenticatedError('missing or unknown bearer token');
+    return { team: entry.team, kind: 'person' };
+  };
+}
+
+/** Serves `/v1/...` on loopback only. */
+export async function listenLocal(api: Hono, port = 0): Promise<{ url: string; server: ServerType; close(): Promise<void> }> {
+  const root = new Hono().route('/v1', api);
+  return new Promise((resolve) => {
+    const server = serve({ fetch: root.fetch, hostname: '127.0.0.1', port }, (info: AddressInfo) => {
+      resolve({
+        url: `http://127.0.0.1:${info.port}/v1`,
+        server,
+        close: () => new Promise<void>((done) => server.close(() => done())),
+      });
+    });
+  });
+}

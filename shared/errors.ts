@@ -1,0 +1,38 @@
+/**
+ * One error type per meaning, named for what the caller should do. Adapters turn their own
+ * failures (SDK exceptions, HTTP) into these at the boundary; the API maps each to a status.
+ */
+export class RungError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+export interface Issue {
+  /** Dotted path of the offending field, e.g. `parameters.lr.min`. */
+  path: string;
+  /** The rule that failed, in words a user can act on. */
+  message: string;
+}
+
+/** The input is wrong: fix it and send again. Nothing was written. */
+export class InvalidInputError extends RungError {
+  readonly issues: Issue[];
+  constructor(issues: Issue[], message = 'invalid input') {
+    super(`${message}: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`);
+    this.issues = issues;
+  }
+}
+
+/** The thing does not exist (or belongs to another team, which looks the same). */
+export class NotFoundError extends RungError {}
+
+/** The thing exists but is in a state that forbids the request: do not retry as is. */
+export class ConflictError extends RungError {}
+
+/** A concurrent writer won a compare-and-set: re-read and try again. */
+export class RetryableConflictError extends RungError {}
+
+/** The caller could not be identified. */
+export class UnauthenticatedError extends RungError {}

@@ -1,0 +1,53 @@
+import type { Measurement, Page, PageRequest, Study, Trial } from '../study/types.js';
+
+/**
+ * The only shared state of rung (Optuna's Storage, Vizier's datastore). Every method is one
+ * single-item read or one conditional single-item write, so that the same contract holds on
+ * DynamoDB, on dynalite (which has no transactions) and in memory. Multi-item changes are
+ * ordered by the callers so that a crash between two writes leaves a state the next call repairs.
+ *
+ * Every key starts with the team: no method can reach another team's items.
+ *
+ * Errors: `ConflictError` when a create finds the item, `RetryableConflictError` when a
+ * compare-and-set finds another version, `NotFoundError` when an update finds no item.
+ */
+export interface StudyStore {
+  /** Creates the study; ConflictError if a study with that id exists for the team. */
+  createStudy(study: Study): Promise<void>;
+  getStudy(team: string, studyId: string): Promise<Study | undefined>;
+  /** Newest first. */
+  listStudies(team: string, page?: PageRequest): Promise<Page<Study>>;
+  /**
+   * Writes `next` if the stored version equals `next.version`; stores and returns it with
+   * version + 1. RetryableConflictError otherwise; NotFoundError if the study is gone.
+   */
+  updateStudy(next: Study): Promise<Study>;
+
+  /** Creates the trial unless one with its id exists. Returns the stored trial and whether this call created it. */
+  createTrial(trial: Trial): Promise<{ trial: Trial; created: boolean }>;
+  getTrial(team: string, studyId: string, trialId: string): Promise<Trial | undefined>;
+  /** In trial-number order. */
+  listTrials(team: string, studyId: string, page?: PageRequest): Promise<Page<Trial>>;
+  /** Compare-and-set on version, as updateStudy. */
+  updateTrial(next: Trial): Promise<Trial>;
+
+  /**
+   * Stores a measurement once per (trial, step): a second put for the same step changes nothing
+   * and returns false (duplicate deliveries and retried jobs never double-count).
+   */
+  putMeasurement(m: Measurement): Promise<boolean>;
+  /** In step order. */
+  listMeasurements(team: string, studyId: string, trialId: string): Promise<Measurement[]>;
+}
+
+/** Reads every page of a paginated listing. */
+export async function readAll<T>(list: (page: PageRequest) => Promise<Page<T>>): Promise<T[]> {
+  const out: T[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await list({ limit: 1000, nextToken });
+    out.push(...page.items);
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return out;
+}

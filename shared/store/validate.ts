@@ -1,0 +1,49 @@
+import { InvalidInputError } from '../errors.js';
+import type { Measurement, Study, Trial } from '../study/types.js';
+import { measurementKey, studyKey, trialKey, validateStep, validateTrialIdentity, type Key } from './keys.js';
+
+/**
+ * Checks that every store applies before a write, so that all stores accept and refuse the same
+ * inputs. Only what the storage itself needs is checked here (keys, versions, numbers DynamoDB
+ * can hold); the meaning of a study or a trial is the domain's business.
+ */
+
+function invalid(path: string, message: string): InvalidInputError {
+  return new InvalidInputError([{ path, message }], 'invalid item');
+}
+
+function checkVersion(version: unknown): void {
+  if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 0)
+    throw invalid('version', 'must be a non-negative integer');
+}
+
+export function checkStudy(study: Study): Key {
+  if (typeof study !== 'object' || study === null) throw invalid('', 'must be a study');
+  checkVersion(study.version);
+  return studyKey(study.team, study.studyId);
+}
+
+export function checkTrial(trial: Trial): Key {
+  if (typeof trial !== 'object' || trial === null) throw invalid('', 'must be a trial');
+  checkVersion(trial.version);
+  validateTrialIdentity(trial);
+  return trialKey(trial.team, trial.studyId, trial.trialId);
+}
+
+/** What a DynamoDB number can hold: 0, or a magnitude from 1e-130 to below 1e126. */
+export function isStorableNumber(value: unknown): value is number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) return false;
+  const magnitude = Math.abs(value);
+  return magnitude === 0 || (magnitude >= 1e-130 && magnitude < 1e126);
+}
+
+/** DynamoDB numbers cannot be NaN or infinite: a diverged metric must be reported some other way. */
+export function checkMeasurement(m: Measurement): Key {
+  if (typeof m !== 'object' || m === null) throw invalid('', 'must be a measurement');
+  validateStep(m.step);
+  if (typeof m.metrics !== 'object' || m.metrics === null || Array.isArray(m.metrics)) throw invalid('metrics', 'must be an object of numbers');
+  for (const [name, value] of Object.entries(m.metrics)) {
+    if (!isStorableNumber(value)) throw invalid(`metrics.${name}`, 'must be a finite number, 0 or of magnitude from 1e-130 to 9.99e125');
+  }
+  return measurementKey(m.team, m.studyId, m.trialId, m.step);
+}

@@ -1,0 +1,49 @@
+import type { StepContext } from './workflow.js';
+import type { Study, Trial } from './types.js';
+
+/** What the TrainTrial state hands to Batch (or to a local process): docs/workflow.md, the job contract. */
+export interface JobSpec {
+  jobName: string;
+  command: string[];
+  env: Record<JobEnvName, string>;
+}
+
+export const jobEnvNames = [
+  'RUNG_TEAM',
+  'RUNG_STUDY_ID',
+  'RUNG_TRIAL_ID',
+  'RUNG_PARAMS',
+  'RUNG_RESOURCE_FROM',
+  'RUNG_RESOURCE_TO',
+  'RUNG_RUNG',
+  'RUNG_CHECKPOINT_URI',
+  'RUNG_API_URL',
+  'RUNG_API_TOKEN',
+  'RUNG_ENV',
+] as const;
+export type JobEnvName = (typeof jobEnvNames)[number];
+
+export function checkpointUri(base: string, trial: Pick<Trial, 'team' | 'studyId' | 'trialId'>): string {
+  return `${base.replace(/\/+$/, '')}/teams/${trial.team}/studies/${trial.studyId}/trials/${trial.trialId}/checkpoint`;
+}
+
+export function jobSpecFor(ctx: StepContext, study: Study, trial: Trial, resourceTo: number): JobSpec {
+  return {
+    // Batch job names: up to 128 letters, digits, hyphens and underscores.
+    jobName: `${study.studyId}-t${trial.trialId}-r${trial.rung}`.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 128),
+    command: study.spec.trial.command,
+    env: {
+      RUNG_TEAM: study.team,
+      RUNG_STUDY_ID: study.studyId,
+      RUNG_TRIAL_ID: trial.trialId,
+      RUNG_PARAMS: JSON.stringify(trial.params),
+      RUNG_RESOURCE_FROM: String(trial.resource),
+      RUNG_RESOURCE_TO: String(resourceTo),
+      RUNG_RUNG: String(trial.rung),
+      RUNG_CHECKPOINT_URI: checkpointUri(ctx.artifactBaseUri, trial),
+      RUNG_API_URL: study.apiUrl ?? '',
+      RUNG_API_TOKEN: ctx.jobApiToken ?? '',
+      RUNG_ENV: JSON.stringify(study.spec.trial.environment),
+    },
+  };
+}

@@ -1,0 +1,130 @@
+import { z } from 'zod';
+import { ConflictError, InvalidInputError, NotFoundError, RetryableConflictError } from '../errors.js';
+import { bracketHistoryEvents, historyEventLimit, planBrackets } from '../schedulers/brackets.js';
+import type { StudyStore } from '../store/port.js';
+import { isTrialFinished } from './trial-state.js';
+import { parseStudySpec, zodIssues } from './spec.js';
+import { finishedStudyStates, type Measurement, type Page, type PageRequest, type Study, type Trial } from './types.js';
+
+/**
+ * What the API does, independent of HTTP: every use case of a study that a person or a job
+ * starts. Randomness and time come in as parameters.
+ */
+export interface ServiceContext {
+  store: StudyStore;
+  now: () => Date;
+  /** Uniform in [0, 1): only for ids and seeds. */
+  random: () => number;
+}
+
+export const measurementSchema = z.strictObject({
+  step: z.number().finite().min(0).max(1e12),
+  metrics: z
+    .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_./-]{0,63}$/, 'must be a metric name'), z.number().finite())
+    .refine((m) => Object.keys(m).length > 0, 'must report at least one metric')
+    .refine((m) => Object.keys(m).length <= 50, 'at most 50 metrics per measurement'),
+});
+
+export const pageQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  nextToken: z.string().max(2048).optional(),
+});
+
+function studyIdFor(name: string, random: () => number): string {
+  const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 24) || 'study';
+  const suffix = Array.from({ length: 8 }, () => '0123456789abcdefghijklmnopqrstuvwxyz'[Math.floor(random() * 36)]).join('');
+  return `${slug}-${suffix}`;
+}
+
+/** Validates the spec (every problem with its path) and writes the study as PENDING. */
+export async function createStudy(ctx: ServiceContext, team: string, body: unknown, apiUrl?: string): Promise<Study> {
+  const spec = parseStudySpec(body);
+  const brackets = planBrackets(spec.strategy.scheduler, spec.limits.maxTrials);
+  const largest = Math.max(...brackets.map(bracketHistoryEvents));
+  if (largest > historyEventLimit) {
+    throw new InvalidInputError([
+      {
+        path: 'limits.maxTrials',
+        message: `one bracket would need about ${largest} Step Functions history events (limit ${historyEventLimit}): lower maxTrials or use hyperband`,
+      },
+    ]);
+  }
+  const at = ctx.now().toISOString();
+  const study: Study = {
+    team,
+    studyId: studyIdFor(spec.name, ctx.random),
+    name: spec.name,
+    spec,
+    state: 'PENDING',
+    seed: spec.strategy.seed ?? Math.floor(ctx.random() * 2 ** 31),
+    attempt: 1,
+    apiUrl,
+    createdAt: at,
+    updatedAt: at,
+    version: 0,
+  };
+  await ctx.store.createStudy(study);
+  return study;
+}
+
+export async function getStudy(ctx: ServiceContext, team: string, studyId: string): Promise<Study> {
+  const study = await ctx.store.getStudy(team, studyId);
+  if (!study) throw new NotFoundError(`study ${studyId} not found`);
+  return study;
+}
+
+export function listStudies(ctx: ServiceContext, team: string, page: PageRequest): Promise<Page<Study>> {
+  return ctx.store.listStudies(team, page);
+}
+
+/**
+ * Asks a study to stop gracefully: no new job starts, running jobs finish their slice, and the
+ * workflow ends the study as STOPPED. A finished study cannot be stopped (409).
+ */
+export async function stopStudy(ctx: ServiceContext, team: string, studyId: string): Promise<Study> {
+  for (let attempt = 0; ; attempt++) {
+    const study = await getStudy(ctx, team, studyId);
+    if (finishedStudyStates.includes(study.state)) throw new ConflictError(`study ${studyId} is already ${study.state}`);
+    if (study.state === 'STOPPING') return study;
+    try {
+      return await ctx.store.updateStudy({ ...study, state: 'STOPPING', updatedAt: ctx.now().toISOString() });
+    } catch (e) {
+      if (!(e instanceof RetryableConflictError) || attempt >= 20) throw e;
+    }
+  }
+}
+
+export async function listTrials(ctx: ServiceContext, team: string, studyId: string, page: PageRequest): Promise<Page<Trial>> {
+  await getStudy(ctx, team, studyId);
+  return ctx.store.listTrials(team, studyId, page);
+}
+
+export async function getTrial(ctx: ServiceContext, team: string, studyId: string, trialId: string): Promise<Trial & { measurements: Measurement[] }> {
+  await getStudy(ctx, team, studyId);
+  const trial = await ctx.store.getTrial(team, studyId, trialId);
+  if (!trial) throw new NotFoundError(`trial ${trialId} of study ${studyId} not found`);
+  const measurements = await ctx.store.listMeasurements(team, studyId, trialId);
+  return { ...trial, measurements };
+}
+
+/**
+ * A job reports the metrics of one step. Stored once per step: a retried request changes
+ * nothing and says so (`stored: false`).
+ */
+export async function reportMeasurement(ctx: ServiceContext, team: string, studyId: string, trialId: string, body: unknown) {
+  const parsed = measurementSchema.safeParse(body);
+  if (!parsed.success) throw new InvalidInputError(zodIssues(parsed.error), 'invalid measurement');
+  const study = await getStudy(ctx, team, studyId);
+  const trial = await ctx.store.getTrial(team, studyId, trialId);
+  if (!trial) throw new NotFoundError(`trial ${trialId} of study ${studyId} not found`);
+  if (isTrialFinished(trial.state)) throw new ConflictError(`trial ${trialId} is already ${trial.state}`);
+  const stored = await ctx.store.putMeasurement({
+    team,
+    studyId,
+    trialId,
+    step: parsed.data.step,
+    metrics: parsed.data.metrics,
+    at: ctx.now().toISOString(),
+  });
+  return { stored, shouldStop: study.state !== 'RUNNING' };
+}

@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { InvalidInputError, type Issue } from '../errors.js';
+import { parametersSchema } from '../space/schema.js';
+
+/** `90s`, `30m`, `12h`, `2d` -> seconds. */
+export const durationSchema = z
+  .string()
+  .regex(/^\d+(\.\d+)?(s|m|h|d)$/, 'must be a duration such as 90s, 30m, 12h or 2d')
+  .transform((s) => {
+    const n = Number(s.slice(0, -1));
+    const unit = s.at(-1) as 's' | 'm' | 'h' | 'd';
+    return n * { s: 1, m: 60, h: 3600, d: 86400 }[unit];
+  });
+
+const resourceName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,31}$/, 'must be a short identifier such as epoch').default('epoch');
+
+const multiFidelity = {
+  resource: resourceName,
+  min: z.number().positive(),
+  max: z.number().positive(),
+  eta: z.number().int().min(2).max(10).default(3),
+};
+
+export const schedulerSchema = z
+  .discriminatedUnion('type', [
+    /** Every trial trains to `max` (plain black-box search). */
+    z.strictObject({ type: z.literal('fifo'), resource: resourceName, max: z.number().positive().default(1) }),
+    z.strictObject({ type: z.literal('successive_halving'), ...multiFidelity }),
+    z.strictObject({ type: z.literal('hyperband'), ...multiFidelity }),
+  ])
+  .superRefine((s, ctx) => {
+    if (s.type !== 'fifo' && s.min >= s.max) ctx.addIssue({ code: 'custom', message: 'min must be below max', path: ['min'] });
+    if (s.type !== 'fifo' && s.min < s.max && s.max / s.min < s.eta)
+      ctx.addIssue({ code: 'custom', message: `max / min must be at least eta (${s.eta}) to have two rungs`, path: ['max'] });
+  });
+
+export const studySpecSchema = z.strictObject({
+  name: z.string().min(1).max(100).regex(/^[A-Za-z0-9][A-Za-z0-9 _.-]*$/, 'must use letters, digits, space, _ . -'),
+  objective: z.strictObject({
+    metric: z.string().regex(/^[A-Za-z_][A-Za-z0-9_./-]{0,63}$/, 'must be a metric name such as val_accuracy'),
+    goal: z.enum(['maximize', 'minimize']),
+  }),
+  parameters: parametersSchema,
+  strategy: z
+    .strictObject({
+      sampler: z.enum(['random']).default('random'),
+      scheduler: schedulerSchema.default({ type: 'fifo', resource: 'epoch', max: 1 }),
+      /** Makes the study's suggestions reproducible; drawn at creation when absent. */
+      seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
+    })
+    .default({ sampler: 'random', scheduler: { type: 'fifo', resource: 'epoch', max: 1 } }),
+  limits: z.strictObject({
+    maxTrials: z.number().int().min(1).max(10_000),
+    parallelism: z.number().int().min(1).max(256).default(1),
+    maxWallClock: durationSchema.optional(),
+    maxFailedTrials: z.number().int().min(0).optional(),
+  }),
+  trial: z.strictObject({
+    command: z.array(z.string().min(1).max(1024)).min(1, 'must name the program to run').max(64),
+    image: z.string().min(1).max(512).optional(),
+    gpus: z.number().int().min(0).max(8).default(1),
+    instanceTypes: z.array(z.string().regex(/^[a-z0-9]+\.[a-z0-9]+$/, 'must be an EC2 instance type such as g5.xlarge')).max(20).optional(),
+    spot: z.boolean().default(true),
+    retries: z.number().int().min(0).max(10).default(2),
+    timeout: durationSchema.optional(),
+    environment: z
+      .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'), z.string().max(4096))
+      .refine((env) => Object.keys(env).every((k) => !k.startsWith('RUNG_')), 'RUNG_* variables are reserved for the job contract')
+      .default({}),
+  }),
+});
+
+/** What a user writes (defaults optional). */
+export type StudySpecInput = z.input<typeof studySpecSchema>;
+/** What the system keeps (defaults filled in, durations in seconds). */
+export type StudySpec = z.output<typeof studySpecSchema>;
+export type SchedulerSpec = StudySpec['strategy']['scheduler'];
+
+export function zodIssues(error: z.ZodError): Issue[] {
+  return error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+}
+
+/** Parses a study spec (already decoded from YAML or JSON); throws InvalidInputError naming every problem. */
+export function parseStudySpec(input: unknown): StudySpec {
+  const result = studySpecSchema.safeParse(input);
+  if (!result.success) throw new InvalidInputError(zodIssues(result.error), 'invalid study spec');
+  return result.data;
+}

@@ -1,0 +1,111 @@
+import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The TypeScript side of the job contract (docs/workflow.md): what a training job reads from its
+ * environment, how it reports a measurement, and where its checkpoint lives. No dependencies:
+ * it runs inside any job image with Node.
+ */
+export interface TrialEnvironment {
+  team: string;
+  studyId: string;
+  trialId: string;
+  params: Record<string, number | string | boolean>;
+  /** Resource already trained: load the checkpoint when > 0. */
+  resourceFrom: number;
+  /** Train up to here, then checkpoint and exit 0. */
+  resourceTo: number;
+  rung: number;
+  checkpointUri: string;
+  apiUrl: string;
+  apiToken: string;
+}
+
+export class JobContractError extends Error {
+  override name = 'JobContractError';
+}
+
+function need(env: NodeJS.ProcessEnv, name: string): string {
+  const v = env[name];
+  if (v === undefined) throw new JobContractError(`${name} is not set: run this program as a rung trial`);
+  return v;
+}
+
+export function trialEnvironment(env: NodeJS.ProcessEnv = process.env): TrialEnvironment {
+  return {
+    team: need(env, 'RUNG_TEAM'),
+    studyId: need(env, 'RUNG_STUDY_ID'),
+    trialId: need(env, 'RUNG_TRIAL_ID'),
+    params: JSON.parse(need(env, 'RUNG_PARAMS')),
+    resourceFrom: Number(need(env, 'RUNG_RESOURCE_FROM')),
+    resourceTo: Number(need(env, 'RUNG_RESOURCE_TO')),
+    rung: Number(env.RUNG_RUNG ?? 0),
+    checkpointUri: need(env, 'RUNG_CHECKPOINT_URI'),
+    apiUrl: need(env, 'RUNG_API_URL'),
+    apiToken: env.RUNG_API_TOKEN ?? '',
+  };
+}
+
+export class Trainer {
+  constructor(readonly trial: TrialEnvironment = trialEnvironment()) {}
+
+  /**
+   * Reports the metrics of one step. Retried on network errors and 5xx; the API stores a step
+   * once, so a retry never double-counts. Returns whether the study asks the job to stop.
+   */
+  async report(step: number, metrics: Record<string, number>): Promise<{ shouldStop: boolean }> {
+    const { apiUrl, studyId, trialId, apiToken, team } = this.trial;
+    const url = `${apiUrl}/studies/${encodeURIComponent(studyId)}/trials/${encodeURIComponent(trialId)}/measurements`;
+    let lastError: unknown;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        const res = await fetch(url, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'x-rung-team': team,
+            ...(apiToken ? { authorization: `Bearer ${apiToken}` } : {}),
+          },
+          body: JSON.stringify({ step, metrics }),
+        });
+        if (res.status < 500) {
+          const body = (await res.json()) as { shouldStop?: boolean; error?: { message: string } };
+          if (!res.ok) throw new JobContractError(`report rejected (${res.status}): ${body.error?.message ?? 'unknown'}`);
+          return { shouldStop: Boolean(body.shouldStop) };
+        }
+        lastError = new Error(`HTTP ${res.status}`);
+      } catch (e) {
+        if (e instanceof JobContractError) throw e;
+        lastError = e;
+      }
+      await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
+    }
+    throw new Error(`could not report step ${step}: ${String(lastError)}`);
+  }
+
+  private checkpointFile(): string {
+    const uri = this.trial.checkpointUri;
+    if (!uri.startsWith('file://')) {
+      throw new JobContractError(`the TypeScript client reads file:// checkpoints only; got ${uri} (use the Python client on AWS)`);
+    }
+    return path.join(fileURLToPath(uri), 'state.json');
+  }
+
+  /** The saved state, or undefined when the trial starts from scratch. */
+  loadCheckpoint<T>(): T | undefined {
+    if (this.trial.resourceFrom <= 0) return undefined;
+    const file = this.checkpointFile();
+    if (!existsSync(file)) throw new JobContractError(`resuming from ${this.trial.resourceFrom} but there is no checkpoint at ${file}`);
+    return JSON.parse(readFileSync(file, 'utf8')) as T;
+  }
+
+  /** Writes atomically (temp file + rename), so that a job killed mid-write leaves the last good checkpoint. */
+  saveCheckpoint(state: unknown): void {
+    const file = this.checkpointFile();
+    mkdirSync(path.dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(state));
+    renameSync(tmp, file);
+  }
+}
