@@ -93,7 +93,9 @@ export class LocalExecutions implements ExecutionStarter {
       // startExecution.sync:2 returns the child's output as JSON, not as a string.
       return { Output: output, Status: 'SUCCEEDED', Name: params.Name };
     } catch (e) {
-      const err = new Error(JSON.stringify({ Error: (e as Error).name, Cause: (e as Error).message }));
+      // aws-local-stepfunctions wraps the child's error in an ExecutionError; AWS reports the child's own.
+      const inner = ((e as Error).cause as Error | undefined) ?? (e as Error);
+      const err = new Error(JSON.stringify({ Error: inner.name, Cause: inner.message }));
       err.name = 'States.TaskFailed';
       throw err;
     } finally {

@@ -33,9 +33,9 @@ export const floatParamSchema = z.strictObject({
 export const intParamSchema = z.strictObject({
   type: z.literal('int'),
   ...numeric,
-  min: z.number().int(),
-  max: z.number().int(),
-  step: z.number().int().positive().optional(),
+  min: z.number().int('must be an integer'),
+  max: z.number().int('must be an integer'),
+  step: z.number().int('must be an integer').positive().optional(),
 });
 
 export const categoricalParamSchema = z.strictObject({

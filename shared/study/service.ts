@@ -126,5 +126,6 @@ export async function reportMeasurement(ctx: ServiceContext, team: string, study
     metrics: parsed.data.metrics,
     at: ctx.now().toISOString(),
   });
-  return { stored, shouldStop: study.state !== 'RUNNING' };
+  // The job should wind down (checkpoint, exit 0) once the study is asked to stop.
+  return { stored, shouldStop: study.state === 'STOPPING' || finishedStudyStates.includes(study.state) };
 }

@@ -8,6 +8,7 @@ import { SearchSpace } from '../space/space.js';
 import { readAll, type StudyStore } from '../store/port.js';
 import { orient, pickBest } from './best.js';
 import { jobSpecFor, type JobSpec } from './job.js';
+import { assertTrialTransition } from './trial-state.js';
 import type { Study, Trial } from './types.js';
 
 /**
@@ -94,6 +95,7 @@ async function updateTrialWith(
     const current = await loadTrial(ctx, ref);
     const next = change(current);
     if (!next) return current;
+    assertTrialTransition(current.state, next.state);
     try {
       return await ctx.store.updateTrial({ ...next, updatedAt: ctx.now().toISOString() });
     } catch (e) {

@@ -1,0 +1,54 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = path.resolve(import.meta.dirname, '../..');
+
+function rung(...args: string[]) {
+  const res = spawnSync(process.execPath, [path.join(root, 'bin/rung.mjs'), ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, NODE_NO_WARNINGS: '1' } });
+  return { code: res.status, stdout: res.stdout, stderr: res.stderr };
+}
+
+describe('rung CLI', () => {
+  it('validates the quickstart spec', () => {
+    const res = rung('validate', 'examples/quickstart/study.yaml');
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain('valid (6 parameters, hyperband, up to 49 trials)');
+  });
+
+  it('prints every problem with its path and exits 2', () => {
+    // Prepare
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'rung-cli-'));
+    const file = path.join(dir, 'bad.yaml');
+    writeFileSync(
+      file,
+      ['name: bad', 'objective: { metric: acc, goal: up }', 'parameters:', '  lr: { type: float, min: 0, max: 1, scale: log }', 'limits: { maxTrials: 1 }', 'trial: { command: [x] }'].join('\n'),
+    );
+    // Act
+    const text = rung('validate', file);
+    const json = rung('validate', file, '--json');
+    // Assess
+    expect(text.code).toBe(2);
+    expect(text.stderr).toContain('objective.goal: Invalid option: expected one of "maximize"|"minimize"');
+    expect(text.stderr).toContain('parameters.lr.min: log scale needs min > 0');
+    expect(json.code).toBe(2);
+    expect(JSON.parse(json.stdout)).toEqual({ valid: false, issues: expect.arrayContaining([{ path: 'parameters.lr.min', message: 'log scale needs min > 0' }]) });
+  });
+
+  it('names the line of a YAML syntax error', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'rung-cli-'));
+    const file = path.join(dir, 'broken.yaml');
+    writeFileSync(file, 'name: x\nparameters: { lr: [1, 2\n');
+    const res = rung('validate', file);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/line \d+, column \d+/);
+  });
+
+  it('reports a missing file as bad input', () => {
+    const res = rung('validate', 'does-not-exist.yaml');
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain('cannot read does-not-exist.yaml: ENOENT');
+  });
+});

@@ -1,0 +1,188 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createApi, maxBodyBytes } from '../../functions/api/app.js';
+import { createLocalDynamoClient, ensureTable, startDynalite, type LocalDynamo } from '../../runtime/dynalite.js';
+import { bearerIdentity } from '../../runtime/local-api.js';
+import { DynamoStore } from '../../shared/store/dynamo.js';
+import { readAll } from '../../shared/store/port.js';
+import { minimalSpecInput } from '../support/factories.js';
+
+let dynamo: LocalDynamo;
+let client: DynamoDBClient;
+let table = 0;
+
+beforeAll(async () => {
+  dynamo = await startDynalite();
+  client = createLocalDynamoClient(dynamo.endpoint);
+});
+afterAll(async () => {
+  client.destroy();
+  await dynamo.close();
+});
+
+let store: DynamoStore;
+let started: { input: unknown; name: string }[];
+let api: ReturnType<typeof createApi>;
+
+beforeEach(async () => {
+  const tableName = `api-${++table}`;
+  await ensureTable(client, tableName);
+  store = new DynamoStore({ client, tableName });
+  started = [];
+  let n = 0;
+  api = createApi({
+    service: { store, now: () => new Date('2026-01-01T00:00:00Z'), random: () => ((n = (n * 7 + 3) % 36), n / 36) },
+    starter: { start: async (input, name) => void started.push({ input, name }) },
+    identify: bearerIdentity({ tokens: { tokenA: { team: 'team-a' }, tokenB: { team: 'team-b' } } }),
+    publicUrl: () => 'http://127.0.0.1:1/v1',
+  });
+});
+
+async function call(method: string, path: string, body?: unknown, token = 'tokenA') {
+  const res = await api.request(path, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as any };
+}
+
+const spec = () => structuredClone(minimalSpecInput);
+
+describe('REST API v1 on dynalite', () => {
+  it('creates a study, starts its workflow once, and shows it', async () => {
+    // Act
+    const created = await call('POST', '/studies', spec());
+    const shown = await call('GET', `/studies/${created.body.studyId}`);
+    const listed = await call('GET', '/studies');
+    // Assess
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ name: 'demo', state: 'PENDING', team: 'team-a', apiUrl: 'http://127.0.0.1:1/v1' });
+    expect(created.body).not.toHaveProperty('version');
+    expect(started).toEqual([{ input: { team: 'team-a', studyId: created.body.studyId }, name: created.body.studyId }]);
+    expect(shown.status).toBe(200);
+    expect(shown.body).toMatchObject({ studyId: created.body.studyId, trialCounts: {} });
+    expect(listed.body.items.map((s: { studyId: string }) => s.studyId)).toEqual([created.body.studyId]);
+  });
+
+  it('rejects an invalid spec with 400 naming each field and rule, and writes nothing', async () => {
+    // Act
+    const res = await call('POST', '/studies', { ...spec(), parameters: { lr: { type: 'float', min: 1, max: 0 } }, limits: { maxTrials: -1 } });
+    // Assess
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('InvalidInput');
+    expect(res.body.error.details).toEqual(
+      expect.arrayContaining([
+        { path: 'parameters.lr.min', message: 'min (1) must not exceed max (0)' },
+        expect.objectContaining({ path: 'limits.maxTrials' }),
+      ]),
+    );
+    expect((await store.listStudies('team-a')).items).toEqual([]);
+    expect(started).toEqual([]);
+  });
+
+  it.each([
+    ['no body', undefined, 'a JSON body is required'],
+    ['broken JSON', '{"name": ', 'the body is not valid JSON'],
+  ])('rejects %s with 400', async (_, body, message) => {
+    const res = await call('POST', '/studies', body);
+    expect(res.status).toBe(400);
+    expect(res.body.error.details).toEqual([{ path: '', message }]);
+  });
+
+  it('rejects an oversized body with 413 before parsing it', async () => {
+    const res = await call('POST', '/studies', { ...spec(), name: 'x'.repeat(maxBodyBytes) });
+    expect(res.status).toBe(413);
+    expect(res.body.error.code).toBe('PayloadTooLarge');
+  });
+
+  it('answers 404 for an unknown study on every route', async () => {
+    for (const [method, path] of [
+      ['GET', '/studies/nope'],
+      ['POST', '/studies/nope/stop'],
+      ['GET', '/studies/nope/trials'],
+      ['GET', '/studies/nope/trials/0'],
+      ['POST', '/studies/nope/trials/0/measurements'],
+    ] as const) {
+      const res = await call(method, path, method === 'POST' ? { step: 1, metrics: { acc: 1 } } : undefined);
+      expect(res.status, `${method} ${path}`).toBe(404);
+      expect(res.body.error.code).toBe('NotFound');
+    }
+  });
+
+  it("never shows one team's study to another team", async () => {
+    // Prepare
+    const { body: study } = await call('POST', '/studies', spec());
+    // Act + Assess
+    for (const [method, path] of [
+      ['GET', `/studies/${study.studyId}`],
+      ['POST', `/studies/${study.studyId}/stop`],
+      ['GET', `/studies/${study.studyId}/trials`],
+      ['GET', `/studies/${study.studyId}/trials/0`],
+      ['POST', `/studies/${study.studyId}/trials/0/measurements`],
+    ] as const) {
+      const res = await call(method, path, method === 'POST' ? { step: 1, metrics: { acc: 1 } } : undefined, 'tokenB');
+      expect(res.status, `${method} ${path}`).toBe(404);
+    }
+    expect((await call('GET', '/studies', undefined, 'tokenB')).body.items).toEqual([]);
+    expect((await store.getStudy('team-a', study.studyId))!.state).toBe('PENDING');
+  });
+
+  it('answers 401 without a known bearer token', async () => {
+    const res = await call('GET', '/studies', undefined, 'forged');
+    expect(res.status).toBe(401);
+    expect(res.body.error.code).toBe('Unauthenticated');
+  });
+
+  it('stops a running study (202) and refuses to stop a finished one (409)', async () => {
+    // Prepare
+    const { body: study } = await call('POST', '/studies', spec());
+    // Act
+    const stopped = await call('POST', `/studies/${study.studyId}/stop`);
+    const current = (await store.getStudy('team-a', study.studyId))!;
+    await store.updateStudy({ ...current, state: 'COMPLETED' });
+    const again = await call('POST', `/studies/${study.studyId}/stop`);
+    // Assess
+    expect(stopped.status).toBe(202);
+    expect(stopped.body.state).toBe('STOPPING');
+    expect(again.status).toBe(409);
+    expect(again.body.error).toMatchObject({ code: 'Conflict', message: `study ${study.studyId} is already COMPLETED` });
+  });
+
+  it('stores a measurement once per step, paginates trials, and refuses reports to finished trials', async () => {
+    // Prepare
+    const { body: study } = await call('POST', '/studies', spec());
+    const base = { team: 'team-a', studyId: study.studyId, bracket: 0, rung: 0, params: { lr: 0.01 }, resource: 0, rungValues: [], createdAt: 'x', updatedAt: 'x', version: 0 };
+    for (let i = 0; i < 5; i++) await store.createTrial({ ...base, trialId: String(i), number: i, state: i === 4 ? 'COMPLETE' : 'RUNNING' });
+    // Act
+    const first = await call('POST', `/studies/${study.studyId}/trials/1/measurements`, { step: 1, metrics: { acc: 0.5 } });
+    const duplicate = await call('POST', `/studies/${study.studyId}/trials/1/measurements`, { step: 1, metrics: { acc: 0.9 } });
+    const bad = await call('POST', `/studies/${study.studyId}/trials/1/measurements`, { step: -1, metrics: {} });
+    const late = await call('POST', `/studies/${study.studyId}/trials/4/measurements`, { step: 1, metrics: { acc: 1 } });
+    const pages: string[][] = [];
+    let nextToken: string | undefined;
+    do {
+      const res = await call('GET', `/studies/${study.studyId}/trials?limit=2${nextToken ? `&nextToken=${encodeURIComponent(nextToken)}` : ''}`);
+      pages.push(res.body.items.map((t: { trialId: string }) => t.trialId));
+      nextToken = res.body.nextToken;
+    } while (nextToken);
+    const trial = await call('GET', `/studies/${study.studyId}/trials/1`);
+    const badLimit = await call('GET', `/studies/${study.studyId}/trials?limit=0`);
+    // Assess
+    expect([first.status, first.body]).toEqual([201, { stored: true, shouldStop: false }]);
+    expect([duplicate.status, duplicate.body.stored]).toEqual([200, false]);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual(['metrics', 'step']);
+    expect(late.status).toBe(409);
+    expect(pages).toEqual([['0', '1'], ['2', '3'], ['4']]);
+    expect(trial.body.measurements).toEqual([expect.objectContaining({ step: 1, metrics: { acc: 0.5 } })]);
+    expect(badLimit.status).toBe(400);
+    expect(await readAll((p) => store.listTrials('team-a', study.studyId, p))).toHaveLength(5);
+  });
+
+  it('answers 404 with a JSON error for an unknown route', async () => {
+    const res = await call('DELETE', '/studies');
+    expect(res.status).toBe(404);
+    expect(res.body.error.code).toBe('NotFound');
+  });
+});

@@ -1,0 +1,107 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmbedded, type Embedded } from '../../runtime/embedded.js';
+import { readAll } from '../../shared/store/port.js';
+import type { Study } from '../../shared/study/types.js';
+
+/**
+ * Whole studies through the embedded runtime: the state machines rendered from the synthesized
+ * template on aws-local-stepfunctions, the handler modules in process, dynalite, and real child
+ * processes for the jobs, reporting through the local API.
+ */
+const root = path.resolve(import.meta.dirname, '../..');
+let runtime: Embedded;
+let scratch: string;
+
+beforeAll(async () => {
+  scratch = await mkdtemp(path.join(os.tmpdir(), 'rung-it-'));
+  runtime = await startEmbedded({ scratchDir: scratch, jobCwd: root });
+});
+afterAll(async () => {
+  await runtime?.close();
+  await rm(scratch, { recursive: true, force: true });
+});
+
+async function runStudy(spec: object) {
+  const created = await runtime.request('POST', '/studies', spec);
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  const study = created.body as Study;
+  // A failed study rejects here; what matters is what the workflow recorded on the study.
+  await runtime.executions.wait(study.studyId).catch(() => undefined);
+  const done = (await runtime.store.getStudy('local', study.studyId))!;
+  const trials = await readAll((p) => runtime.store.listTrials('local', study.studyId, p));
+  return { study: done, trials };
+}
+
+describe('a study on the embedded runtime', () => {
+  it('trains the quickstart network with successive halving, resuming promoted trials from their checkpoints', async () => {
+    // Prepare: the quickstart's trainer on a small budget.
+    const spec = {
+      name: 'it-spirals',
+      objective: { metric: 'val_accuracy', goal: 'maximize' },
+      parameters: {
+        lr: { type: 'float', min: 0.01, max: 0.3, scale: 'log' },
+        hidden: { type: 'int', min: 8, max: 32 },
+        optimizer: { type: 'categorical', values: ['adam'] },
+        weight_decay: { type: 'float', min: 1e-6, max: 1e-4, scale: 'log' },
+        batch_size: { type: 'ordinal', values: [32, 64] },
+      },
+      strategy: { sampler: 'random', scheduler: { type: 'successive_halving', min: 1, max: 9, eta: 3 }, seed: 11 },
+      limits: { maxTrials: 6, parallelism: 2 },
+      trial: { command: ['node', '--import', 'tsx', 'examples/quickstart/train.ts'], gpus: 0 },
+    };
+    // Act
+    const { study, trials } = await runStudy(spec);
+    // Assess
+    expect(study.state).toBe('COMPLETED');
+    expect(trials.map((t) => t.state).sort()).toEqual(['COMPLETE', 'PRUNED', 'PRUNED', 'PRUNED', 'PRUNED', 'PRUNED']);
+    const winner = trials.find((t) => t.state === 'COMPLETE')!;
+    expect(winner).toMatchObject({ resource: 9, rung: 2 });
+    expect(study.best).toMatchObject({ trialId: winner.trialId, resource: 9, value: winner.value });
+    // The network learned something: three balanced classes give 1/3 by chance.
+    expect(winner.value!).toBeGreaterThan(0.5);
+    const steps = (await runtime.store.listMeasurements('local', study.studyId, winner.trialId)).map((m) => m.step);
+    expect(steps).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    // Each promoted slice started from the checkpoint the previous one left.
+    const logs = readdirSync(path.join(scratch, 'logs')).filter((f) => f.startsWith(`${study.studyId}-t${winner.trialId}-`)).sort();
+    expect(logs.map((f) => readFileSync(path.join(scratch, 'logs', f), 'utf8').trim())).toEqual([
+      `trial ${winner.trialId}: epochs 1..1 (resumed from 0)`,
+      `trial ${winner.trialId}: epochs 2..3 (resumed from 1)`,
+      `trial ${winner.trialId}: epochs 4..9 (resumed from 3)`,
+    ]);
+  });
+
+  it('marks trials whose job crashes FAILED and finishes the study with the others', async () => {
+    // Act
+    const { study, trials } = await runStudy({
+      name: 'it-crash',
+      objective: { metric: 'score', goal: 'maximize' },
+      parameters: { x: { type: 'float', min: 0, max: 1 } },
+      strategy: { scheduler: { type: 'fifo', max: 2 }, seed: 5 },
+      limits: { maxTrials: 4, parallelism: 4 },
+      trial: { command: ['node', '--import', 'tsx', 'test/fixtures/jobs/odd-crash.ts'], gpus: 0 },
+    });
+    // Assess
+    expect(study.state).toBe('COMPLETED');
+    const byId = Object.fromEntries(trials.map((t) => [t.trialId, t]));
+    expect([byId['0'].state, byId['1'].state, byId['2'].state, byId['3'].state]).toEqual(['COMPLETE', 'FAILED', 'COMPLETE', 'FAILED']);
+    expect(byId['1'].error).toMatch(/^job failed: States\.TaskFailed: .*exit code 1/);
+    expect(study.best!.trialId).toBe((byId['0'].value! > byId['2'].value! ? byId['0'] : byId['2']).trialId);
+  });
+
+  it('fails the study with a clear error when more trials fail than allowed', async () => {
+    const { study } = await runStudy({
+      name: 'it-too-many-failures',
+      objective: { metric: 'score', goal: 'maximize' },
+      parameters: { x: { type: 'float', min: 0, max: 1 } },
+      strategy: { scheduler: { type: 'successive_halving', min: 1, max: 3, eta: 3 }, seed: 5 },
+      limits: { maxTrials: 4, parallelism: 4, maxFailedTrials: 1 },
+      trial: { command: ['node', '--import', 'tsx', 'test/fixtures/jobs/odd-crash.ts'], gpus: 0 },
+    });
+    expect(study.state).toBe('FAILED');
+    expect(study.error).toBe('2 trials failed, more than limits.maxFailedTrials (1)');
+  });
+});
