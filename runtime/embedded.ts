@@ -45,22 +45,27 @@ export async function startEmbedded(options: EmbeddedOptions = {}) {
 
   useHandlerContext({ store, artifactBaseUri: pathToFileURL(path.join(root, 'artifacts')).href, jobApiToken: token, now, random });
 
-  const definitions = renderDefinitions();
-  const batch = new LocalBatch({
-    cwd: options.jobCwd ?? process.cwd(),
-    logDir: path.join(root, 'logs'),
-    defaultCommand: definitions.jobDefinition.command,
-  });
-  const executions = new LocalExecutions({
-    studyMachine: definitions.studyMachine as never,
-    bracketMachine: definitions.bracketMachine as never,
-    batch,
-  });
+  const batch = new LocalBatch({ cwd: options.jobCwd ?? process.cwd(), logDir: path.join(root, 'logs') });
+  // Rendering the definitions synthesizes the CDK app (seconds): only a started study pays for it,
+  // so that read-only commands stay quick.
+  let executions: LocalExecutions | undefined;
+  const localExecutions = () => {
+    if (!executions) {
+      const definitions = renderDefinitions();
+      batch.defaultCommand = definitions.jobDefinition.command;
+      executions = new LocalExecutions({
+        studyMachine: definitions.studyMachine as never,
+        bracketMachine: definitions.bracketMachine as never,
+        batch,
+      });
+    }
+    return executions;
+  };
 
   let apiUrl: string | undefined;
   const api = createApi({
     service: { store, now, random },
-    starter: executions,
+    starter: { start: (input, name) => localExecutions().start(input, name) },
     identify: bearerIdentity(credentials),
     publicUrl: () => apiUrl,
     log: { error: (message, ...extra) => console.error(message, ...extra) },
@@ -71,7 +76,9 @@ export async function startEmbedded(options: EmbeddedOptions = {}) {
   return {
     store,
     api,
-    executions,
+    get executions() {
+      return localExecutions();
+    },
     apiUrl,
     token,
     credentialsFile,
@@ -87,7 +94,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}) {
       return { status: res.status, body: await res.json() };
     },
     async close() {
-      executions.abortAll();
+      executions?.abortAll();
       batch.close();
       await server?.close();
       useHandlerContext(undefined);

@@ -76,7 +76,7 @@ export class LocalExecutions implements ExecutionStarter {
   }
 
   /** The Context Object that Step Functions gives an execution (`$$.Execution.*`). */
-  private contextFor(machine: string, name: string, input: unknown) {
+  private contextFor(machine: string, name: string, input: unknown): any {
     const id = `arn:aws:states:local:000000000000:execution:${machine}:${name}`;
     return { Execution: { Id: id, Name: name, Input: input, StartTime: new Date().toISOString(), RoleArn: 'local' } };
   }

@@ -42,11 +42,16 @@ export class LocalBatch {
   private readonly running = new Set<ChildProcess>();
   private closed = false;
 
-  constructor(private readonly options: LocalBatchOptions) {}
+  /** Set once the job definition is known (it comes from the synthesized template). */
+  defaultCommand: string[] | undefined;
+
+  constructor(private readonly options: LocalBatchOptions) {
+    this.defaultCommand = options.defaultCommand;
+  }
 
   async submitJobSync(params: SubmitJobParameters): Promise<object> {
     if (this.closed) throw new BatchJobFailed({ JobName: params.JobName, Status: 'FAILED', StatusReason: 'the runtime is shutting down' });
-    const command = params.ContainerOverrides?.Command ?? this.options.defaultCommand;
+    const command = params.ContainerOverrides?.Command ?? this.defaultCommand;
     if (!command || command.length === 0) throw new BatchJobFailed({ JobName: params.JobName, Status: 'FAILED', StatusReason: 'no command' });
     const env: NodeJS.ProcessEnv = { ...process.env };
     for (const { Name, Value } of params.ContainerOverrides?.Environment ?? []) env[Name] = Value;

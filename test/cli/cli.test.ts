@@ -46,6 +46,29 @@ describe('rung CLI', () => {
     expect(res.stderr).toMatch(/line \d+, column \d+/);
   });
 
+  it('runs a study on the embedded runtime, then reads it back from the database with status and trials', () => {
+    // Prepare
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'rung-cli-'));
+    // Relative commands resolve from the spec's folder, as for a user's own spec.
+    const spec = path.join(root, 'test/fixtures/cli-run.json');
+    const data = path.join(dir, 'data');
+    // Act
+    const run = rung('run', spec, '--data', data, '--json');
+    const { study } = JSON.parse(run.stdout);
+    const status = rung('status', study.studyId, '--data', data, '--json');
+    const trials = rung('trials', study.studyId, '--data', data, '--json');
+    const list = rung('status', '--data', data);
+    // Assess: trial 1 crashes by design, so the run exits 0 with one trial FAILED.
+    expect(run.code, run.stderr).toBe(0);
+    expect(study.state).toBe('COMPLETED');
+    expect(JSON.parse(status.stdout)).toMatchObject({ studyId: study.studyId, state: 'COMPLETED', trialCounts: { COMPLETE: 1, FAILED: 1 } });
+    expect(JSON.parse(trials.stdout).map((t: { trialId: string; state: string }) => [t.trialId, t.state])).toEqual([
+      ['0', 'COMPLETE'],
+      ['1', 'FAILED'],
+    ]);
+    expect(list.stdout).toContain(study.studyId);
+  });
+
   it('reports a missing file as bad input', () => {
     const res = rung('validate', 'does-not-exist.yaml');
     expect(res.code).toBe(2);
