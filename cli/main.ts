@@ -11,6 +11,14 @@ const connect = async (dataDir: string) => (await import('./connection.js')).con
 const runCommand = async (...args: Parameters<typeof import('./run.js').runCommand>) => (await import('./run.js')).runCommand(...args);
 const serveCommand = async (...args: Parameters<typeof import('./serve.js').serveCommand>) => (await import('./serve.js')).serveCommand(...args);
 
+// The AWS SDK warns on every start that it will need Node 22 from 2027; the README says so once.
+const emitWarning = process.emitWarning.bind(process);
+process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+  const type = typeof rest[0] === 'string' ? rest[0] : (rest[0] as { type?: string } | undefined)?.type;
+  if (type === 'NodeVersionSupportWarning' || String(warning).includes('NodeVersionSupportWarning')) return;
+  emitWarning(warning as string, ...(rest as []));
+}) as typeof process.emitWarning;
+
 /** Exit codes: 0 success, 1 the study or request failed, 2 bad input. */
 export const exitCodes = { ok: 0, failed: 1, invalid: 2 } as const;
 

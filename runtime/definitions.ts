@@ -5,7 +5,7 @@
  * CloudFormation intrinsics replaced by local names, parsed into plain ASL.
  *
  * Local names: `Ref`/`Fn::GetAtt` of a resource become a local ARN by resource type, e.g.
- * `arn:aws:lambda:local:000000000000:function:PlanFunctionEA79BDD0`,
+ * `arn:aws:lambda:local:000000000000:function:PlanFunction`,
  * `arn:aws:states:local:000000000000:stateMachine:BracketMachine`,
  * `arn:aws:batch:local:000000000000:job-queue/TrainingJobQueue`; pseudo parameters become
  * `aws`, `local`, `000000000000`, `amazonaws.com`.
@@ -128,16 +128,23 @@ function jobDefinition(resources: Resources, logicalId: string): RenderedJobDefi
 
 let rendered: RenderedDefinitions | undefined;
 
-/** Renders the definitions once per process (later calls return the same objects: do not mutate them). */
+/**
+ * Renders the definitions; the synth runs once per process, and each call returns a fresh
+ * deep copy (asl-validator, which aws-local-stepfunctions runs on the definitions it is given,
+ * writes `QueryLanguage` into every state of the object it validates).
+ */
 export function renderDefinitions(): RenderedDefinitions {
-  if (rendered) return rendered;
+  rendered ??= render();
+  return structuredClone(rendered);
+}
+
+function render(): RenderedDefinitions {
   const { app, stack } = createRungApp({ bundling: false });
   const template = app.synth().getStackByName(stack.stackName).template as { Resources: Resources };
   const resources = template.Resources;
-  rendered = {
+  return {
     studyMachine: stateMachine(resources, LOGICAL_IDS.studyMachine),
     bracketMachine: stateMachine(resources, LOGICAL_IDS.bracketMachine),
     jobDefinition: jobDefinition(resources, LOGICAL_IDS.jobDefinition),
   };
-  return rendered;
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createApi } from '../functions/api/app.js';
-import { useHandlerContext } from '../functions/context.js';
+import { logger, useHandlerContext } from '../functions/context.js';
 import { DynamoStore } from '../shared/store/dynamo.js';
 import { renderDefinitions } from './definitions.js';
 import { createLocalDynamoClient, ensureTable, startDynalite } from './dynalite.js';
@@ -94,6 +94,8 @@ export async function startEmbedded(options: EmbeddedOptions = {}) {
       return { status: res.status, body: await res.json() };
     },
     async close() {
+      // Steps still in flight after an abort would only log connection errors from here on.
+      logger.setLogLevel('SILENT');
       executions?.abortAll();
       batch.close();
       await server?.close();

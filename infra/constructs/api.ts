@@ -1,0 +1,147 @@
+import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { acknowledgeManagedPolicy } from '../nag.js';
+
+/** Stage name: every route is under `/v1`. */
+export const API_STAGE = 'v1';
+
+/** Route the training jobs call; their role may invoke this route only. */
+export const MEASUREMENTS_ROUTE = { method: 'POST', path: '/studies/*/trials/*/measurements' } as const;
+
+/**
+ * The rung REST API: IAM (SigV4) authorization on every method, request validation,
+ * access logs, X-Ray tracing. Routes are added with {@link RungApi.addRoutes} once the
+ * handler exists (the handler needs the state machine, which needs the step functions,
+ * one of which needs this API's URL: creating the RestApi first breaks that loop).
+ */
+export class RungApi extends Construct {
+  readonly restApi: apigateway.RestApi;
+  private readonly validator: apigateway.RequestValidator;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: logs.RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    this.restApi = new apigateway.RestApi(this, 'RestApi', {
+      description: 'rung: studies, trials and measurements',
+      endpointTypes: [apigateway.EndpointType.REGIONAL],
+      // Execution logs (ERROR level) need the account-level API Gateway CloudWatch role.
+      cloudWatchRole: true,
+      deployOptions: {
+        stageName: API_STAGE,
+        tracingEnabled: true,
+        loggingLevel: apigateway.MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false,
+        metricsEnabled: true,
+        accessLogDestination: new apigateway.LogGroupLogDestination(accessLogs),
+        accessLogFormat: apigateway.AccessLogFormat.jsonWithStandardFields(),
+        throttlingRateLimit: 100,
+        throttlingBurstLimit: 200,
+      },
+      defaultMethodOptions: { authorizationType: apigateway.AuthorizationType.IAM },
+    });
+
+    this.validator = this.restApi.addRequestValidator('Validator', {
+      validateRequestBody: true,
+      validateRequestParameters: true,
+    });
+
+    acknowledgeManagedPolicy(
+      this.restApi,
+      'service-role/AmazonAPIGatewayPushToCloudWatchLogs',
+      'The account-level API Gateway logging role uses the AWS-maintained AmazonAPIGatewayPushToCloudWatchLogs policy, which is what API Gateway documents for execution logs.',
+    );
+    Validations.of(this.restApi).acknowledge({
+      id: 'AwsSolutions-APIG3',
+      reason:
+        'No WAF web ACL: every method requires SigV4 (IAM) authorization and the stage is throttled; a web ACL is billed monthly even while no study runs, which rung avoids.',
+    });
+    Validations.of(this.restApi).acknowledge({
+      id: 'AwsSolutions-COG4',
+      reason:
+        'Callers are IAM principals (team users and roles, and the training job role) signing with SigV4; AuthorizationType.IAM is used on every method instead of a Cognito user pool.',
+    });
+  }
+
+  /**
+   * Base URL of the API without the stage (`https://{id}.execute-api.{region}.{suffix}`); the
+   * v1 routes are under `/v1`. Built from the RestApi id only, so that it does not depend on the
+   * deployment.
+   */
+  get baseUrl(): string {
+    const stack = Stack.of(this);
+    return `https://${this.restApi.restApiId}.execute-api.${stack.region}.${stack.urlSuffix}`;
+  }
+
+  /** Every route, each a Lambda proxy integration of the API handler. */
+  addRoutes(handler: lambda.IFunction): void {
+    const integration = new apigateway.LambdaIntegration(handler, { allowTestInvoke: false });
+
+    const objectModel = this.restApi.addModel('JsonObject', {
+      contentType: 'application/json',
+      description: 'Any JSON object (the API handler validates the study spec with its own schema)',
+      schema: { schema: apigateway.JsonSchemaVersion.DRAFT4, type: apigateway.JsonSchemaType.OBJECT },
+    });
+    const measurementModel = this.restApi.addModel('Measurement', {
+      contentType: 'application/json',
+      description: 'One measurement: { step, metrics: { name: number } }',
+      schema: {
+        schema: apigateway.JsonSchemaVersion.DRAFT4,
+        type: apigateway.JsonSchemaType.OBJECT,
+        required: ['step', 'metrics'],
+        properties: {
+          step: { type: apigateway.JsonSchemaType.NUMBER, minimum: 0 },
+          metrics: {
+            type: apigateway.JsonSchemaType.OBJECT,
+            minProperties: 1,
+            additionalProperties: { type: apigateway.JsonSchemaType.NUMBER },
+          },
+        },
+      },
+    });
+
+    const path = (...names: string[]) => Object.fromEntries(names.map((n) => [`method.request.path.${n}`, true]));
+    const options = (extra: apigateway.MethodOptions = {}): apigateway.MethodOptions => ({
+      authorizationType: apigateway.AuthorizationType.IAM,
+      requestValidator: this.validator,
+      ...extra,
+    });
+
+    const studies = this.restApi.root.addResource('studies');
+    studies.addMethod('GET', integration, options({ operationName: 'ListStudies' }));
+    studies.addMethod('POST', integration, options({ operationName: 'CreateStudy', requestModels: { 'application/json': objectModel } }));
+
+    const study = studies.addResource('{studyId}');
+    study.addMethod('GET', integration, options({ operationName: 'GetStudy', requestParameters: path('studyId') }));
+    study
+      .addResource('stop')
+      .addMethod('POST', integration, options({ operationName: 'StopStudy', requestParameters: path('studyId') }));
+
+    const trials = study.addResource('trials');
+    trials.addMethod('GET', integration, options({ operationName: 'ListTrials', requestParameters: path('studyId') }));
+
+    const trial = trials.addResource('{trialId}');
+    trial.addMethod('GET', integration, options({ operationName: 'GetTrial', requestParameters: path('studyId', 'trialId') }));
+    trial.addResource('measurements').addMethod(
+      'POST',
+      integration,
+      options({
+        operationName: 'ReportMeasurement',
+        requestParameters: path('studyId', 'trialId'),
+        requestModels: { 'application/json': measurementModel },
+      }),
+    );
+  }
+
+  /** `execute-api:Invoke` ARN of the measurement route on the `v1` stage (literal stage: no dependency on the deployment). */
+  get measurementsArn(): string {
+    return this.restApi.arnForExecuteApi(MEASUREMENTS_ROUTE.method, MEASUREMENTS_ROUTE.path, API_STAGE);
+  }
+}

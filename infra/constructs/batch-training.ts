@@ -1,0 +1,181 @@
+import { Duration, RemovalPolicy, Size, Stack, Validations } from 'aws-cdk-lib';
+import * as batch from 'aws-cdk-lib/aws-batch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import {
+  S3_READ_WILDCARD_ACTIONS,
+  S3_WRITE_WILDCARD_ACTIONS,
+  acknowledgeManagedPolicy,
+  acknowledgeWildcardAction,
+  acknowledgeWildcardResource,
+} from '../nag.js';
+import { fromRoot } from '../paths.js';
+import { STUDY_DATA_PREFIX } from './storage.js';
+
+/** Status reason AWS Batch gives a job whose Spot instance was reclaimed. */
+export const SPOT_RECLAIM_STATUS_REASON = 'Host EC2*';
+
+/** Command of the job definition; every TrainTrial state overrides it with `$.job.command`. */
+export const DEFAULT_JOB_COMMAND = ['python', 'train.py'];
+
+/** Wall-clock limit of one Batch job (one trial slice). */
+export const JOB_TIMEOUT = Duration.hours(12);
+
+export interface BatchTrainingProps {
+  readonly vpc: ec2.IVpc;
+  readonly subnets: ec2.SubnetSelection;
+  readonly securityGroup: ec2.ISecurityGroup;
+  readonly gpuInstanceTypes: string[];
+  readonly maxvCpus: number;
+  readonly artifactBucket: s3.IBucket;
+}
+
+/**
+ * GPU training on AWS Batch: a Spot compute environment first and an on-demand one as
+ * fallback in one job queue, both scaling to zero, and the GPU job definition whose
+ * container runs one trial slice (the job contract in docs/workflow.md).
+ */
+export class BatchTraining extends Construct {
+  readonly jobQueue: batch.JobQueue;
+  readonly jobDefinition: batch.EcsJobDefinition;
+  readonly jobRole: iam.Role;
+  readonly spotEnvironment: batch.ManagedEc2EcsComputeEnvironment;
+  readonly onDemandEnvironment: batch.ManagedEc2EcsComputeEnvironment;
+
+  constructor(scope: Construct, id: string, props: BatchTrainingProps) {
+    super(scope, id);
+
+    // IMDSv2 only, and one hop: containers cannot reach the instance role (they use their job role).
+    // A 100 GiB gp3 root volume holds CUDA/PyTorch images (the AMI default of 30 GiB does not).
+    const launchTemplate = new ec2.LaunchTemplate(this, 'GpuLaunchTemplate', {
+      requireImdsv2: true,
+      httpPutResponseHopLimit: 1,
+      blockDevices: [
+        {
+          deviceName: '/dev/xvda',
+          volume: ec2.BlockDeviceVolume.ebs(100, { volumeType: ec2.EbsDeviceVolumeType.GP3, encrypted: true }),
+        },
+      ],
+    });
+
+    const common = {
+      vpc: props.vpc,
+      vpcSubnets: props.subnets,
+      securityGroups: [props.securityGroup],
+      instanceTypes: props.gpuInstanceTypes.map((t) => new ec2.InstanceType(t)),
+      useOptimalInstanceClasses: false,
+      images: [{ imageType: batch.EcsMachineImageType.ECS_AL2023_NVIDIA }],
+      minvCpus: 0,
+      maxvCpus: props.maxvCpus,
+      launchTemplate,
+      updateToLatestImageVersion: true,
+    } satisfies Partial<batch.ManagedEc2EcsComputeEnvironmentProps>;
+
+    this.spotEnvironment = new batch.ManagedEc2EcsComputeEnvironment(this, 'SpotGpu', {
+      ...common,
+      spot: true,
+      allocationStrategy: batch.AllocationStrategy.SPOT_PRICE_CAPACITY_OPTIMIZED,
+    });
+    this.onDemandEnvironment = new batch.ManagedEc2EcsComputeEnvironment(this, 'OnDemandGpu', {
+      ...common,
+      spot: false,
+      allocationStrategy: batch.AllocationStrategy.BEST_FIT_PROGRESSIVE,
+    });
+    for (const environment of [this.spotEnvironment, this.onDemandEnvironment]) {
+      // Pin the launch template version, so that a change of the template updates the environment.
+      (environment.node.defaultChild as batch.CfnComputeEnvironment).addPropertyOverride(
+        'ComputeResources.LaunchTemplate.Version',
+        launchTemplate.latestVersionNumber,
+      );
+      acknowledgeManagedPolicy(
+        environment,
+        'service-role/AmazonEC2ContainerServiceforEC2Role',
+        'The instance role of an ECS-on-EC2 Batch compute environment needs the ECS agent permissions that AWS maintains in AmazonEC2ContainerServiceforEC2Role; an inline copy would stop tracking agent changes.',
+      );
+    }
+
+    this.jobQueue = new batch.JobQueue(this, 'GpuQueue', {
+      priority: 1,
+      computeEnvironments: [
+        { computeEnvironment: this.spotEnvironment, order: 1 },
+        { computeEnvironment: this.onDemandEnvironment, order: 2 },
+      ],
+      // A job that no compute environment can ever run would wait at the head of the queue forever.
+      jobStateTimeLimitActions: [
+        { reason: batch.JobStateTimeLimitActionsReason.JOB_RESOURCE_REQUIREMENT, maxTime: Duration.minutes(10) },
+        { reason: batch.JobStateTimeLimitActionsReason.COMPUTE_ENVIRONMENT_MAX_RESOURCE, maxTime: Duration.minutes(10) },
+        { reason: batch.JobStateTimeLimitActionsReason.INSUFFICIENT_INSTANCE_CAPACITY, maxTime: Duration.hours(6) },
+      ],
+    });
+
+    // The job role: the trial's own AWS identity (checkpoints in S3, measurements through the API).
+    this.jobRole = new iam.Role(this, 'JobRole', {
+      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+      description: 'rung training job: reads/writes checkpoints, reports measurements to the rung API',
+    });
+    props.artifactBucket.grantReadWrite(this.jobRole, `${STUDY_DATA_PREFIX}*`);
+    acknowledgeWildcardResource(
+      this.jobRole,
+      props.artifactBucket.arnForObjects(`${STUDY_DATA_PREFIX}*`),
+      `Checkpoint keys are per team, study and trial, known only at run time; the job role is limited to the ${STUDY_DATA_PREFIX} prefix of the artifact bucket.`,
+    );
+    for (const action of [...S3_READ_WILDCARD_ACTIONS, ...S3_WRITE_WILDCARD_ACTIONS]) {
+      acknowledgeWildcardAction(
+        this.jobRole,
+        action,
+        `Action group of CDK's bucket.grantReadWrite, on the ${STUDY_DATA_PREFIX} prefix only: a trial reads, overwrites and removes its checkpoint (object versions, multipart uploads).`,
+      );
+    }
+
+    const logGroup = new logs.LogGroup(this, 'JobLogs', {
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    const container = new batch.EcsEc2ContainerDefinition(this, 'GpuContainer', {
+      // Built and pushed by `cdk deploy` only; `cdk synth` needs no Docker.
+      image: ecs.ContainerImage.fromAsset(fromRoot('jobs'), { platform: Platform.LINUX_AMD64 }),
+      gpu: 1,
+      cpu: 4,
+      memory: Size.gibibytes(14),
+      command: DEFAULT_JOB_COMMAND,
+      environment: {
+        PYTHONUNBUFFERED: '1',
+        AWS_REGION: Stack.of(this).region,
+        AWS_DEFAULT_REGION: Stack.of(this).region,
+      },
+      jobRole: this.jobRole,
+      // PyTorch DataLoader workers share tensors through /dev/shm (64 MiB by default); an init
+      // process forwards SIGTERM so that a job can checkpoint before a Spot reclaim.
+      linuxParameters: new batch.LinuxParameters(this, 'GpuLinuxParameters', {
+        sharedMemorySize: Size.gibibytes(4),
+        initProcessEnabled: true,
+      }),
+      logging: ecs.LogDriver.awsLogs({ streamPrefix: 'trial', logGroup }),
+    });
+
+    Validations.of(container.executionRole).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'ecr:GetAuthorizationToken supports no resource-level permissions; the image pull actions of this execution role are scoped to the asset repository.',
+    });
+
+    this.jobDefinition = new batch.EcsJobDefinition(this, 'GpuJob', {
+      container,
+      propagateTags: true,
+      timeout: JOB_TIMEOUT,
+      retryAttempts: 3,
+      retryStrategies: [
+        // A reclaimed Spot instance is not the trial's fault: run it again (it resumes from its checkpoint).
+        batch.RetryStrategy.of(batch.Action.RETRY, batch.Reason.custom({ onStatusReason: SPOT_RECLAIM_STATUS_REASON })),
+        // Anything else (non-zero exit, image pull, ...) is final: the trial is FAILED and the study goes on.
+        batch.RetryStrategy.of(batch.Action.EXIT, batch.Reason.custom({ onReason: '*' })),
+      ],
+    });
+  }
+}

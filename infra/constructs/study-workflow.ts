@@ -1,0 +1,219 @@
+import { CfnResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as batch from 'aws-cdk-lib/aws-batch';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { JOB_TIMEOUT } from './batch-training.js';
+import { BRACKET_MACHINE_STATES as B, JOB_ENVIRONMENT, LOGICAL_IDS, STUDY_MACHINE_STATES as S } from '../workflow-contract.js';
+
+export interface StepFunctions {
+  readonly plan: lambda.IFunction;
+  readonly suggest: lambda.IFunction;
+  readonly startTrial: lambda.IFunction;
+  readonly observe: lambda.IFunction;
+  readonly promote: lambda.IFunction;
+  readonly finalize: lambda.IFunction;
+}
+
+export interface StudyWorkflowProps {
+  readonly steps: StepFunctions;
+  readonly jobQueue: batch.IJobQueue;
+  readonly jobDefinition: batch.IJobDefinition;
+}
+
+
+
+/**
+ * BatchSubmitJob turns `taskTimeout` into the job's per-attempt Batch timeout and writes no
+ * TimeoutSeconds on the state. The state needs one of its own: the job definition already bounds
+ * each attempt, this bounds all attempts together, and without it the embedded runtime stops the
+ * Task after 60 s.
+ */
+class BatchSubmitJobWithStateTimeout extends tasks.BatchSubmitJob {
+  private readonly stateTimeout: Duration;
+
+  constructor(scope: Construct, id: string, props: tasks.BatchSubmitJobJsonPathProps & { stateTimeout: Duration }) {
+    const { stateTimeout, ...rest } = props;
+    super(scope, id, rest);
+    this.stateTimeout = stateTimeout;
+  }
+
+  override toStateJson(topLevelQueryLanguage?: sfn.QueryLanguage): object {
+    return { ...super.toStateJson(topLevelQueryLanguage), TimeoutSeconds: this.stateTimeout.toSeconds() };
+  }
+}
+
+/** Above the step functions' 60 s Lambda timeout. */
+const LAMBDA_TASK_TIMEOUT = Duration.seconds(90);
+/** Three attempts (Spot reclaims) of the job definition's 12 h timeout, and some slack. */
+const TRAIN_TASK_TIMEOUT = Duration.hours(3 * JOB_TIMEOUT.toHours() + 1);
+/**
+ * A bracket runs as long as its jobs. 24 days, not more: the embedded runtime waits with one
+ * setTimeout, which cannot exceed 2^31 - 1 ms (24.8 days), and longer ones fire at once.
+ */
+const BRACKET_TASK_TIMEOUT = Duration.days(24);
+
+/**
+ * The two Standard state machines of docs/workflow.md, JSONPath only (no JSONata, no
+ * Variables, no Distributed Map): the embedded runtime executes these very definitions.
+ *
+ * StudyMachine: Plan -> RunBrackets (Map, one bracket at a time) -> RunBracket (child
+ * execution, `startExecution.sync:2`) -> Finalize; failures go to MarkFailed.
+ * BracketMachine: Suggest -> IsBracketDone -> RunRung (Map over trial slots, at most
+ * `parallelism` at once: StartTrial -> ShouldTrain -> TrainTrial (Batch `.sync`) -> Observe)
+ * -> Promote -> IsBracketDone.
+ */
+export class StudyWorkflow extends Construct {
+  readonly studyMachine: sfn.StateMachine;
+  readonly bracketMachine: sfn.StateMachine;
+
+  constructor(scope: Construct, id: string, props: StudyWorkflowProps) {
+    super(scope, id);
+    const { steps } = props;
+
+    // Lambda tasks keep LambdaInvoke's default Retry on Lambda service errors.
+    const invoke = (stateName: string, fn: lambda.IFunction, options: Partial<tasks.LambdaInvokeJsonPathProps> = {}) =>
+      tasks.LambdaInvoke.jsonPath(this, stateName, {
+        stateName,
+        lambdaFunction: fn,
+        payloadResponseOnly: true,
+        // Explicit, as every Task's: without one the embedded runtime gives up after 60 s.
+        taskTimeout: sfn.Timeout.duration(LAMBDA_TASK_TIMEOUT),
+        ...options,
+      });
+
+    // ---------------------------------------------------------------- BracketMachine
+    const suggest = invoke(B.suggest, steps.suggest);
+    const startTrial = invoke(B.startTrial, steps.startTrial);
+
+    const environment = Object.fromEntries(JOB_ENVIRONMENT.map((name) => [name, sfn.JsonPath.stringAt(`$.job.env.${name}`)]));
+    const trainTrial = new BatchSubmitJobWithStateTimeout(this, B.trainTrial, {
+      stateTimeout: TRAIN_TASK_TIMEOUT,
+      stateName: B.trainTrial,
+      integrationPattern: sfn.IntegrationPattern.RUN_JOB,
+      jobName: sfn.JsonPath.stringAt('$.job.jobName'),
+      jobQueueArn: props.jobQueue.jobQueueArn,
+      jobDefinitionArn: props.jobDefinition.jobDefinitionArn,
+      containerOverrides: {
+        command: sfn.JsonPath.listAt('$.job.command'),
+        environment,
+      },
+      // Observe reads the trial's measurements from the store; a failed job arrives as $.jobError.
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    trainTrial.addRetry({
+      errors: ['Batch.AWSBatchException'],
+      interval: Duration.seconds(5),
+      maxAttempts: 6,
+      backoffRate: 2,
+      maxDelay: Duration.minutes(2),
+      jitterStrategy: sfn.JitterType.FULL,
+    });
+
+    // The iteration results are discarded by RunRung; OutputPath keeps each one a trial id so
+    // that a rung of hundreds of trials stays far below the 256 KiB state payload limit.
+    const observe = invoke(B.observe, steps.observe, { resultPath: sfn.JsonPath.DISCARD, outputPath: '$.trialId' });
+    trainTrial.addCatch(observe, { errors: [sfn.Errors.ALL], resultPath: '$.jobError' });
+    const trialSkipped = new sfn.Succeed(this, B.trialSkipped, { stateName: B.trialSkipped, outputPath: '$.trialId' });
+
+    const shouldTrain = sfn.Choice.jsonPath(this, B.shouldTrain, { stateName: B.shouldTrain })
+      .when(sfn.Condition.booleanEquals('$.run', true), trainTrial.next(observe))
+      .otherwise(trialSkipped);
+
+    const runRung = sfn.Map.jsonPath(this, B.runRung, {
+      stateName: B.runRung,
+      itemsPath: '$.trials',
+      maxConcurrencyPath: '$.parallelism',
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    runRung.itemProcessor(startTrial.next(shouldTrain));
+
+    const promote = invoke(B.promote, steps.promote);
+    const bracketDone = new sfn.Succeed(this, B.bracketDone, { stateName: B.bracketDone });
+    const isBracketDone = sfn.Choice.jsonPath(this, B.isBracketDone, { stateName: B.isBracketDone });
+    isBracketDone.when(sfn.Condition.booleanEquals('$.done', true), bracketDone).otherwise(runRung.next(promote).next(isBracketDone));
+
+    this.bracketMachine = this.machine(LOGICAL_IDS.bracketMachine, suggest.next(isBracketDone));
+
+    // ---------------------------------------------------------------- StudyMachine
+    const plan = invoke(S.plan, steps.plan);
+
+    // associateWithParent needs an object input: the BracketInput fields, spelled out.
+    const runBracket = tasks.StepFunctionsStartExecution.jsonPath(this, S.runBracket, {
+      stateName: S.runBracket,
+      stateMachine: this.bracketMachine,
+      integrationPattern: sfn.IntegrationPattern.RUN_JOB,
+      associateWithParent: true,
+      name: sfn.JsonPath.stringAt('$.name'),
+      input: sfn.TaskInput.fromObject({
+        team: sfn.JsonPath.stringAt('$.team'),
+        studyId: sfn.JsonPath.stringAt('$.studyId'),
+        bracket: sfn.JsonPath.numberAt('$.bracket'),
+        name: sfn.JsonPath.stringAt('$.name'),
+      }),
+      // Without a timeout the embedded runtime would stop the bracket after 60 s.
+      taskTimeout: sfn.Timeout.duration(BRACKET_TASK_TIMEOUT),
+    });
+
+    const runBrackets = sfn.Map.jsonPath(this, S.runBrackets, {
+      stateName: S.runBrackets,
+      itemsPath: '$.brackets',
+      maxConcurrency: 1,
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    runBrackets.itemProcessor(runBracket);
+
+    const finalize = invoke(S.finalize, steps.finalize, {
+      payload: sfn.TaskInput.fromObject({
+        team: sfn.JsonPath.stringAt('$.team'),
+        studyId: sfn.JsonPath.stringAt('$.studyId'),
+        outcome: 'COMPLETED',
+      }),
+    });
+    const markFailed = invoke(S.markFailed, steps.finalize, {
+      payload: sfn.TaskInput.fromObject({
+        team: sfn.JsonPath.stringAt('$.team'),
+        studyId: sfn.JsonPath.stringAt('$.studyId'),
+        outcome: 'FAILED',
+        error: sfn.JsonPath.objectAt('$.error'),
+      }),
+    });
+    const studyFailed = new sfn.Fail(this, S.studyFailed, {
+      stateName: S.studyFailed,
+      error: 'StudyFailed',
+      cause: 'The study failed; MarkFailed recorded the error on the study.',
+    });
+    const studyDone = new sfn.Succeed(this, S.studyDone, { stateName: S.studyDone });
+
+    plan.addCatch(markFailed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+    runBrackets.addCatch(markFailed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+    markFailed.next(studyFailed);
+
+    this.studyMachine = this.machine(LOGICAL_IDS.studyMachine, plan.next(runBrackets).next(finalize).next(studyDone));
+  }
+
+  private machine(name: string, definition: sfn.IChainable): sfn.StateMachine {
+    const logGroup = new logs.LogGroup(this, `${name}Logs`, {
+      // The vended-logs prefix keeps CloudWatch Logs resource policies small.
+      logGroupName: `/aws/vendedlogs/states/${Stack.of(this).stackName}-${name}`,
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const machine = new sfn.StateMachine(this, name, {
+      definitionBody: sfn.DefinitionBody.fromChainable(definition),
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      tracingEnabled: true,
+    });
+    // A stable logical id: the embedded runtime and runtime/definitions.ts find the machine by it.
+    (machine.node.defaultChild as CfnResource).overrideLogicalId(name);
+    Validations.of(machine).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Step Functions logging (logs:CreateLogDelivery and related) and X-Ray tracing (xray:PutTraceSegments and related) support no resource-level permissions.',
+    });
+    return machine;
+  }
+}

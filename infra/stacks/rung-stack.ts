@@ -1,0 +1,231 @@
+import { ArnFormat, CfnOutput, CfnResource, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { RungApi } from '../constructs/api.js';
+import { BatchTraining } from '../constructs/batch-training.js';
+import { Network } from '../constructs/network.js';
+import { RungFunction } from '../constructs/rung-function.js';
+import { STUDY_DATA_PREFIX, Storage } from '../constructs/storage.js';
+import { StudyWorkflow } from '../constructs/study-workflow.js';
+import {
+  S3_READ_WILDCARD_ACTIONS,
+  S3_WRITE_WILDCARD_ACTIONS,
+  acknowledgeWildcardAction,
+  acknowledgeWildcardResource,
+} from '../nag.js';
+import { type RungSettings, readRungSettings } from '../settings.js';
+import { LOGICAL_IDS } from '../workflow-contract.js';
+
+export interface RungStackProps extends StackProps {
+  /** @default read from the `rung:*` context keys */
+  readonly settings?: RungSettings;
+}
+
+/** Handler modules by role (entry paths relative to the repository root; each exports `handler`). */
+export const HANDLER_ENTRIES = {
+  api: 'functions/api/handler.ts',
+  plan: 'functions/steps/plan.ts',
+  suggest: 'functions/steps/suggest.ts',
+  startTrial: 'functions/steps/start-trial.ts',
+  observe: 'functions/steps/observe.ts',
+  promote: 'functions/steps/promote.ts',
+  finalize: 'functions/steps/finalize.ts',
+} as const;
+
+/**
+ * rung on AWS: REST API -> Lambda -> DynamoDB; Step Functions (StudyMachine, BracketMachine)
+ * drive trials as AWS Batch GPU jobs (Spot first, on-demand fallback, scaled to zero);
+ * checkpoints and artifacts in S3. Nothing in it is billed by the hour while no study runs
+ * (unless `rung:privateSubnets` adds a NAT gateway).
+ */
+export class RungStack extends Stack {
+  readonly storage: Storage;
+  readonly network: Network;
+  readonly training: BatchTraining;
+  readonly workflow: StudyWorkflow;
+  readonly api: RungApi;
+  readonly apiFunction: RungFunction;
+  readonly stepFunctions: {
+    plan: RungFunction;
+    suggest: RungFunction;
+    startTrial: RungFunction;
+    observe: RungFunction;
+    promote: RungFunction;
+    finalize: RungFunction;
+  };
+
+  constructor(scope: Construct, id: string, props: RungStackProps = {}) {
+    super(scope, id, { description: 'rung: serverless hyperparameter optimization and NAS on AWS Batch GPUs', ...props });
+    const settings = props.settings ?? readRungSettings(this);
+
+    this.storage = new Storage(this, 'Storage');
+    const { table, artifactBucket } = this.storage;
+
+    this.network = new Network(this, 'Network', {
+      privateSubnets: settings.privateSubnets,
+      flowLogBucket: this.storage.logBucket,
+    });
+
+    this.training = new BatchTraining(this, 'Training', {
+      vpc: this.network.vpc,
+      subnets: this.network.batchSubnets,
+      securityGroup: this.network.batchSecurityGroup,
+      gpuInstanceTypes: settings.gpuInstanceTypes,
+      maxvCpus: settings.maxvCpus,
+      artifactBucket,
+    });
+    this.stableLogicalId(this.training.jobDefinition, LOGICAL_IDS.jobDefinition);
+    this.stableLogicalId(this.training.jobQueue, LOGICAL_IDS.jobQueue);
+
+    const stepEnvironment = {
+      TABLE_NAME: table.tableName,
+      ARTIFACT_BASE_URI: this.storage.artifactBaseUri,
+    };
+    const step = (id: string, entry: string, serviceName: string, description: string) =>
+      new RungFunction(this, id, { entry, serviceName, description, environment: stepEnvironment, timeout: Duration.seconds(60) });
+
+    this.stepFunctions = {
+      plan: step('PlanFunction', HANDLER_ENTRIES.plan, 'rung-plan', 'StudyMachine Plan: marks the study RUNNING, plans its brackets'),
+      suggest: step('SuggestFunction', HANDLER_ENTRIES.suggest, 'rung-suggest', "BracketMachine Suggest: creates the bracket's rung-0 trials"),
+      startTrial: step('StartTrialFunction', HANDLER_ENTRIES.startTrial, 'rung-start-trial', 'BracketMachine StartTrial: marks a trial RUNNING, builds its job'),
+      observe: step('ObserveFunction', HANDLER_ENTRIES.observe, 'rung-observe', "BracketMachine Observe: ends a trial's rung from its measurements"),
+      promote: step('PromoteFunction', HANDLER_ENTRIES.promote, 'rung-promote', 'BracketMachine Promote: picks the trials of the next rung'),
+      finalize: step('FinalizeFunction', HANDLER_ENTRIES.finalize, 'rung-finalize', 'StudyMachine Finalize/MarkFailed: ends the study'),
+    };
+    for (const fn of Object.values(this.stepFunctions)) {
+      // Stable logical ids: the rendered definitions name `...:function:PlanFunction` and so on.
+      this.stableLogicalId(fn, fn.node.id);
+      table.grantReadWriteData(fn);
+    }
+    // Finalize keeps the best trial's checkpoint and removes the others.
+    artifactBucket.grantReadWrite(this.stepFunctions.finalize, `${STUDY_DATA_PREFIX}*`);
+
+    this.workflow = new StudyWorkflow(this, 'Workflow', {
+      steps: this.stepFunctions,
+      jobQueue: this.training.jobQueue,
+      jobDefinition: this.training.jobDefinition,
+    });
+    const { studyMachine } = this.workflow;
+
+    this.apiFunction = new RungFunction(this, 'ApiFunction', {
+      entry: HANDLER_ENTRIES.api,
+      serviceName: 'rung-api',
+      description: 'rung REST API: studies, trials, measurements',
+      timeout: Duration.seconds(29),
+      environment: {
+        ...stepEnvironment,
+        STUDY_MACHINE_ARN: studyMachine.stateMachineArn,
+        JOB_ROLE_ARN: this.training.jobRole.roleArn,
+      },
+    });
+    this.stableLogicalId(this.apiFunction, this.apiFunction.node.id);
+    table.grantReadWriteData(this.apiFunction);
+    // The API hands out checkpoints (e.g. presigned downloads of the best model).
+    artifactBucket.grantRead(this.apiFunction, `${STUDY_DATA_PREFIX}*`);
+    studyMachine.grantStartExecution(this.apiFunction);
+    studyMachine.grantExecution(this.apiFunction, 'states:StopExecution', 'states:DescribeExecution');
+
+    this.api = new RungApi(this, 'Api');
+    this.api.addRoutes(this.apiFunction);
+
+    // The training jobs report measurements through the API, signing with the job role...
+    iam.Grant.addToPrincipal({
+      grantee: this.training.jobRole,
+      actions: ['execute-api:Invoke'],
+      resourceArns: [this.api.measurementsArn],
+    });
+
+    this.acknowledgeWildcards();
+
+    new CfnOutput(this, 'ApiUrl', { value: `${this.api.baseUrl}/v1`, description: 'Base URL of the rung API v1 (SigV4-signed); jobs get it as RUNG_API_URL' });
+    new CfnOutput(this, 'TableName', { value: table.tableName });
+    new CfnOutput(this, 'BucketName', { value: artifactBucket.bucketName });
+    new CfnOutput(this, 'StudyMachineArn', { value: studyMachine.stateMachineArn });
+    new CfnOutput(this, 'JobQueueArn', { value: this.training.jobQueue.jobQueueArn });
+  }
+
+  /**
+   * cdk-nag AwsSolutions-IAM5 findings of the grants above that are wildcards by nature,
+   * each acknowledged on the role that holds it (the X-Ray, logging and ECR `Resource::*`
+   * findings are acknowledged where those roles are made).
+   */
+  private acknowledgeWildcards(): void {
+    const { artifactBucket } = this.storage;
+    const { studyMachine, bracketMachine } = this.workflow;
+    const stack = Stack.of(this);
+    const executionsOf = (machine: sfn.IStateMachine, suffix: string) =>
+      stack.formatArn({
+        service: 'states',
+        resource: 'execution',
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        resourceName: `${stack.splitArn(machine.stateMachineArn, ArnFormat.COLON_RESOURCE_NAME).resourceName}${suffix}`,
+      });
+
+    // Bucket grants of the API (read) and Finalize (read/write), limited to the study-data prefix.
+    const bucketUsers: [iam.IRole, readonly string[], string][] = [
+      [this.apiFunction.role!, S3_READ_WILDCARD_ACTIONS, 'the API reads study checkpoints (e.g. presigned downloads of the best model)'],
+      [
+        this.stepFunctions.finalize.role!,
+        [...S3_READ_WILDCARD_ACTIONS, ...S3_WRITE_WILDCARD_ACTIONS],
+        "Finalize keeps the best trial's checkpoint and removes the others",
+      ],
+    ];
+    for (const [role, actions, why] of bucketUsers) {
+      for (const action of actions) {
+        acknowledgeWildcardAction(role, action, `Action group of CDK's bucket grant, on the ${STUDY_DATA_PREFIX} prefix only: ${why}.`);
+      }
+      acknowledgeWildcardResource(
+        role,
+        artifactBucket.arnForObjects(`${STUDY_DATA_PREFIX}*`),
+        `Object keys are per team, study and trial, known only at run time; limited to the ${STUDY_DATA_PREFIX} prefix: ${why}.`,
+      );
+    }
+
+    // The API stops and describes study executions, named after study ids (known at run time).
+    acknowledgeWildcardResource(
+      this.apiFunction.role!,
+      executionsOf(studyMachine, ':*'),
+      'The API stops and describes executions of StudyMachine only; their names are study ids, known at run time.',
+    );
+
+    // The training jobs report measurements on one route whose path holds the study and trial ids.
+    acknowledgeWildcardResource(
+      this.training.jobRole,
+      this.api.measurementsArn,
+      'The job role may call POST /studies/{studyId}/trials/{trialId}/measurements on the v1 stage and nothing else; the ids are path parameters known at run time.',
+    );
+
+    // Step Functions task grants as CDK generates them.
+    const machines: [sfn.StateMachine, RungFunction[]][] = [
+      [studyMachine, [this.stepFunctions.plan, this.stepFunctions.finalize]],
+      [
+        bracketMachine,
+        [this.stepFunctions.suggest, this.stepFunctions.startTrial, this.stepFunctions.observe, this.stepFunctions.promote],
+      ],
+    ];
+    for (const [machine, functions] of machines) {
+      for (const fn of functions) {
+        acknowledgeWildcardResource(
+          machine.role,
+          `${fn.functionArn}:*`,
+          `LambdaInvoke grants lambda:InvokeFunction on ${fn.node.id} and its versions and aliases (<arn>:*), as CDK generates it; no other function.`,
+        );
+      }
+    }
+    acknowledgeWildcardResource(
+      studyMachine.role,
+      executionsOf(bracketMachine, '*'),
+      'RunBracket (startExecution.sync:2) must describe and stop the child executions of BracketMachine, whose names are only known at run time.',
+    );
+    acknowledgeWildcardResource(
+      bracketMachine.role,
+      stack.formatArn({ service: 'batch', resource: 'job-definition', resourceName: '*' }),
+      'BatchSubmitJob grants batch:SubmitJob on job-definition/* (a job definition ARN carries its revision); the job queue is named explicitly.',
+    );
+  }
+
+  private stableLogicalId(construct: Construct, logicalId: string): void {
+    (construct.node.defaultChild as CfnResource).overrideLogicalId(logicalId);
+  }
+}

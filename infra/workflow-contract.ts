@@ -1,0 +1,53 @@
+/**
+ * Names from docs/workflow.md that the synthesized state machines must carry: the embedded
+ * runtime overrides Task states by name, and the job environment is the job contract.
+ * This file holds constants only, so that any part of the project may import it.
+ */
+
+export const STUDY_MACHINE_STATES = {
+  plan: 'Plan',
+  runBrackets: 'RunBrackets',
+  runBracket: 'RunBracket',
+  finalize: 'Finalize',
+  markFailed: 'MarkFailed',
+  studyFailed: 'StudyFailed',
+  studyDone: 'StudyDone',
+} as const;
+
+export const BRACKET_MACHINE_STATES = {
+  suggest: 'Suggest',
+  isBracketDone: 'IsBracketDone',
+  runRung: 'RunRung',
+  startTrial: 'StartTrial',
+  shouldTrain: 'ShouldTrain',
+  trainTrial: 'TrainTrial',
+  observe: 'Observe',
+  trialSkipped: 'TrialSkipped',
+  promote: 'Promote',
+  bracketDone: 'BracketDone',
+} as const;
+
+/** Environment of every training job, in the order of the contract table; each value is a string. */
+export const JOB_ENVIRONMENT = [
+  'RUNG_TEAM',
+  'RUNG_STUDY_ID',
+  'RUNG_TRIAL_ID',
+  'RUNG_PARAMS',
+  'RUNG_RESOURCE_FROM',
+  'RUNG_RESOURCE_TO',
+  'RUNG_RUNG',
+  'RUNG_CHECKPOINT_URI',
+  'RUNG_API_URL',
+  'RUNG_API_TOKEN',
+  'RUNG_ENV',
+] as const;
+
+export type JobEnvironmentName = (typeof JOB_ENVIRONMENT)[number];
+
+/** Logical ids of the resources the embedded runtime looks for in the synthesized template. */
+export const LOGICAL_IDS = {
+  studyMachine: 'StudyMachine',
+  bracketMachine: 'BracketMachine',
+  jobDefinition: 'TrainingJobDefinition',
+  jobQueue: 'TrainingJobQueue',
+} as const;

@@ -1,0 +1,260 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { BRACKET_MACHINE_STATES, JOB_ENVIRONMENT, STUDY_MACHINE_STATES } from '../../infra/workflow-contract.js';
+import { type RenderedDefinitions, renderDefinitions } from '../../runtime/definitions.js';
+import { contractNames } from './synth.js';
+
+// asl-validator ships no types; this is the part of its API the tests use.
+type AslValidator = (definition: unknown, options?: { checkPaths?: boolean; checkArn?: boolean }) => {
+  isValid: boolean;
+  errorsText: (separator?: string) => string;
+};
+const aslValidator = createRequire(import.meta.url)('asl-validator') as AslValidator;
+
+type State = Record<string, any>;
+type Definition = { StartAt: string; States: Record<string, State>; QueryLanguage?: string };
+
+/** Every state of a definition, descending into Map ItemProcessor/Iterator and Parallel branches. */
+function allStates(definition: Definition, prefix = ''): [string, State][] {
+  return Object.entries(definition.States).flatMap(([name, state]) => {
+    const nested: Definition[] = [
+      ...(state.ItemProcessor ? [state.ItemProcessor] : []),
+      ...(state.Iterator ? [state.Iterator] : []),
+      ...(state.Branches ?? []),
+    ];
+    return [[`${prefix}${name}`, state] as [string, State], ...nested.flatMap((d) => allStates(d, `${prefix}${name}/`))];
+  });
+}
+
+/** Uses of features that aws-local-stepfunctions 3 does not execute (JSONata, Variables, Distributed Map). */
+function unsupportedFeatures(definition: Definition): string[] {
+  const problems: string[] = [];
+  if ('QueryLanguage' in definition) problems.push('top level: QueryLanguage');
+  const scan = (where: string, value: unknown): void => {
+    if (typeof value === 'string' && /\{%[\s\S]*%\}/.test(value)) problems.push(`${where}: JSONata expression ${value}`);
+    else if (Array.isArray(value)) value.forEach((v, i) => scan(`${where}[${i}]`, v));
+    else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) scan(`${where}.${k}`, v);
+  };
+  scan('definition', definition);
+  for (const [name, state] of allStates(definition)) {
+    for (const field of ['QueryLanguage', 'Assign', 'Arguments', 'Output', 'ItemReader', 'ItemBatcher', 'ResultWriter']) {
+      if (field in state) problems.push(`${name}: ${field}`);
+    }
+    if (state.ProcessorConfig?.Mode === 'DISTRIBUTED' || state.ItemProcessor?.ProcessorConfig?.Mode === 'DISTRIBUTED') {
+      problems.push(`${name}: ProcessorConfig Mode DISTRIBUTED`);
+    }
+  }
+  return problems;
+}
+
+const contract = contractNames(readFileSync(new URL('../../docs/workflow.md', import.meta.url), 'utf8'));
+
+let rendered: RenderedDefinitions;
+let study: Definition;
+let bracket: Definition;
+
+beforeAll(() => {
+  // Prepare: the definitions exactly as the embedded runtime gets them.
+  rendered = renderDefinitions();
+  study = rendered.studyMachine as Definition;
+  bracket = rendered.bracketMachine as Definition;
+});
+
+describe('renderDefinitions', () => {
+  it('renders plain ASL that asl-validator accepts', () => {
+    // Prepare: fresh copies (asl-validator writes QueryLanguage into the states it validates).
+    const { studyMachine, bracketMachine } = renderDefinitions();
+
+    // Act
+    const results = [aslValidator(studyMachine), aslValidator(bracketMachine)];
+
+    // Assess
+    expect(results.map((r) => (r.isValid ? '' : r.errorsText('\n')))).toEqual(['', '']);
+  });
+
+  it('resolves every CloudFormation reference to a local name', () => {
+    // Act
+    const text = JSON.stringify([study, bracket, rendered.jobDefinition]);
+
+    // Assess
+    expect(text).not.toMatch(/Fn::|"Ref"|\$\{Token|AWS::/);
+    expect(allStates(study).find(([n]) => n === 'RunBrackets/RunBracket')![1].Parameters.StateMachineArn).toBe(
+      'arn:aws:states:local:000000000000:stateMachine:BracketMachine',
+    );
+    expect(allStates(study).find(([n]) => n === 'Plan')![1].Resource).toBe('arn:aws:lambda:local:000000000000:function:PlanFunction');
+    expect(allStates(bracket).find(([n]) => n === 'RunRung/TrainTrial')![1].Parameters).toMatchObject({
+      JobDefinition: 'arn:aws:batch:local:000000000000:job-definition/TrainingJobDefinition',
+      JobQueue: 'arn:aws:batch:local:000000000000:job-queue/TrainingJobQueue',
+    });
+  });
+
+  it('returns the job definition with its default command and fixed environment', () => {
+    // Assess
+    expect(rendered.jobDefinition.logicalId).toBe('TrainingJobDefinition');
+    expect(rendered.jobDefinition.command.length).toBeGreaterThan(0);
+    expect(rendered.jobDefinition.environment).toMatchObject({ PYTHONUNBUFFERED: '1' });
+  });
+
+  it('synthesizes once per process and hands out copies', () => {
+    // Act
+    const started = performance.now();
+    const again = renderDefinitions();
+    const elapsedMs = performance.now() - started;
+
+    // Assess
+    expect(again).toEqual(rendered);
+    expect(again.studyMachine).not.toBe(rendered.studyMachine);
+    expect(elapsedMs).toBeLessThan(50);
+  });
+});
+
+describe('features the embedded runtime executes', () => {
+  it('finds no JSONata, Variables or Distributed Map in either machine', () => {
+    // Assess
+    expect(unsupportedFeatures(study)).toEqual([]);
+    expect(unsupportedFeatures(bracket)).toEqual([]);
+  });
+
+  it('gives every Task an explicit timeout (the embedded runtime stops a Task after 60 s otherwise)', () => {
+    const tasks = [...allStates(study), ...allStates(bracket)].filter(([, state]) => state.Type === 'Task');
+    expect(tasks.filter(([, state]) => !(state.TimeoutSeconds >= 60)).map(([name]) => name)).toEqual([]);
+    const timeouts = Object.fromEntries(tasks.map(([name, state]) => [name.split('/').pop(), state.TimeoutSeconds]));
+    expect(timeouts.RunBracket).toBeGreaterThanOrEqual(20 * 86400);
+    // The embedded runtime waits with setTimeout, which fires at once past 2^31 - 1 ms.
+    expect(Math.max(...Object.values(timeouts) as number[]) * 1000).toBeLessThan(2 ** 31);
+    expect(timeouts.TrainTrial).toBeGreaterThanOrEqual(12 * 3600);
+  });
+
+  it('would catch each unsupported feature (the check itself works)', () => {
+    // Prepare
+    const bad: Definition = {
+      QueryLanguage: 'JSONata',
+      StartAt: 'M',
+      States: {
+        M: {
+          Type: 'Map',
+          End: true,
+          ItemReader: {},
+          ItemBatcher: {},
+          ResultWriter: {},
+          ItemProcessor: {
+            ProcessorConfig: { Mode: 'DISTRIBUTED' },
+            StartAt: 'T',
+            States: { T: { Type: 'Task', End: true, Assign: {}, Arguments: {}, Output: '{% $states.input %}' } },
+          },
+        },
+        P: { Type: 'Parallel', End: true, Branches: [{ StartAt: 'Q', States: { Q: { Type: 'Pass', End: true, QueryLanguage: 'JSONata' } } }] },
+      },
+    };
+
+    // Act
+    const problems = unsupportedFeatures(bad);
+
+    // Assess
+    for (const expected of [
+      'top level: QueryLanguage',
+      'M: ItemReader',
+      'M: ItemBatcher',
+      'M: ResultWriter',
+      'M: ProcessorConfig Mode DISTRIBUTED',
+      'M/T: Assign',
+      'M/T: Arguments',
+      'M/T: Output',
+      'P/Q: QueryLanguage',
+    ]) {
+      expect(problems).toContain(expected);
+    }
+    expect(problems.some((p) => p.includes('JSONata expression'))).toBe(true);
+  });
+});
+
+describe('the contract of docs/workflow.md', () => {
+  it('has every state of the StudyMachine and BracketMachine tables, and no other', () => {
+    // Prepare
+    const studyNames = contract.get('StudyMachine (Standard)')!;
+    const bracketNames = contract.get('BracketMachine (Standard)')!;
+
+    // Act
+    const leaf = (d: Definition) => allStates(d).map(([path]) => path.split('/').pop()!).sort();
+
+    // Assess
+    expect(studyNames.length).toBeGreaterThan(5);
+    expect(bracketNames.length).toBeGreaterThan(8);
+    expect(leaf(study)).toEqual([...studyNames].sort());
+    expect(leaf(bracket)).toEqual([...bracketNames].sort());
+    expect([...studyNames].sort()).toEqual(Object.values(STUDY_MACHINE_STATES).sort());
+    expect([...bracketNames].sort()).toEqual(Object.values(BRACKET_MACHINE_STATES).sort());
+  });
+
+  it('has the state types, paths and wiring of the tables', () => {
+    // Act
+    const s = Object.fromEntries(allStates(study).map(([p, st]) => [p.split('/').pop()!, st]));
+    const b = Object.fromEntries(allStates(bracket).map(([p, st]) => [p.split('/').pop()!, st]));
+
+    // Assess: StudyMachine
+    expect(study.StartAt).toBe('Plan');
+    expect(s.Plan).toMatchObject({ Type: 'Task', Next: 'RunBrackets', Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'MarkFailed' }] });
+    expect(s.RunBrackets).toMatchObject({ Type: 'Map', ItemsPath: '$.brackets', MaxConcurrency: 1, ResultPath: null, Next: 'Finalize' });
+    expect(s.RunBrackets.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'MarkFailed' }]);
+    expect(s.RunBracket).toMatchObject({
+      Type: 'Task',
+      Resource: 'arn:aws:states:::states:startExecution.sync:2',
+      Parameters: { 'Name.$': '$.name', Input: { 'team.$': '$.team', 'studyId.$': '$.studyId', 'bracket.$': '$.bracket', 'name.$': '$.name' } },
+    });
+    expect(s.Finalize).toMatchObject({ Parameters: { 'team.$': '$.team', 'studyId.$': '$.studyId', outcome: 'COMPLETED' }, Next: 'StudyDone' });
+    expect(s.MarkFailed).toMatchObject({
+      Parameters: { 'team.$': '$.team', 'studyId.$': '$.studyId', outcome: 'FAILED', 'error.$': '$.error' },
+      Next: 'StudyFailed',
+    });
+    expect(s.Finalize.Resource).toBe(s.MarkFailed.Resource);
+    expect(s.StudyFailed.Type).toBe('Fail');
+    expect(s.StudyDone.Type).toBe('Succeed');
+
+    // Assess: BracketMachine
+    expect(bracket.StartAt).toBe('Suggest');
+    expect(b.Suggest).toMatchObject({ Type: 'Task', Next: 'IsBracketDone' });
+    expect(b.IsBracketDone).toMatchObject({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.done', BooleanEquals: true, Next: 'BracketDone' }],
+      Default: 'RunRung',
+    });
+    expect(b.RunRung).toMatchObject({ Type: 'Map', ItemsPath: '$.trials', MaxConcurrencyPath: '$.parallelism', ResultPath: null, Next: 'Promote' });
+    expect(b.RunRung.ItemProcessor.StartAt).toBe('StartTrial');
+    expect(b.StartTrial).toMatchObject({ Type: 'Task', Next: 'ShouldTrain' });
+    expect(b.ShouldTrain).toMatchObject({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.run', BooleanEquals: true, Next: 'TrainTrial' }],
+      Default: 'TrialSkipped',
+    });
+    expect(b.TrainTrial).toMatchObject({
+      Type: 'Task',
+      Resource: 'arn:aws:states:::batch:submitJob.sync',
+      Next: 'Observe',
+      Retry: [expect.objectContaining({ ErrorEquals: ['Batch.AWSBatchException'] })],
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.jobError', Next: 'Observe' }],
+    });
+    expect(b.TrainTrial.Parameters).toMatchObject({ 'JobName.$': '$.job.jobName', ContainerOverrides: { 'Command.$': '$.job.command' } });
+    expect(b.Observe).toMatchObject({ Type: 'Task', ResultPath: null, End: true });
+    expect(b.TrialSkipped.Type).toBe('Succeed');
+    expect(b.Promote).toMatchObject({ Type: 'Task', Next: 'IsBracketDone' });
+    expect(b.BracketDone.Type).toBe('Succeed');
+
+    // Lambda tasks retry Lambda service errors.
+    for (const name of ['Plan', 'Finalize', 'MarkFailed']) expect(s[name].Retry[0].ErrorEquals).toContain('Lambda.ServiceException');
+    for (const name of ['Suggest', 'StartTrial', 'Observe', 'Promote']) expect(b[name].Retry[0].ErrorEquals).toContain('Lambda.ServiceException');
+  });
+
+  it('passes every variable of the job contract table to TrainTrial, from $.job.env', () => {
+    // Prepare
+    const table = contract.get('The job contract (Batch on AWS, a local process in the embedded runtime)')!;
+    const trainTrial = allStates(bracket).find(([n]) => n === 'RunRung/TrainTrial')![1];
+
+    // Act
+    const environment = trainTrial.Parameters.ContainerOverrides.Environment as { Name: string; 'Value.$': string }[];
+
+    // Assess
+    expect(table).toEqual([...JOB_ENVIRONMENT]);
+    expect(environment).toEqual(table.map((name) => ({ Name: name, 'Value.$': `$.job.env.${name}` })));
+  });
+});

@@ -1,0 +1,313 @@
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { RUNG_NODE_RUNTIME } from '../../infra/constructs/rung-function.js';
+import { JOB_ENVIRONMENT, LOGICAL_IDS } from '../../infra/workflow-contract.js';
+import { synthRung } from './synth.js';
+
+type Resources = Record<string, { Type: string; Properties: Record<string, any>; DeletionPolicy?: string }>;
+
+let template: Template;
+let resources: Resources;
+
+beforeAll(() => {
+  // Prepare: one synth of the default app (cdk.json context) for the whole file.
+  template = synthRung().template;
+  resources = template.toJSON().Resources as Resources;
+});
+
+const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+
+describe('storage', () => {
+  it('has one on-demand table with pk/sk keys, point-in-time recovery and encryption, retained on delete', () => {
+    // Act
+    const tables = ofType('AWS::DynamoDB::Table');
+
+    // Assess
+    expect(tables).toHaveLength(1);
+    template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: {
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        AttributeDefinitions: Match.arrayWith([
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+        ]),
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true },
+      },
+    });
+  });
+
+  it('blocks public access, encrypts, and logs access on every bucket; the artifact bucket has lifecycle rules', () => {
+    // Act
+    const buckets = ofType('AWS::S3::Bucket');
+
+    // Assess
+    expect(buckets).toHaveLength(2);
+    for (const [, bucket] of buckets) {
+      expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
+      expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe('AES256');
+      expect(bucket.DeletionPolicy).toBe('Retain');
+    }
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      VersioningConfiguration: { Status: 'Enabled' },
+      LoggingConfiguration: { DestinationBucketName: Match.anyValue(), LogFilePrefix: 'artifact-bucket/' },
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' }),
+          Match.objectLike({ NoncurrentVersionExpiration: { NoncurrentDays: 7 }, Status: 'Enabled' }),
+        ]),
+      },
+    });
+  });
+
+  it('denies every request that is not over TLS, on every bucket', () => {
+    // Act
+    const policies = ofType('AWS::S3::BucketPolicy');
+
+    // Assess
+    expect(policies).toHaveLength(2);
+    for (const [, policy] of policies) {
+      expect(policy.Properties.PolicyDocument.Statement).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            Effect: 'Deny',
+            Action: 's3:*',
+            Principal: { AWS: '*' },
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
+      );
+    }
+  });
+});
+
+describe('network', () => {
+  it('has public subnets only, no NAT gateway and no interface endpoint by default, and flow logs', () => {
+    // Assess
+    expect(ofType('AWS::EC2::NatGateway')).toHaveLength(0);
+    expect(ofType('AWS::EC2::VPCEndpoint')).toHaveLength(0);
+    expect(ofType('AWS::EC2::Subnet').every(([, s]) => s.Properties.MapPublicIpOnLaunch === true)).toBe(true);
+    template.resourceCountIs('AWS::EC2::FlowLog', 1);
+  });
+
+  it('gives the Batch instances a security group without inbound rules', () => {
+    // Act
+    const [[, ce]] = ofType('AWS::Batch::ComputeEnvironment') as [[string, Resources[string]]];
+    const sgRef = ce.Properties.ComputeResources.SecurityGroupIds[0]['Fn::GetAtt'][0] as string;
+
+    // Assess
+    expect(resources[sgRef]!.Properties.SecurityGroupIngress).toBeUndefined();
+    expect(ofType('AWS::EC2::SecurityGroupIngress')).toHaveLength(0);
+  });
+});
+
+describe('batch', () => {
+  it('scales both GPU compute environments to zero: Spot (price-capacity-optimized) first, on-demand second', () => {
+    // Act
+    const environments = Object.fromEntries(ofType('AWS::Batch::ComputeEnvironment').map(([id, r]) => [id, r.Properties]));
+    const queue = resources[LOGICAL_IDS.jobQueue]!.Properties;
+    const byOrder = [...queue.ComputeEnvironmentOrder].sort((a: any, b: any) => a.Order - b.Order);
+    const [first, second] = byOrder.map((o: any) => environments[o.ComputeEnvironment['Fn::GetAtt'][0]].ComputeResources);
+
+    // Assess
+    expect(byOrder).toHaveLength(2);
+    expect(first).toMatchObject({ Type: 'SPOT', AllocationStrategy: 'SPOT_PRICE_CAPACITY_OPTIMIZED', MinvCpus: 0, MaxvCpus: 64 });
+    expect(second).toMatchObject({ Type: 'EC2', MinvCpus: 0, MaxvCpus: 64 });
+    for (const resources of [first, second]) {
+      expect(resources.InstanceTypes).toEqual(['g5.xlarge', 'g6.xlarge']);
+      expect(resources.Ec2Configuration).toEqual([{ ImageType: 'ECS_AL2023_NVIDIA' }]);
+    }
+  });
+
+  it('takes GPU instance types, maxvCpus and private subnets from context', () => {
+    // Prepare
+    const context = { 'rung:gpuInstanceTypes': 'g6e.xlarge,p5.48xlarge', 'rung:maxvCpus': '16', 'rung:privateSubnets': 'true' };
+
+    // Act
+    const custom = synthRung(context).template;
+
+    // Assess
+    const environments = custom.findResources('AWS::Batch::ComputeEnvironment');
+    for (const environment of Object.values(environments)) {
+      expect(environment.Properties.ComputeResources).toMatchObject({ InstanceTypes: ['g6e.xlarge', 'p5.48xlarge'], MaxvCpus: 16, MinvCpus: 0 });
+    }
+    custom.resourceCountIs('AWS::EC2::NatGateway', 1);
+  });
+
+  it('has a GPU job definition that retries only Spot reclaims, with a timeout', () => {
+    // Act
+    const jobDefinition = resources[LOGICAL_IDS.jobDefinition]!.Properties;
+
+    // Assess
+    expect(jobDefinition.ContainerProperties.ResourceRequirements).toEqual(expect.arrayContaining([{ Type: 'GPU', Value: '1' }]));
+    expect(jobDefinition.RetryStrategy).toEqual({
+      Attempts: 3,
+      EvaluateOnExit: [
+        { Action: 'RETRY', OnStatusReason: 'Host EC2*' },
+        { Action: 'EXIT', OnReason: '*' },
+      ],
+    });
+    expect(jobDefinition.Timeout.AttemptDurationSeconds).toBeGreaterThan(0);
+    expect(jobDefinition.ContainerProperties.JobRoleArn).toBeDefined();
+  });
+
+  it('lets the job role invoke only the measurement route of the API', () => {
+    // Act
+    const [[, policy]] = ofType('AWS::IAM::Policy').filter(([id]) => id.startsWith('TrainingJobRole')) as [[string, Resources[string]]];
+    const invoke = policy.Properties.PolicyDocument.Statement.filter((s: any) => s.Action === 'execute-api:Invoke');
+
+    // Assess
+    expect(invoke).toHaveLength(1);
+    expect(JSON.stringify(invoke[0].Resource)).toContain('/v1/POST/studies/*/trials/*/measurements');
+  });
+});
+
+describe('state machines', () => {
+  it('are STANDARD, log ALL events to CloudWatch Logs, and trace with X-Ray', () => {
+    // Act
+    const machines = ofType('AWS::StepFunctions::StateMachine');
+
+    // Assess
+    expect(machines.map(([id]) => id).sort()).toEqual([LOGICAL_IDS.bracketMachine, LOGICAL_IDS.studyMachine]);
+    for (const [, machine] of machines) {
+      expect(machine.Properties).toMatchObject({
+        StateMachineType: 'STANDARD',
+        TracingConfiguration: { Enabled: true },
+        LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true, Destinations: [expect.anything()] },
+      });
+    }
+  });
+
+  it('override Command and every contract variable of the job in TrainTrial', () => {
+    // Act
+    const definition = JSON.stringify(resources[LOGICAL_IDS.bracketMachine]!.Properties.DefinitionString);
+
+    // Assess
+    expect(definition).toContain(':states:::batch:submitJob.sync');
+    expect(definition).toContain(String.raw`\"Command.$\":\"$.job.command\"`);
+    for (const name of JOB_ENVIRONMENT) {
+      expect(definition).toContain(String.raw`{\"Name\":\"${name}\",\"Value.$\":\"$.job.env.${name}\"}`);
+    }
+  });
+});
+
+describe('api', () => {
+  it('requires IAM authorization and request validation on every method', () => {
+    // Act
+    const methods = ofType('AWS::ApiGateway::Method');
+    const [[validatorId, validator]] = ofType('AWS::ApiGateway::RequestValidator') as [[string, Resources[string]]];
+
+    // Assess
+    expect(methods).toHaveLength(7);
+    expect(validator.Properties).toMatchObject({ ValidateRequestBody: true, ValidateRequestParameters: true });
+    for (const [, method] of methods) {
+      expect(method.Properties.AuthorizationType).toBe('AWS_IAM');
+      expect(method.Properties.RequestValidatorId).toEqual({ Ref: validatorId });
+      expect(method.Properties.Integration).toMatchObject({ Type: 'AWS_PROXY', IntegrationHttpMethod: 'POST' });
+    }
+  });
+
+  it('has the routes of the contract', () => {
+    // Act
+    const paths = new Map<string, string>(); // logical id -> full path
+    const pathOf = (id: string): string => {
+      const cached = paths.get(id);
+      if (cached) return cached;
+      const { ParentId, PathPart } = resources[id]!.Properties;
+      const parent = ParentId['Fn::GetAtt'] ? '' : pathOf(ParentId.Ref);
+      const full = `${parent}/${PathPart}`;
+      paths.set(id, full);
+      return full;
+    };
+    const routes = ofType('AWS::ApiGateway::Method')
+      .map(([, m]) => `${m.Properties.HttpMethod} ${pathOf(m.Properties.ResourceId.Ref)}`)
+      .sort();
+
+    // Assess
+    expect(routes).toEqual(
+      [
+        'GET /studies',
+        'POST /studies',
+        'GET /studies/{studyId}',
+        'POST /studies/{studyId}/stop',
+        'GET /studies/{studyId}/trials',
+        'GET /studies/{studyId}/trials/{trialId}',
+        'POST /studies/{studyId}/trials/{trialId}/measurements',
+      ].sort(),
+    );
+  });
+
+  it('deploys stage v1 with access logs, tracing and execution logs', () => {
+    // Assess
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      StageName: 'v1',
+      TracingEnabled: true,
+      AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.anyValue() },
+      MethodSettings: Match.arrayWith([Match.objectLike({ LoggingLevel: 'ERROR', HttpMethod: '*', ResourcePath: '/*' })]),
+    });
+  });
+});
+
+describe('lambda', () => {
+  it('runs every function on the newest Node.js runtime that aws-cdk-lib offers', () => {
+    // Prepare
+    const newest = Object.keys(lambda.Runtime)
+      .map((key) => /^NODEJS_(\d+)_X$/.exec(key))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => Number(m[1]))
+      .sort((a, b) => b - a)[0];
+
+    // Act
+    const runtimes = ofType('AWS::Lambda::Function').map(([, f]) => f.Properties.Runtime as string);
+
+    // Assess
+    expect(RUNG_NODE_RUNTIME.name).toBe(`nodejs${newest}.x`);
+    expect(new Set(runtimes)).toEqual(new Set([RUNG_NODE_RUNTIME.name]));
+  });
+
+  it('gives the handlers ARM64, active tracing, JSON logs and their environment', () => {
+    // Act
+    const handlers = Object.fromEntries(
+      ofType('AWS::Lambda::Function').filter(([id]) => /^(Api|Plan|Suggest|StartTrial|Observe|Promote|Finalize)Function$/.test(id)),
+    );
+
+    // Assess
+    expect(Object.keys(handlers).sort()).toEqual(
+      ['ApiFunction', 'FinalizeFunction', 'ObserveFunction', 'PlanFunction', 'PromoteFunction', 'StartTrialFunction', 'SuggestFunction'],
+    );
+    for (const fn of Object.values(handlers)) {
+      expect(fn.Properties).toMatchObject({
+        Architectures: ['arm64'],
+        TracingConfig: { Mode: 'Active' },
+        LoggingConfig: { LogFormat: 'JSON' },
+        Environment: { Variables: expect.objectContaining({ TABLE_NAME: expect.anything(), ARTIFACT_BASE_URI: expect.anything() }) },
+      });
+    }
+    expect(handlers.ApiFunction!.Properties.Environment.Variables).toMatchObject({
+      STUDY_MACHINE_ARN: { Ref: LOGICAL_IDS.studyMachine },
+      JOB_ROLE_ARN: expect.anything(),
+    });
+  });
+});
+
+describe('outputs', () => {
+  it('exports the API URL, table, bucket, study machine and job queue', () => {
+    // Assess
+    // (RestApi adds its own Endpoint output: the stage URL, ending in /v1/.)
+    expect(Object.keys(template.toJSON().Outputs)).toEqual(
+      expect.arrayContaining(['ApiUrl', 'BucketName', 'JobQueueArn', 'StudyMachineArn', 'TableName']),
+    );
+  });
+});
