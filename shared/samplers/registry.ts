@@ -1,9 +1,17 @@
+import { gpSampler } from './gp-sampler.js';
+import { gridSampler } from './grid.js';
 import { randomSampler } from './random.js';
 import type { Sampler } from './sampler.js';
+import { sobolSampler } from './sobol.js';
+import { tpeSampler } from './tpe.js';
 
 /** Every sampler a study spec can name (`strategy.sampler`). */
 export const samplers: Record<string, Sampler> = {
   random: randomSampler,
+  sobol: sobolSampler,
+  grid: gridSampler,
+  tpe: tpeSampler(),
+  bo: gpSampler(),
 };
 
 export function samplerFor(name: string): Sampler {

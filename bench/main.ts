@@ -1,0 +1,52 @@
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { Command } from 'commander';
+import { listMethods } from './methods.js';
+import { runLcbench } from './lcbench-suite.js';
+
+const program = new Command()
+  .name('bench')
+  .description('Replay benchmarks of rung tuners on tabulated learning curves (shared/benchmarks/PROTOCOL.md)')
+  .option('--suite <suite>', 'benchmark suite (lcbench)', 'lcbench')
+  .option('--data <file>', 'benchmark table (lcbench: lcbench_yahpo_surrogate_curves.jsonl.gz)')
+  .option('--tasks <list>', 'comma-separated subset of tasks (default: every task in the file)')
+  .requiredOption('--method <name>', 'method to score; "list" prints them')
+  .option('--workers <n>', 'simulated workers W', (v) => parseInt(v, 10), 4)
+  .option('--seeds <n>', 'number of seeds', (v) => parseInt(v, 10), 10)
+  .option('--seed-start <n>', 'first seed', (v) => parseInt(v, 10), 0)
+  .option('--jobs <n>', 'parallel worker threads (default: CPU count)', (v) => parseInt(v, 10), cpus().length)
+  .option('--out <file>', 'write the JSON result here instead of stdout')
+  .parse();
+
+const opts = program.opts<{
+  suite: string;
+  data?: string;
+  tasks?: string;
+  method: string;
+  workers: number;
+  seeds: number;
+  seedStart: number;
+  jobs: number;
+  out?: string;
+}>();
+
+if (opts.method === 'list') {
+  for (const m of listMethods()) console.log(`${m.name.padEnd(22)} ${m.description}`);
+  process.exit(0);
+}
+if (opts.suite !== 'lcbench') program.error(`suite ${opts.suite} is not implemented yet (lcbench only)`);
+const data = opts.data ?? program.error('--data is required');
+
+const result = await runLcbench({
+  data,
+  tasks: opts.tasks ? opts.tasks.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
+  method: opts.method,
+  workers: opts.workers,
+  seeds: opts.seeds,
+  seedStart: opts.seedStart,
+  jobs: Math.max(1, opts.jobs),
+  log: (msg) => process.stderr.write(msg + '\n'),
+});
+const text = JSON.stringify(result, null, 1);
+if (opts.out) writeFileSync(opts.out, text + '\n');
+else console.log(text);

@@ -1,0 +1,78 @@
+import { randomSampler } from '../shared/samplers/random.js';
+import type { Sampler } from '../shared/samplers/sampler.js';
+import { gpSampler } from '../shared/samplers/gp-sampler.js';
+import { sobolSampler } from '../shared/samplers/sobol.js';
+import { tpeSampler } from '../shared/samplers/tpe.js';
+import { ashaScheduler } from '../shared/schedulers/asha.js';
+import { fifoScheduler } from '../shared/schedulers/fifo.js';
+import { syncHalvingScheduler } from '../shared/schedulers/hyperband.js';
+import type { Scheduler } from '../shared/schedulers/scheduler.js';
+
+/** A benchmark method: a scheduler (how much each trial gets) composed with a sampler (what to try). */
+export interface Method {
+  name: string;
+  description: string;
+  scheduler(maxResource: number): Scheduler;
+  sampler: Sampler;
+  /** The same method with other sampler options (bench experiments). */
+  samplerWith?(o: Record<string, number>): Sampler;
+  /** The same method with another rung geometry (multi-fidelity methods only). */
+  geometry?(g: { min?: number; eta?: number }, maxResource: number): Scheduler;
+}
+
+type Geometry = { min?: number; eta?: number };
+const asha = (type: 'promotion' | 'stopping', eta = 3, min = 1) => ({
+  scheduler: (max: number) => ashaScheduler({ type, eta, minResource: min, maxResource: max }),
+  geometry: (g: Geometry, max: number) => ashaScheduler({ type, eta: g.eta ?? eta, minResource: g.min ?? min, maxResource: max }),
+});
+const sync = (type: 'successive_halving' | 'hyperband', eta = 3, min = 1) => ({
+  scheduler: (max: number) => syncHalvingScheduler({ type, eta, minResource: min, maxResource: max }),
+  geometry: (g: Geometry, max: number) => syncHalvingScheduler({ type, eta: g.eta ?? eta, minResource: g.min ?? min, maxResource: max }),
+});
+
+const methods: Method[] = [
+  {
+    name: 'default',
+    description: "rung's default multi-fidelity strategy: ASHA promotion (min 3, eta 3, resume from checkpoints) + multi-fidelity TPE",
+    ...asha('promotion', 3, 3),
+    sampler: tpeSampler(),
+    samplerWith: (o) => tpeSampler(o),
+  },
+  { name: 'random', description: 'random search, every trial to the full budget', scheduler: fifoScheduler, sampler: randomSampler },
+  { name: 'random-asha-m3', description: 'random + ASHA promotion with min 3, eta 3 (the default geometry without a model)', ...asha('promotion', 3, 3), sampler: randomSampler },
+  { name: 'random-asha', description: 'random + ASHA (promotion: pause at rungs 1,3,9,27, resume from checkpoint), eta 3', ...asha('promotion'), sampler: randomSampler },
+  { name: 'random-asha-stop', description: 'random + ASHA (stopping variant, as Optuna SuccessiveHalvingPruner), eta 3', ...asha('stopping'), sampler: randomSampler },
+  { name: 'random-sh', description: 'random + synchronous successive halving, eta 3, brackets overlap when blocked', ...sync('successive_halving'), sampler: randomSampler },
+  { name: 'random-hyperband', description: 'random + synchronous Hyperband, eta 3, brackets overlap when blocked', ...sync('hyperband'), sampler: randomSampler },
+  { name: 'sobol', description: 'scrambled Sobol sequence, every trial to the full budget', scheduler: fifoScheduler, sampler: sobolSampler },
+  { name: 'tpe', description: 'multivariate TPE (Sobol start), every trial to the full budget', scheduler: fifoScheduler, sampler: tpeSampler(), samplerWith: (o) => tpeSampler(o) },
+  { name: 'tpe-asha', description: 'ASHA promotion (min 1, eta 3, as Optuna) + TPE on the highest rung with enough results', ...asha('promotion'), sampler: tpeSampler(), samplerWith: (o) => tpeSampler(o) },
+  { name: 'bohb', description: 'synchronous Hyperband (min 1, eta 3) + TPE on the highest rung with enough results (BOHB)', ...sync('hyperband'), sampler: tpeSampler(), samplerWith: (o) => tpeSampler(o) },
+  { name: 'bo', description: 'GP-BO (Matern 5/2 ARD, log-EI, Sobol start), every trial to the full budget', scheduler: fifoScheduler, sampler: gpSampler(), samplerWith: (o) => gpSampler(o) },
+  { name: 'bo-asha', description: 'ASHA promotion (min 3, eta 3) + multi-fidelity GP over (config, log resource), MOBSTER-like', ...asha('promotion', 3, 3), sampler: gpSampler(), samplerWith: (o) => gpSampler(o) },
+];
+
+export function listMethods(): Method[] {
+  return methods;
+}
+
+/**
+ * A method by name. `NAME:min=3,eta=4` overrides the rung geometry of a multi-fidelity method
+ * (for tuning studies of the method itself; the table in BENCHMARKS.md uses plain names).
+ */
+export function methodFor(spec: string): Method {
+  const [name, overrides] = spec.split(':');
+  const m = methods.find((x) => x.name === name);
+  if (!m) throw new Error(`unknown method ${name}; --method list shows them`);
+  if (!overrides) return m;
+  const o = Object.fromEntries(overrides.split(',').map((kv) => kv.split('=')).map(([k, v]) => [k, Number(v)]));
+  const samplerKeys: Record<string, string> = { bw: 'minBandwidth', rf: 'randomFraction', gamma: 'gamma', bf: 'bandwidthFactor', nc: 'candidates', mp: 'minPoints', np: 'maxPoints' };
+  for (const [k, v] of Object.entries(o)) if (!['min', 'eta', ...Object.keys(samplerKeys)].includes(k) || !Number.isFinite(v)) throw new Error(`bad override ${k}=${v}`);
+  const so = Object.fromEntries(Object.entries(o).filter(([k]) => k in samplerKeys).map(([k, v]) => [samplerKeys[k], v]));
+  return {
+    ...m,
+    name: spec,
+    sampler: Object.keys(so).length && m.samplerWith ? m.samplerWith(so) : m.sampler,
+    scheduler: (max) => m.geometry?.({ min: o.min, eta: o.eta }, max) ?? m.scheduler(max),
+  };
+}
