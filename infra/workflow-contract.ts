@@ -6,6 +6,10 @@
 
 export const STUDY_MACHINE_STATES = {
   plan: 'Plan',
+  useLanes: 'UseLanes',
+  runLanes: 'RunLanes',
+  runLane: 'RunLane',
+  replan: 'Replan',
   runBrackets: 'RunBrackets',
   runBracket: 'RunBracket',
   finalize: 'Finalize',
@@ -25,6 +29,14 @@ export const BRACKET_MACHINE_STATES = {
   trialSkipped: 'TrialSkipped',
   promote: 'Promote',
   bracketDone: 'BracketDone',
+} as const;
+
+export const LANE_MACHINE_STATES = {
+  nextJob: 'NextJob',
+  hasJob: 'HasJob',
+  trainTrial: 'TrainTrial',
+  observeJob: 'ObserveJob',
+  laneDone: 'LaneDone',
 } as const;
 
 /** Environment of every training job, in the order of the contract table; each value is a string. */
@@ -48,6 +60,7 @@ export type JobEnvironmentName = (typeof JOB_ENVIRONMENT)[number];
 export const LOGICAL_IDS = {
   studyMachine: 'StudyMachine',
   bracketMachine: 'BracketMachine',
+  laneMachine: 'LaneMachine',
   jobDefinition: 'TrainingJobDefinition',
   jobQueue: 'TrainingJobQueue',
 } as const;

@@ -25,11 +25,20 @@ export interface RenderedJobDefinition {
   command: string[];
   /** The job definition's fixed environment (the `RUNG_*` contract comes on top, per job). */
   environment: Record<string, string>;
+  /** The job definition's retry strategy (Batch's RetryStrategy): LocalBatch applies it to local processes. */
+  retryStrategy?: RetryStrategy;
+}
+
+/** AWS Batch's RetryStrategy as CloudFormation writes it. */
+export interface RetryStrategy {
+  Attempts?: number;
+  EvaluateOnExit?: { Action: string; OnExitCode?: string; OnReason?: string; OnStatusReason?: string }[];
 }
 
 export interface RenderedDefinitions {
   studyMachine: object;
   bracketMachine: object;
+  laneMachine: object;
   jobDefinition: RenderedJobDefinition;
 }
 
@@ -119,10 +128,12 @@ function jobDefinition(resources: Resources, logicalId: string): RenderedJobDefi
     Command?: unknown[];
     Environment?: { Name: string; Value: unknown }[];
   };
+  const retryStrategy = resource.Properties?.RetryStrategy as RetryStrategy | undefined;
   return {
     logicalId,
     command: (container.Command ?? []).map((part) => resolveIntrinsics(part, resources)),
     environment: Object.fromEntries((container.Environment ?? []).map((e) => [e.Name, resolveIntrinsics(e.Value, resources)])),
+    ...(retryStrategy ? { retryStrategy } : {}),
   };
 }
 
@@ -145,6 +156,7 @@ function render(): RenderedDefinitions {
   return {
     studyMachine: stateMachine(resources, LOGICAL_IDS.studyMachine),
     bracketMachine: stateMachine(resources, LOGICAL_IDS.bracketMachine),
+    laneMachine: stateMachine(resources, LOGICAL_IDS.laneMachine),
     jobDefinition: jobDefinition(resources, LOGICAL_IDS.jobDefinition),
   };
 }

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Hono } from 'hono';
 import { createApi } from '../functions/api/app.js';
 import { logger, useHandlerContext } from '../functions/context.js';
 import { DynamoStore } from '../shared/store/dynamo.js';
@@ -21,6 +22,8 @@ export interface EmbeddedOptions {
   /** Serve the API on loopback (jobs need it); false for read-only CLI commands. */
   listen?: boolean;
   port?: number;
+  /** Routes served beside `/v1` on the same port (`rung serve` mounts the dashboard). */
+  mount?: (root: Hono) => void;
   now?: () => Date;
   random?: () => number;
 }
@@ -53,9 +56,11 @@ export async function startEmbedded(options: EmbeddedOptions = {}) {
     if (!executions) {
       const definitions = renderDefinitions();
       batch.defaultCommand = definitions.jobDefinition.command;
+      batch.retryStrategy = definitions.jobDefinition.retryStrategy;
       executions = new LocalExecutions({
         studyMachine: definitions.studyMachine as never,
         bracketMachine: definitions.bracketMachine as never,
+        laneMachine: definitions.laneMachine as never,
         batch,
       });
     }
@@ -70,12 +75,14 @@ export async function startEmbedded(options: EmbeddedOptions = {}) {
     publicUrl: () => apiUrl,
     log: { error: (message, ...extra) => console.error(message, ...extra) },
   });
-  const server = options.listen === false ? undefined : await listenLocal(api, options.port);
+  const server = options.listen === false ? undefined : await listenLocal(api, options.port, options.mount);
   apiUrl = server?.url;
 
   return {
     store,
     api,
+    /** The local stand-in for Batch (running jobs, for tests that interrupt one). */
+    batch,
     get executions() {
       return localExecutions();
     },

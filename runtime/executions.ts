@@ -2,6 +2,8 @@ import './polyfills.js';
 import { StateMachine } from 'aws-local-stepfunctions';
 import type { ExecutionStarter } from '../functions/api/app.js';
 import { handler as finalize } from '../functions/steps/finalize.js';
+import { handler as nextJob } from '../functions/steps/next-job.js';
+import { handler as observeJob } from '../functions/steps/observe-job.js';
 import { handler as observe } from '../functions/steps/observe.js';
 import { handler as plan } from '../functions/steps/plan.js';
 import { handler as promote } from '../functions/steps/promote.js';
@@ -15,12 +17,15 @@ type TaskHandler = (input: any) => Promise<any>;
 /** Task state name -> the Lambda handler module it invokes on AWS (docs/workflow.md). */
 export const lambdaTasks: Record<string, TaskHandler> = {
   Plan: plan,
+  Replan: plan,
   Suggest: suggest,
   StartTrial: startTrial,
   Observe: observe,
   Promote: promote,
   Finalize: finalize,
   MarkFailed: finalize,
+  NextJob: nextJob,
+  ObserveJob: observeJob,
 };
 
 /** Every Task state of a definition, including those inside Map and Parallel states. */
@@ -38,6 +43,7 @@ export function taskStateNames(definition: Definition): string[] {
 export interface LocalExecutionsOptions {
   studyMachine: Definition;
   bracketMachine: Definition;
+  laneMachine: Definition;
   batch: LocalBatch;
 }
 
@@ -50,6 +56,7 @@ export interface LocalExecutionsOptions {
 export class LocalExecutions implements ExecutionStarter {
   private readonly studyMachine: StateMachine;
   private readonly bracketMachine: StateMachine;
+  private readonly laneMachine: StateMachine;
   private readonly overrides: Record<string, TaskHandler>;
   private readonly executions = new Map<string, Promise<unknown>>();
   private readonly aborts = new Set<() => void>();
@@ -58,15 +65,17 @@ export class LocalExecutions implements ExecutionStarter {
     this.overrides = {
       ...lambdaTasks,
       TrainTrial: (params: SubmitJobParameters) => options.batch.submitJobSync(params),
-      RunBracket: (params: { Input: unknown; Name?: string }) => this.runBracket(params),
+      RunBracket: (params: { Input: unknown; Name?: string }) => this.runChild(this.bracketMachine, 'BracketMachine', params),
+      RunLane: (params: { Input: unknown; Name?: string }) => this.runChild(this.laneMachine, 'LaneMachine', params),
     };
-    for (const def of [options.studyMachine, options.bracketMachine]) {
+    for (const def of [options.studyMachine, options.bracketMachine, options.laneMachine]) {
       const missing = taskStateNames(def).filter((name) => !this.overrides[name]);
       if (missing.length > 0) throw new Error(`Task states without a local override (they would call AWS): ${missing.join(', ')}`);
     }
     const validationOptions = { checkArn: false, checkPaths: true };
     this.studyMachine = new StateMachine(options.studyMachine as never, { validationOptions });
     this.bracketMachine = new StateMachine(options.bracketMachine as never, { validationOptions });
+    this.laneMachine = new StateMachine(options.laneMachine as never, { validationOptions });
   }
 
   private overridesFor() {
@@ -81,11 +90,12 @@ export class LocalExecutions implements ExecutionStarter {
     return { Execution: { Id: id, Name: name, Input: input, StartTime: new Date().toISOString(), RoleArn: 'local' } };
   }
 
-  private async runBracket(params: { Input: unknown; Name?: string }) {
-    const name = params.Name ?? `bracket-${Date.now()}`;
-    const execution = this.bracketMachine.run(params.Input as never, {
+  /** A `startExecution.sync:2` child: runs to its end and returns its output as JSON. */
+  private async runChild(machine: StateMachine, machineName: string, params: { Input: unknown; Name?: string }) {
+    const name = params.Name ?? `${machineName}-${Date.now()}`;
+    const execution = machine.run(params.Input as never, {
       overrides: this.overridesFor(),
-      context: this.contextFor('BracketMachine', name, params.Input),
+      context: this.contextFor(machineName, name, params.Input),
     });
     this.aborts.add(execution.abort);
     try {

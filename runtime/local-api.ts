@@ -39,9 +39,10 @@ export function bearerIdentity(credentials: LocalCredentials) {
   };
 }
 
-/** Serves `/v1/...` on loopback only. */
-export async function listenLocal(api: Hono, port = 0): Promise<{ url: string; server: ServerType; close(): Promise<void> }> {
+/** Serves `/v1/...` on loopback only; `mount` adds routes beside it (the dashboard's static files). */
+export async function listenLocal(api: Hono, port = 0, mount?: (root: Hono) => void): Promise<{ url: string; server: ServerType; close(): Promise<void> }> {
   const root = new Hono().route('/v1', api);
+  mount?.(root);
   return new Promise((resolve) => {
     const server = serve({ fetch: root.fetch, hostname: '127.0.0.1', port }, (info: AddressInfo) => {
       resolve({

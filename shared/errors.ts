@@ -36,3 +36,14 @@ export class RetryableConflictError extends RungError {}
 
 /** The caller could not be identified. */
 export class UnauthenticatedError extends RungError {}
+
+/**
+ * An error as a log line may carry it: names, messages and the stack, never the other attributes
+ * an error or its cause holds (an SDK error's `Item` is a whole stored study or trial, with its
+ * parameters and environment).
+ */
+export function loggableError(e: unknown, depth = 0): { name: string; message: string; stack?: string; cause?: unknown } {
+  if (!(e instanceof Error)) return { name: typeof e, message: 'a non-Error value was thrown' };
+  const cause = e.cause !== undefined && depth < 3 ? loggableError(e.cause, depth + 1) : undefined;
+  return { name: e.name, message: e.message.slice(0, 2000), stack: e.stack, ...(cause ? { cause } : {}) };
+}

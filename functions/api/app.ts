@@ -23,6 +23,13 @@ import {
 import { zodIssues } from '../../shared/study/spec.js';
 import { readAll } from '../../shared/store/port.js';
 import type { Study, Trial } from '../../shared/study/types.js';
+import { settleExternalStudy } from '../../shared/study/ask-tell.js';
+import { isExternal } from '../../shared/study/ladder.js';
+import { registerAskTellRoutes } from './ask-tell-routes.js';
+import { registerSteeringRoutes } from './steering-routes.js';
+import { idempotency, idempotencyKeyOf } from './idempotency.js';
+import { jsonDepthGuard } from './json-depth.js';
+import { registerResumeRoute } from './resume-route.js';
 
 /** Starts the study workflow: Step Functions on AWS, aws-local-stepfunctions in the embedded runtime. */
 export interface ExecutionStarter {
@@ -117,6 +124,8 @@ export function createApi(deps: ApiDeps) {
       onError: (c) => c.json(errorBody('PayloadTooLarge', `the body exceeds ${maxBodyBytes} bytes`), 413),
     }),
   );
+  app.use('*', jsonDepthGuard());
+  app.use('*', idempotency(deps));
 
   const person = (c: Context) => {
     const caller = deps.identify(c);
@@ -128,8 +137,9 @@ export function createApi(deps: ApiDeps) {
   app.post('/studies', async (c) => {
     const team = person(c);
     const body = await jsonBody(c);
-    const study = await createStudy(service, team, body, deps.publicUrl(c));
-    await deps.starter.start({ team, studyId: study.studyId }, study.studyId);
+    const study = await createStudy(service, team, body, deps.publicUrl(c), { idempotencyKey: idempotencyKeyOf(c) });
+    // An external (ask/tell) study has no workflow: its trials come from suggest calls.
+    if (!isExternal(study)) await deps.starter.start({ team, studyId: study.studyId }, study.studyId);
     return c.json(studyView(study), 201);
   });
 
@@ -148,7 +158,8 @@ export function createApi(deps: ApiDeps) {
 
   app.post('/studies/:studyId/stop', async (c) => {
     const team = person(c);
-    const study = await stopStudy(service, team, c.req.param('studyId'));
+    const stopping = await stopStudy(service, team, c.req.param('studyId'));
+    const study = isExternal(stopping) ? await settleExternalStudy(service, team, stopping.studyId) : stopping;
     return c.json(studyView(study), 202);
   });
 
@@ -170,6 +181,10 @@ export function createApi(deps: ApiDeps) {
     const result = await reportMeasurement(service, team, c.req.param('studyId'), c.req.param('trialId'), body);
     return c.json(result, result.stored ? 201 : 200);
   });
+
+  registerAskTellRoutes(app, deps);
+  registerSteeringRoutes(app, deps);
+  registerResumeRoute(app, deps);
 
   return app;
 }

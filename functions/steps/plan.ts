@@ -1,4 +1,4 @@
-import { plan, studyRefSchema } from '../../shared/study/workflow.js';
+import { plan, planInputSchema } from '../../shared/study/workflow.js';
 import { stepHandler } from './step-handler.js';
 
-export const handler = stepHandler('plan', studyRefSchema, plan);
+export const handler = stepHandler('plan', planInputSchema, plan);

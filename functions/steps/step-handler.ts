@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { InvalidInputError } from '../../shared/errors.js';
+import { InvalidInputError, loggableError } from '../../shared/errors.js';
 import { zodIssues } from '../../shared/study/spec.js';
 import type { StepContext } from '../../shared/study/workflow.js';
 import { handlerContext, logger } from '../context.js';
@@ -16,7 +16,7 @@ export function stepHandler<S extends z.ZodType, R>(name: string, schema: S, ste
     try {
       return await step(ctx, parsed.data);
     } catch (e) {
-      logger.error(`${name} failed`, { error: e as Error });
+      logger.error(`${name} failed`, { error: loggableError(e) });
       throw e;
     }
   };

@@ -20,6 +20,12 @@ import { STUDY_DATA_PREFIX } from './storage.js';
 /** Status reason AWS Batch gives a job whose Spot instance was reclaimed. */
 export const SPOT_RECLAIM_STATUS_REASON = 'Host EC2*';
 
+/**
+ * Exit code of a job that was interrupted (SIGTERM), saved its checkpoint and asks to be run again
+ * (docs/jobs.md). 128 + SIGTERM: also the code of a job killed by SIGTERM without a handler.
+ */
+export const RETRY_EXIT_CODE = 143;
+
 /** Command of the job definition; every TrainTrial state overrides it with `$.job.command`. */
 export const DEFAULT_JOB_COMMAND = ['python', 'train.py'];
 
@@ -173,6 +179,11 @@ export class BatchTraining extends Construct {
       retryStrategies: [
         // A reclaimed Spot instance is not the trial's fault: run it again (it resumes from its checkpoint).
         batch.RetryStrategy.of(batch.Action.RETRY, batch.Reason.custom({ onStatusReason: SPOT_RECLAIM_STATUS_REASON })),
+        // The job caught SIGTERM (ECS draining a Spot instance, a timeout), checkpointed and asked to be retried.
+        batch.RetryStrategy.of(batch.Action.RETRY, batch.Reason.custom({ onExitCode: String(RETRY_EXIT_CODE) })),
+        // Any other non-zero exit is the trial's own error. Explicit, because Batch retries a job that
+        // no rule matches, and a plain non-zero exit may carry no container reason for `onReason` to match.
+        batch.RetryStrategy.of(batch.Action.EXIT, batch.Reason.NON_ZERO_EXIT_CODE),
         // Anything else (non-zero exit, image pull, ...) is final: the trial is FAILED and the study goes on.
         batch.RetryStrategy.of(batch.Action.EXIT, batch.Reason.custom({ onReason: '*' })),
       ],

@@ -6,7 +6,13 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { JOB_TIMEOUT } from './batch-training.js';
-import { BRACKET_MACHINE_STATES as B, JOB_ENVIRONMENT, LOGICAL_IDS, STUDY_MACHINE_STATES as S } from '../workflow-contract.js';
+import {
+  BRACKET_MACHINE_STATES as B,
+  JOB_ENVIRONMENT,
+  LANE_MACHINE_STATES as L,
+  LOGICAL_IDS,
+  STUDY_MACHINE_STATES as S,
+} from '../workflow-contract.js';
 
 export interface StepFunctions {
   readonly plan: lambda.IFunction;
@@ -15,6 +21,8 @@ export interface StepFunctions {
   readonly observe: lambda.IFunction;
   readonly promote: lambda.IFunction;
   readonly finalize: lambda.IFunction;
+  readonly nextJob: lambda.IFunction;
+  readonly observeJob: lambda.IFunction;
 }
 
 export interface StudyWorkflowProps {
@@ -68,6 +76,7 @@ const BRACKET_TASK_TIMEOUT = Duration.days(24);
 export class StudyWorkflow extends Construct {
   readonly studyMachine: sfn.StateMachine;
   readonly bracketMachine: sfn.StateMachine;
+  readonly laneMachine: sfn.StateMachine;
 
   constructor(scope: Construct, id: string, props: StudyWorkflowProps) {
     super(scope, id);
@@ -88,29 +97,7 @@ export class StudyWorkflow extends Construct {
     const suggest = invoke(B.suggest, steps.suggest);
     const startTrial = invoke(B.startTrial, steps.startTrial);
 
-    const environment = Object.fromEntries(JOB_ENVIRONMENT.map((name) => [name, sfn.JsonPath.stringAt(`$.job.env.${name}`)]));
-    const trainTrial = new BatchSubmitJobWithStateTimeout(this, B.trainTrial, {
-      stateTimeout: TRAIN_TASK_TIMEOUT,
-      stateName: B.trainTrial,
-      integrationPattern: sfn.IntegrationPattern.RUN_JOB,
-      jobName: sfn.JsonPath.stringAt('$.job.jobName'),
-      jobQueueArn: props.jobQueue.jobQueueArn,
-      jobDefinitionArn: props.jobDefinition.jobDefinitionArn,
-      containerOverrides: {
-        command: sfn.JsonPath.listAt('$.job.command'),
-        environment,
-      },
-      // Observe reads the trial's measurements from the store; a failed job arrives as $.jobError.
-      resultPath: sfn.JsonPath.DISCARD,
-    });
-    trainTrial.addRetry({
-      errors: ['Batch.AWSBatchException'],
-      interval: Duration.seconds(5),
-      maxAttempts: 6,
-      backoffRate: 2,
-      maxDelay: Duration.minutes(2),
-      jitterStrategy: sfn.JitterType.FULL,
-    });
+    const trainTrial = this.trainTrial(props, B.trainTrial);
 
     // The iteration results are discarded by RunRung; OutputPath keeps each one a trial id so
     // that a rung of hundreds of trials stays far below the 256 KiB state payload limit.
@@ -136,6 +123,21 @@ export class StudyWorkflow extends Construct {
     isBracketDone.when(sfn.Condition.booleanEquals('$.done', true), bracketDone).otherwise(runRung.next(promote).next(isBracketDone));
 
     this.bracketMachine = this.machine(LOGICAL_IDS.bracketMachine, suggest.next(isBracketDone));
+
+    // ---------------------------------------------------------------- LaneMachine
+    // Asynchronous schedulers (ASHA): each lane is one worker slot that pulls its next job until
+    // there is none, so no GPU waits for a rung to fill. A lane stops after a bounded number of
+    // jobs (NextJob decides) to stay under the history limit; Replan then starts fresh lanes.
+    const nextJob = invoke(L.nextJob, steps.nextJob);
+    const laneTrain = this.trainTrial(props, L.trainTrial, 'Lane');
+    // ObserveJob returns the next NextJob input (the lane's position), replacing the state.
+    const observeJob = invoke(L.observeJob, steps.observeJob);
+    laneTrain.addCatch(observeJob, { errors: [sfn.Errors.ALL], resultPath: '$.jobError' });
+    const laneDone = new sfn.Succeed(this, L.laneDone, { stateName: L.laneDone });
+    const hasJob = sfn.Choice.jsonPath(this, L.hasJob, { stateName: L.hasJob })
+      .when(sfn.Condition.booleanEquals('$.run', true), laneTrain.next(observeJob).next(nextJob))
+      .otherwise(laneDone);
+    this.laneMachine = this.machine(LOGICAL_IDS.laneMachine, nextJob.next(hasJob));
 
     // ---------------------------------------------------------------- StudyMachine
     const plan = invoke(S.plan, steps.plan);
@@ -187,11 +189,72 @@ export class StudyWorkflow extends Construct {
     });
     const studyDone = new sfn.Succeed(this, S.studyDone, { stateName: S.studyDone });
 
-    plan.addCatch(markFailed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
-    runBrackets.addCatch(markFailed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+    const runLane = tasks.StepFunctionsStartExecution.jsonPath(this, S.runLane, {
+      stateName: S.runLane,
+      stateMachine: this.laneMachine,
+      integrationPattern: sfn.IntegrationPattern.RUN_JOB,
+      associateWithParent: true,
+      name: sfn.JsonPath.stringAt('$.name'),
+      input: sfn.TaskInput.fromObject({
+        team: sfn.JsonPath.stringAt('$.team'),
+        studyId: sfn.JsonPath.stringAt('$.studyId'),
+        lane: sfn.JsonPath.numberAt('$.lane'),
+        round: sfn.JsonPath.numberAt('$.round'),
+        jobIndex: 0,
+      }),
+      taskTimeout: sfn.Timeout.duration(BRACKET_TASK_TIMEOUT),
+    });
+    // Every lane at once: Plan makes as many lanes as the study's parallelism.
+    const runLanes = sfn.Map.jsonPath(this, S.runLanes, {
+      stateName: S.runLanes,
+      itemsPath: '$.lanes',
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    runLanes.itemProcessor(runLane);
+    const replan = invoke(S.replan, steps.plan, {
+      payload: sfn.TaskInput.fromObject({
+        team: sfn.JsonPath.stringAt('$.team'),
+        studyId: sfn.JsonPath.stringAt('$.studyId'),
+        round: sfn.JsonPath.mathAdd(sfn.JsonPath.numberAt('$.round'), 1),
+      }),
+    });
+    const useLanes = sfn.Choice.jsonPath(this, S.useLanes, { stateName: S.useLanes })
+      .when(sfn.Condition.isPresent('$.lanes[0]'), runLanes.next(replan))
+      .otherwise(runBrackets.next(finalize).next(studyDone));
+    replan.next(useLanes);
+
+    for (const state of [plan, runBrackets, runLanes, replan]) state.addCatch(markFailed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
     markFailed.next(studyFailed);
 
-    this.studyMachine = this.machine(LOGICAL_IDS.studyMachine, plan.next(runBrackets).next(finalize).next(studyDone));
+    this.studyMachine = this.machine(LOGICAL_IDS.studyMachine, plan.next(useLanes));
+  }
+
+  /** One Batch `.sync` training job per Task, with the job contract's environment from `$.job`. */
+  private trainTrial(props: StudyWorkflowProps, stateName: string, idPrefix = ''): sfn.TaskStateBase {
+    const environment = Object.fromEntries(JOB_ENVIRONMENT.map((name) => [name, sfn.JsonPath.stringAt(`$.job.env.${name}`)]));
+    const trainTrial = new BatchSubmitJobWithStateTimeout(this, `${idPrefix}${stateName}`, {
+      stateTimeout: TRAIN_TASK_TIMEOUT,
+      stateName,
+      integrationPattern: sfn.IntegrationPattern.RUN_JOB,
+      jobName: sfn.JsonPath.stringAt('$.job.jobName'),
+      jobQueueArn: props.jobQueue.jobQueueArn,
+      jobDefinitionArn: props.jobDefinition.jobDefinitionArn,
+      containerOverrides: {
+        command: sfn.JsonPath.listAt('$.job.command'),
+        environment,
+      },
+      // Observe reads the trial's measurements from the store; a failed job arrives as $.jobError.
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    trainTrial.addRetry({
+      errors: ['Batch.AWSBatchException'],
+      interval: Duration.seconds(5),
+      maxAttempts: 6,
+      backoffRate: 2,
+      maxDelay: Duration.minutes(2),
+      jitterStrategy: sfn.JitterType.FULL,
+    });
+    return trainTrial;
   }
 
   private machine(name: string, definition: sfn.IChainable): sfn.StateMachine {
@@ -204,7 +267,8 @@ export class StudyWorkflow extends Construct {
     const machine = new sfn.StateMachine(this, name, {
       definitionBody: sfn.DefinitionBody.fromChainable(definition),
       stateMachineType: sfn.StateMachineType.STANDARD,
-      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      // Execution data holds trial parameters: the logs keep the events, not the payloads.
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
       tracingEnabled: true,
     });
     // A stable logical id: the embedded runtime and runtime/definitions.ts find the machine by it.

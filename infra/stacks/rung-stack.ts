@@ -10,7 +10,6 @@ import { STUDY_DATA_PREFIX, Storage } from '../constructs/storage.js';
 import { StudyWorkflow } from '../constructs/study-workflow.js';
 import {
   S3_READ_WILDCARD_ACTIONS,
-  S3_WRITE_WILDCARD_ACTIONS,
   acknowledgeWildcardAction,
   acknowledgeWildcardResource,
 } from '../nag.js';
@@ -31,6 +30,8 @@ export const HANDLER_ENTRIES = {
   observe: 'functions/steps/observe.ts',
   promote: 'functions/steps/promote.ts',
   finalize: 'functions/steps/finalize.ts',
+  nextJob: 'functions/steps/next-job.ts',
+  observeJob: 'functions/steps/observe-job.ts',
 } as const;
 
 /**
@@ -53,6 +54,8 @@ export class RungStack extends Stack {
     observe: RungFunction;
     promote: RungFunction;
     finalize: RungFunction;
+    nextJob: RungFunction;
+    observeJob: RungFunction;
   };
 
   constructor(scope: Construct, id: string, props: RungStackProps = {}) {
@@ -92,14 +95,14 @@ export class RungStack extends Stack {
       observe: step('ObserveFunction', HANDLER_ENTRIES.observe, 'rung-observe', "BracketMachine Observe: ends a trial's rung from its measurements"),
       promote: step('PromoteFunction', HANDLER_ENTRIES.promote, 'rung-promote', 'BracketMachine Promote: picks the trials of the next rung'),
       finalize: step('FinalizeFunction', HANDLER_ENTRIES.finalize, 'rung-finalize', 'StudyMachine Finalize/MarkFailed: ends the study'),
+      nextJob: step('NextJobFunction', HANDLER_ENTRIES.nextJob, 'rung-next-job', "LaneMachine NextJob: the asynchronous scheduler's next job for a lane"),
+      observeJob: step('ObserveJobFunction', HANDLER_ENTRIES.observeJob, 'rung-observe-job', "LaneMachine ObserveJob: ends a lane job's slice from its measurements"),
     };
     for (const fn of Object.values(this.stepFunctions)) {
       // Stable logical ids: the rendered definitions name `...:function:PlanFunction` and so on.
       this.stableLogicalId(fn, fn.node.id);
       table.grantReadWriteData(fn);
     }
-    // Finalize keeps the best trial's checkpoint and removes the others.
-    artifactBucket.grantReadWrite(this.stepFunctions.finalize, `${STUDY_DATA_PREFIX}*`);
 
     this.workflow = new StudyWorkflow(this, 'Workflow', {
       steps: this.stepFunctions,
@@ -152,7 +155,7 @@ export class RungStack extends Stack {
    */
   private acknowledgeWildcards(): void {
     const { artifactBucket } = this.storage;
-    const { studyMachine, bracketMachine } = this.workflow;
+    const { studyMachine, bracketMachine, laneMachine } = this.workflow;
     const stack = Stack.of(this);
     const executionsOf = (machine: sfn.IStateMachine, suffix: string) =>
       stack.formatArn({
@@ -162,14 +165,9 @@ export class RungStack extends Stack {
         resourceName: `${stack.splitArn(machine.stateMachineArn, ArnFormat.COLON_RESOURCE_NAME).resourceName}${suffix}`,
       });
 
-    // Bucket grants of the API (read) and Finalize (read/write), limited to the study-data prefix.
+    // The API's bucket grant (read), limited to the study-data prefix.
     const bucketUsers: [iam.IRole, readonly string[], string][] = [
       [this.apiFunction.role!, S3_READ_WILDCARD_ACTIONS, 'the API reads study checkpoints (e.g. presigned downloads of the best model)'],
-      [
-        this.stepFunctions.finalize.role!,
-        [...S3_READ_WILDCARD_ACTIONS, ...S3_WRITE_WILDCARD_ACTIONS],
-        "Finalize keeps the best trial's checkpoint and removes the others",
-      ],
     ];
     for (const [role, actions, why] of bucketUsers) {
       for (const action of actions) {
@@ -203,6 +201,7 @@ export class RungStack extends Stack {
         bracketMachine,
         [this.stepFunctions.suggest, this.stepFunctions.startTrial, this.stepFunctions.observe, this.stepFunctions.promote],
       ],
+      [laneMachine, [this.stepFunctions.nextJob, this.stepFunctions.observeJob]],
     ];
     for (const [machine, functions] of machines) {
       for (const fn of functions) {
@@ -219,10 +218,17 @@ export class RungStack extends Stack {
       'RunBracket (startExecution.sync:2) must describe and stop the child executions of BracketMachine, whose names are only known at run time.',
     );
     acknowledgeWildcardResource(
-      bracketMachine.role,
-      stack.formatArn({ service: 'batch', resource: 'job-definition', resourceName: '*' }),
-      'BatchSubmitJob grants batch:SubmitJob on job-definition/* (a job definition ARN carries its revision); the job queue is named explicitly.',
+      studyMachine.role,
+      executionsOf(laneMachine, '*'),
+      'RunLane (startExecution.sync:2) must describe and stop the child executions of LaneMachine, whose names are only known at run time.',
     );
+    for (const machine of [bracketMachine, laneMachine]) {
+      acknowledgeWildcardResource(
+        machine.role,
+        stack.formatArn({ service: 'batch', resource: 'job-definition', resourceName: '*' }),
+        'BatchSubmitJob grants batch:SubmitJob on job-definition/* (a job definition ARN carries its revision); the job queue is named explicitly.',
+      );
+    }
   }
 
   private stableLogicalId(construct: Construct, logicalId: string): void {

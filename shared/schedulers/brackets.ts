@@ -1,4 +1,5 @@
 import type { SchedulerSpec } from '../study/spec.js';
+import { rungLevels } from './rungs.js';
 
 /** One rung of a bracket: how many trials train, and up to which resource. */
 export interface Rung {
@@ -21,12 +22,19 @@ export interface Bracket {
  * - successive_halving: one bracket starting every trial at `min` (the most aggressive bracket).
  * - hyperband: brackets s = s_max .. 0, repeated until `maxTrials` trials are planned; the last
  *   bracket is cut down to the trials left.
+ * - asha: runs asynchronously (one lane per worker, shared/study/lanes.ts), not in brackets; its
+ *   plan is the ladder it climbs, each rung with the most trials ASHA can promote to it (cost
+ *   forecasts and progress use it).
  */
 export function planBrackets(scheduler: SchedulerSpec, maxTrials: number): Bracket[] {
   if (scheduler.type === 'fifo') {
     return [{ index: 0, firstTrial: 0, rungs: [{ trials: maxTrials, resource: scheduler.max }] }];
   }
   const { min, max, eta } = scheduler;
+  if (scheduler.type === 'asha') {
+    const levels = rungLevels(min, max, eta, Number.isInteger(min) && Number.isInteger(max));
+    return [{ index: 0, firstTrial: 0, rungs: levels.map((resource, i) => ({ trials: Math.max(1, Math.floor(maxTrials / eta ** i)), resource })) }];
+  }
   // The epsilon keeps max/min = eta^k from flooring to k - 1 through rounding error.
   const sMax = Math.floor(Math.log(max / min) / Math.log(eta) + 1e-9);
   const integral = Number.isInteger(min) && Number.isInteger(max);

@@ -14,8 +14,9 @@ import {
   type Key,
 } from './keys.js';
 import { decodeStudyToken, decodeTrialToken, encodeTrialToken, pageLimit, pageOfStudies } from './pagination.js';
-import type { StudyStore } from './port.js';
-import { checkMeasurement, checkStudy, checkTrial } from './validate.js';
+import type { IdempotencyRecord, StudyStore } from './port.js';
+import { checkIdempotencyRecord, checkMeasurement, checkStudy, checkTrial } from './validate.js';
+import { idempotencyKey } from './keys.js';
 
 export interface DynamoStoreOptions {
   /**
@@ -32,7 +33,7 @@ export const translateConfig: TranslateConfig = {
   unmarshallOptions: { wrapNumbers: (value: string) => Number(value) },
 };
 
-type Entity = 'study' | 'trial' | 'measurement';
+type Entity = 'study' | 'trial' | 'measurement' | 'idempotency';
 const keyAttributes = ['pk', 'sk', 'entity'] as const;
 
 function isConditionalCheckFailed(err: unknown): err is { name: string; Item?: unknown } {
@@ -218,5 +219,22 @@ export class DynamoStore implements StudyStore {
   async listMeasurements(team: string, studyId: string, trialId: string): Promise<Measurement[]> {
     const rows = await this.query<Measurement>(measurementPartition(team, studyId, trialId), STEP_SK_PREFIX);
     return rows.map((r) => r.value);
+  }
+
+  async createIdempotencyRecord(record: IdempotencyRecord): Promise<{ record: IdempotencyRecord; created: boolean }> {
+    const key = checkIdempotencyRecord(record);
+    if (await this.putNew(key, 'idempotency', record)) return { record: prune(record), created: true };
+    const existing = await this.get<IdempotencyRecord>(key);
+    // Removed by TTL between the two calls: the caller tries again.
+    if (!existing) throw new RetryableConflictError(`idempotency key ${record.key} vanished while being claimed`);
+    return { record: existing, created: false };
+  }
+
+  async getIdempotencyRecord(team: string, key: string): Promise<IdempotencyRecord | undefined> {
+    return this.get<IdempotencyRecord>(idempotencyKey(team, key));
+  }
+
+  async updateIdempotencyRecord(next: IdempotencyRecord): Promise<IdempotencyRecord> {
+    return this.compareAndSet(checkIdempotencyRecord(next), 'idempotency', next, `idempotency key ${next.key}`);
   }
 }

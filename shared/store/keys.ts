@@ -9,6 +9,7 @@ import { InvalidInputError } from '../errors.js';
  * | study       | `TEAM#{team}`                               | `STUDY#{studyId}`     |
  * | trial       | `TEAM#{team}#STUDY#{studyId}`               | `TRIAL#{number:08}`   |
  * | measurement | `TEAM#{team}#STUDY#{studyId}#TRIAL#{trial}` | `STEP#{encodeStep}`   |
+ * | idempotency | `TEAM#{team}`                               | `IDEMPOTENCY#{key}`   |
  *
  * Every key starts with the team. Ids are validated, not escaped: team and study ids match
  * `[A-Za-z0-9_-]{1,128}` and trial ids are canonical decimal numbers below 10^8, so a `#` (or
@@ -138,4 +139,18 @@ function plainDecimal(x: number): [string, string] {
   intPart = intPart.replace(/^0+(?=\d)/, '');
   fracPart = fracPart.replace(/0+$/, '');
   return [intPart, fracPart];
+}
+
+export const IDEMPOTENCY_SK_PREFIX = 'IDEMPOTENCY#';
+/** Idempotency keys: UUIDs and the like. */
+export const idempotencyKeyPattern = /^[A-Za-z0-9_.:-]{1,128}$/;
+
+export function validateIdempotencyKey(key: unknown): string {
+  if (typeof key !== 'string' || !idempotencyKeyPattern.test(key))
+    throw new InvalidInputError([{ path: 'Idempotency-Key', message: 'must be 1 to 128 letters, digits, _ . : or - (a UUID, say)' }], 'invalid header');
+  return key;
+}
+
+export function idempotencyKey(team: string, key: string): Key {
+  return { pk: teamPartition(team), sk: `${IDEMPOTENCY_SK_PREFIX}${validateIdempotencyKey(key)}` };
 }

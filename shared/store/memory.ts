@@ -2,8 +2,9 @@ import { ConflictError, NotFoundError, RetryableConflictError } from '../errors.
 import type { Measurement, Page, PageRequest, Study, Trial } from '../study/types.js';
 import { measurementPartition, STEP_SK_PREFIX, STUDY_SK_PREFIX, studyKey, teamPartition, TRIAL_SK_PREFIX, trialKey, trialPartition, type Key } from './keys.js';
 import { decodeTrialToken, encodeTrialToken, pageLimit, pageOfStudies } from './pagination.js';
-import type { StudyStore } from './port.js';
-import { checkMeasurement, checkStudy, checkTrial } from './validate.js';
+import type { IdempotencyRecord, StudyStore } from './port.js';
+import { checkIdempotencyRecord, checkMeasurement, checkStudy, checkTrial } from './validate.js';
+import { idempotencyKey } from './keys.js';
 
 /**
  * A StudyStore in process memory, for unit tests and one-shot local runs. It keeps the same keys,
@@ -106,5 +107,20 @@ export class MemoryStore implements StudyStore {
     return this.query<Measurement>(measurementPartition(team, studyId, trialId))
       .filter(([sk]) => sk.startsWith(STEP_SK_PREFIX))
       .map(([, m]) => m);
+  }
+
+  async createIdempotencyRecord(record: IdempotencyRecord): Promise<{ record: IdempotencyRecord; created: boolean }> {
+    const key = checkIdempotencyRecord(record);
+    const existing = this.read<IdempotencyRecord>(key);
+    if (existing) return { record: existing, created: false };
+    return { record: this.write(key, record), created: true };
+  }
+
+  async getIdempotencyRecord(team: string, key: string): Promise<IdempotencyRecord | undefined> {
+    return this.read<IdempotencyRecord>(idempotencyKey(team, key));
+  }
+
+  async updateIdempotencyRecord(next: IdempotencyRecord): Promise<IdempotencyRecord> {
+    return this.compareAndSet(checkIdempotencyRecord(next), next, `idempotency key ${next.key}`);
   }
 }

@@ -1,5 +1,20 @@
 import type { Measurement, Page, PageRequest, Study, Trial } from '../study/types.js';
 
+/** What an API write with an `Idempotency-Key` left behind (shared/study/idempotency.ts). */
+export interface IdempotencyRecord {
+  team: string;
+  key: string;
+  /** Method, path and body of the request that claimed the key. */
+  fingerprint: string;
+  /** PENDING while (or if) the request has not answered; DONE with the response it gave. */
+  state: 'PENDING' | 'DONE';
+  response?: { status: number; body: string };
+  createdAt: string;
+  /** Epoch seconds after which the key is free again (the table's TTL attribute). */
+  expiresAt: number;
+  version: number;
+}
+
 /**
  * The only shared state of rung (Optuna's Storage, Vizier's datastore). Every method is one
  * single-item read or one conditional single-item write, so that the same contract holds on
@@ -38,6 +53,12 @@ export interface StudyStore {
   putMeasurement(m: Measurement): Promise<boolean>;
   /** In step order. */
   listMeasurements(team: string, studyId: string, trialId: string): Promise<Measurement[]>;
+
+  /** Creates the record unless one with its key exists. Returns the stored record and whether this call created it. */
+  createIdempotencyRecord(record: IdempotencyRecord): Promise<{ record: IdempotencyRecord; created: boolean }>;
+  getIdempotencyRecord(team: string, key: string): Promise<IdempotencyRecord | undefined>;
+  /** Compare-and-set on version, as updateStudy. */
+  updateIdempotencyRecord(next: IdempotencyRecord): Promise<IdempotencyRecord>;
 }
 
 /** Reads every page of a paginated listing. */

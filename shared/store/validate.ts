@@ -1,6 +1,7 @@
 import { InvalidInputError } from '../errors.js';
 import type { Measurement, Study, Trial } from '../study/types.js';
-import { measurementKey, studyKey, trialKey, validateStep, validateTrialIdentity, type Key } from './keys.js';
+import { idempotencyKey, measurementKey, studyKey, trialKey, validateStep, validateTrialIdentity, type Key } from './keys.js';
+import type { IdempotencyRecord } from './port.js';
 
 /**
  * Checks that every store applies before a write, so that all stores accept and refuse the same
@@ -46,4 +47,11 @@ export function checkMeasurement(m: Measurement): Key {
     if (!isStorableNumber(value)) throw invalid(`metrics.${name}`, 'must be a finite number, 0 or of magnitude from 1e-130 to 9.99e125');
   }
   return measurementKey(m.team, m.studyId, m.trialId, m.step);
+}
+
+export function checkIdempotencyRecord(record: IdempotencyRecord): Key {
+  if (typeof record !== 'object' || record === null) throw invalid('', 'must be an idempotency record');
+  checkVersion(record.version);
+  if (!Number.isSafeInteger(record.expiresAt)) throw invalid('expiresAt', 'must be epoch seconds');
+  return idempotencyKey(record.team, record.key);
 }

@@ -1,8 +1,12 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { budgetIssues } from '../cost/cost.js';
+import { canonicalJson } from './idempotency.js';
 import { ConflictError, InvalidInputError, NotFoundError, RetryableConflictError } from '../errors.js';
 import { bracketHistoryEvents, historyEventLimit, planBrackets } from '../schedulers/brackets.js';
 import type { StudyStore } from '../store/port.js';
 import { isTrialFinished } from './trial-state.js';
+import { stopAdvice } from './stop-advice.js';
 import { parseStudySpec, zodIssues } from './spec.js';
 import { finishedStudyStates, type Measurement, type Page, type PageRequest, type Study, type Trial } from './types.js';
 
@@ -37,10 +41,32 @@ function studyIdFor(name: string, random: () => number): string {
 }
 
 /** Validates the spec (every problem with its path) and writes the study as PENDING. */
-export async function createStudy(ctx: ServiceContext, team: string, body: unknown, apiUrl?: string): Promise<Study> {
+/**
+ * The study id a create with this idempotency key gets: the same key always names the same study,
+ * so a create retried after a crash between its writes finds the study instead of making another.
+ */
+function studyIdForKey(name: string, team: string, key: string): string {
+  const digest = createHash('sha256').update(`${team}\n${key}`).digest();
+  let n = digest.readBigUInt64BE(0);
+  let suffix = '';
+  for (let i = 0; i < 10; i++, n /= 36n) suffix += '0123456789abcdefghijklmnopqrstuvwxyz'[Number(n % 36n)];
+  return `${studyIdFor(name, () => 0).replace(/-0+$/, '')}-${suffix}`;
+}
+
+/** Validates the spec (every problem with its path) and writes the study as PENDING. */
+export async function createStudy(
+  ctx: ServiceContext,
+  team: string,
+  body: unknown,
+  apiUrl?: string,
+  options: { idempotencyKey?: string } = {},
+): Promise<Study> {
   const spec = parseStudySpec(body);
-  const brackets = planBrackets(spec.strategy.scheduler, spec.limits.maxTrials);
-  const largest = Math.max(...brackets.map(bracketHistoryEvents));
+  const budget = budgetIssues(spec);
+  if (budget.length > 0) throw new InvalidInputError(budget, 'invalid study spec');
+  // ASHA lanes bound their own history (a lane ends after maxJobsPerLane jobs); brackets do not.
+  const brackets = spec.strategy.scheduler.type === 'asha' ? [] : planBrackets(spec.strategy.scheduler, spec.limits.maxTrials);
+  const largest = Math.max(0, ...brackets.map(bracketHistoryEvents));
   if (largest > historyEventLimit) {
     throw new InvalidInputError([
       {
@@ -52,7 +78,7 @@ export async function createStudy(ctx: ServiceContext, team: string, body: unkno
   const at = ctx.now().toISOString();
   const study: Study = {
     team,
-    studyId: studyIdFor(spec.name, ctx.random),
+    studyId: options.idempotencyKey === undefined ? studyIdFor(spec.name, ctx.random) : studyIdForKey(spec.name, team, options.idempotencyKey),
     name: spec.name,
     spec,
     state: 'PENDING',
@@ -63,8 +89,38 @@ export async function createStudy(ctx: ServiceContext, team: string, body: unkno
     updatedAt: at,
     version: 0,
   };
-  await ctx.store.createStudy(study);
+  try {
+    await ctx.store.createStudy(study);
+  } catch (e) {
+    // The same key again (a retry whose first attempt wrote the study): that study is the answer.
+    const existing = e instanceof ConflictError && options.idempotencyKey !== undefined ? await ctx.store.getStudy(team, study.studyId) : undefined;
+    if (existing && canonicalJson(existing.spec) === canonicalJson(spec)) return existing;
+    throw e;
+  }
   return study;
+}
+
+/** The name of the study's workflow execution for its current attempt (StartExecution is idempotent per name). */
+export function executionName(study: Pick<Study, 'studyId' | 'attempt'>): string {
+  return study.attempt <= 1 ? study.studyId : `${study.studyId}-${study.attempt}`;
+}
+
+/**
+ * Resumes a FAILED study: the next attempt starts a new workflow execution, which skips every
+ * trial-rung already done (their results stay) and runs the rest. A study already resumed and not
+ * yet running (PENDING) answers as it is, so that a retried resume starts the same execution.
+ */
+export async function resumeStudy(ctx: ServiceContext, team: string, studyId: string): Promise<Study> {
+  for (let attempt = 0; ; attempt++) {
+    const study = await getStudy(ctx, team, studyId);
+    if (study.state === 'PENDING') return study;
+    if (study.state !== 'FAILED') throw new ConflictError(`study ${studyId} is ${study.state}: only a FAILED study can be resumed`);
+    try {
+      return await ctx.store.updateStudy({ ...study, state: 'PENDING', attempt: study.attempt + 1, error: undefined, updatedAt: ctx.now().toISOString() });
+    } catch (e) {
+      if (!(e instanceof RetryableConflictError) || attempt >= 20) throw e;
+    }
+  }
 }
 
 export async function getStudy(ctx: ServiceContext, team: string, studyId: string): Promise<Study> {
@@ -126,6 +182,8 @@ export async function reportMeasurement(ctx: ServiceContext, team: string, study
     metrics: parsed.data.metrics,
     at: ctx.now().toISOString(),
   });
-  // The job should wind down (checkpoint, exit 0) once the study is asked to stop.
-  return { stored, shouldStop: study.state === 'STOPPING' || finishedStudyStates.includes(study.state) };
+  // The job should wind down (checkpoint, exit 0) once the study is asked to stop, the trial is
+  // asked to stop, or (ask/tell) ASHA's rule says so.
+  const winding = study.state === 'STOPPING' || finishedStudyStates.includes(study.state);
+  return { stored, shouldStop: winding || (await stopAdvice(ctx, study, trial, parsed.data)) };
 }

@@ -27,6 +27,12 @@ export const schedulerSchema = z
     z.strictObject({ type: z.literal('fifo'), resource: resourceName, max: z.number().positive().default(1) }),
     z.strictObject({ type: z.literal('successive_halving'), ...multiFidelity }),
     z.strictObject({ type: z.literal('hyperband'), ...multiFidelity }),
+    /**
+     * Asynchronous successive halving (Li et al., 2020), promotion variant: rungs at min, min*eta, ...
+     * up to max; a trial pauses at each rung and resumes from its checkpoint once it ranks in the top
+     * 1/eta of that rung. No barrier: every worker always has a job. The benchmark's default.
+     */
+    z.strictObject({ type: z.literal('asha'), ...multiFidelity }),
   ])
   .superRefine((s, ctx) => {
     if (s.type !== 'fifo' && s.min >= s.max) ctx.addIssue({ code: 'custom', message: 'min must be below max', path: ['min'] });
@@ -43,18 +49,26 @@ export const studySpecSchema = z.strictObject({
   parameters: parametersSchema,
   strategy: z
     .strictObject({
-      sampler: z.enum(['random']).default('random'),
+      sampler: z.enum(['random', 'sobol', 'grid', 'tpe', 'bo']).default('random'),
       scheduler: schedulerSchema.default({ type: 'fifo', resource: 'epoch', max: 1 }),
       /** Makes the study's suggestions reproducible; drawn at creation when absent. */
       seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
+      /**
+       * workflow: the study's trials run as jobs of its Step Functions workflow (Batch or local processes).
+       * external: no workflow; workers outside rung ask for trials and tell their results (ask/tell API).
+       */
+      execution: z.enum(['workflow', 'external']).default('workflow'),
     })
-    .default({ sampler: 'random', scheduler: { type: 'fifo', resource: 'epoch', max: 1 } }),
+    .default({ sampler: 'random', scheduler: { type: 'fifo', resource: 'epoch', max: 1 }, execution: 'workflow' }),
   limits: z.strictObject({
     maxTrials: z.number().int().min(1).max(10_000),
     parallelism: z.number().int().min(1).max(256).default(1),
     maxWallClock: durationSchema.optional(),
     maxFailedTrials: z.number().int().min(0).optional(),
+    /** Dollar budget: no job starts whose cost forecast would cross it (needs `trial.secondsPerResource`). */
+    maxCostUsd: z.number().positive().max(10_000_000).optional(),
   }),
+  /** What a job of the workflow runs (an external study's workers run themselves: there it only documents them). */
   trial: z.strictObject({
     command: z.array(z.string().min(1).max(1024)).min(1, 'must name the program to run').max(64),
     image: z.string().min(1).max(512).optional(),
@@ -63,6 +77,8 @@ export const studySpecSchema = z.strictObject({
     spot: z.boolean().default(true),
     retries: z.number().int().min(0).max(10).default(2),
     timeout: durationSchema.optional(),
+    /** Seconds one unit of the scheduler's resource (one epoch, ...) takes on one instance: for cost forecasts. */
+    secondsPerResource: z.number().positive().max(10_000_000).optional(),
     environment: z
       .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'), z.string().max(4096))
       .refine((env) => Object.keys(env).every((k) => !k.startsWith('RUNG_')), 'RUNG_* variables are reserved for the job contract')

@@ -33,7 +33,8 @@ const studyTransitions: Record<StudyState, readonly StudyState[]> = {
   STOPPING: ['STOPPED', 'FAILED'],
   COMPLETED: [],
   STOPPED: [],
-  FAILED: ['RUNNING'],
+  // RUNNING: a retried Plan of the same attempt; PENDING: resumed (a new attempt).
+  FAILED: ['RUNNING', 'PENDING'],
 };
 
 export function canStudyTransition(from: StudyState, to: StudyState): boolean {

@@ -27,10 +27,50 @@ export interface Study {
   apiUrl?: string;
   best?: BestTrial;
   error?: string;
+  /** Configurations a person enqueued (shared/study/enqueue.ts); each is used by one trial, before the sampler. */
+  enqueued?: EnqueuedConfig[];
+  /** Enqueued configurations so far (numbers their ids). */
+  enqueuedCount?: number;
+  /** Dollars spent so far on the study's jobs (shared/cost: runtime times the instance price), where the jobs can be priced. */
+  costUsd?: number;
+  /** Budget ledger (only with `limits.maxCostUsd`). */
+  cost?: StudyCost;
   createdAt: string;
   updatedAt: string;
   /** Compare-and-set version: every write is conditional on it and increments it. */
   version: number;
+}
+
+/**
+ * The budget ledger of a study with `limits.maxCostUsd`, on the study item so that one
+ * compare-and-set admits a job: `reservedUsd` holds the forecast of each started, unsettled job
+ * (key `{trialId}#{job index}`); settling a job removes its key and adds its actual cost to
+ * `spentUsd` in the same write, so that a job is counted once.
+ */
+export interface StudyCost {
+  spentUsd: number;
+  reservedUsd: Record<string, number>;
+  /** Set when a job was not started because its forecast would cross `limits.maxCostUsd`. */
+  budgetExhausted?: boolean;
+}
+
+/** One job of a trial (one rung slice, or a rerun of it after a resume). */
+export interface TrialJob {
+  rung: number;
+  startedAt: string;
+  endedAt?: string;
+  seconds?: number;
+  /** Actual cost (runtime times the hourly price, shared/cost), once the job ended. */
+  costUsd?: number;
+  forecastUsd?: number;
+}
+
+export interface EnqueuedConfig {
+  id: string;
+  params: Params;
+  at: string;
+  /** The trial that took it; absent while it waits. */
+  trialId?: string;
 }
 
 export interface Trial {
@@ -51,8 +91,18 @@ export interface Trial {
   /** Latest objective value (at `resource`). */
   value?: number;
   error?: string;
+  /** Lane position (`attempt:round:lane:job`) of the job that holds the trial (asynchronous studies). */
+  claim?: string;
+  /** The trial's jobs in start order (absent before the first). */
+  jobs?: TrialJob[];
   startedAt?: string;
   endedAt?: string;
+  /** Ask/tell: the external worker that holds the trial (it gets the same trial back until it completes it). */
+  clientId?: string;
+  /** The enqueued configuration the trial took its params from. */
+  enqueuedId?: string;
+  /** A person asked to stop the trial: its reports answer shouldStop, and it ends PRUNED. */
+  stopRequested?: boolean;
   createdAt: string;
   updatedAt: string;
   version: number;

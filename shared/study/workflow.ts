@@ -7,9 +7,12 @@ import { planBrackets, type Bracket } from '../schedulers/brackets.js';
 import { SearchSpace } from '../space/space.js';
 import { readAll, type StudyStore } from '../store/port.js';
 import { orient, pickBest } from './best.js';
+import { hourlyPrice, jobCostUsd, jobForecastUsd } from '../cost/cost.js';
+import { takeEnqueued } from './enqueue.js';
 import { jobSpecFor, type JobSpec } from './job.js';
+import { planLanes } from './lanes.js';
 import { assertTrialTransition } from './trial-state.js';
-import type { Study, Trial } from './types.js';
+import type { Study, StudyCost, Trial, TrialJob } from './types.js';
 
 /**
  * The steps of the study workflow (docs/workflow.md), one function per Task state. Each is
@@ -34,6 +37,8 @@ export const observeInputSchema = trialSlotSchema.extend({
   run: z.boolean().optional(),
   job: z.unknown().optional(),
   jobError: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
+  /** The `.sync` job's description when the state keeps it (Batch's StartedAt/StoppedAt, epoch ms). */
+  jobResult: z.object({ StartedAt: z.number().optional(), StoppedAt: z.number().optional() }).passthrough().optional(),
 });
 export const finalizeInputSchema = studyRefSchema.extend({
   outcome: z.enum(['COMPLETED', 'FAILED']),
@@ -56,13 +61,13 @@ export interface RungPlan {
 /** Raised by Promote when a study has more failed trials than `limits.maxFailedTrials`. */
 export class TooManyFailedTrialsError extends RungError {}
 
-async function loadStudy(ctx: StepContext, ref: StudyRef): Promise<Study> {
+export async function loadStudy(ctx: StepContext, ref: StudyRef): Promise<Study> {
   const study = await ctx.store.getStudy(ref.team, ref.studyId);
   if (!study) throw new NotFoundError(`study ${ref.studyId} not found`);
   return study;
 }
 
-async function loadTrial(ctx: StepContext, ref: StudyRef & { trialId: string }): Promise<Trial> {
+export async function loadTrial(ctx: StepContext, ref: StudyRef & { trialId: string }): Promise<Trial> {
   const trial = await ctx.store.getTrial(ref.team, ref.studyId, ref.trialId);
   if (!trial) throw new NotFoundError(`trial ${ref.trialId} of study ${ref.studyId} not found`);
   return trial;
@@ -86,7 +91,7 @@ export async function updateStudyWith(
   }
 }
 
-async function updateTrialWith(
+export async function updateTrialWith(
   ctx: StepContext,
   ref: StudyRef & { trialId: string },
   change: (t: Trial) => Trial | undefined,
@@ -110,24 +115,34 @@ function bracketOf(study: Study, index: number): Bracket {
   return bracket;
 }
 
-function isWinding(study: Study): boolean {
+export function isWinding(study: Study): boolean {
   return study.state !== 'RUNNING';
 }
 
-function overWallClock(ctx: StepContext, study: Study): boolean {
+export function overWallClock(ctx: StepContext, study: Study): boolean {
   const limit = study.spec.limits.maxWallClock;
   return limit !== undefined && ctx.now().getTime() - Date.parse(study.createdAt) > limit * 1000;
 }
 
-export async function plan(ctx: StepContext, input: StudyRef) {
+export const planInputSchema = studyRefSchema.extend({ round: z.number().int().min(0).optional() });
+
+/**
+ * Marks the study RUNNING and plans its work: brackets for synchronous schedulers, or the lanes of
+ * round `round` for asynchronous ones (Replan asks again after each round; no lanes = done).
+ */
+export async function plan(ctx: StepContext, input: z.infer<typeof planInputSchema>) {
   const study = await updateStudyWith(ctx, input, (s) =>
     s.state === 'PENDING' || s.state === 'FAILED' ? { ...s, state: 'RUNNING', error: undefined } : undefined,
   );
-  const brackets = isWinding(study) ? [] : planBrackets(study.spec.strategy.scheduler, study.spec.limits.maxTrials);
+  const asynchronous = study.spec.strategy.scheduler.type === 'asha';
+  const brackets = isWinding(study) || asynchronous ? [] : planBrackets(study.spec.strategy.scheduler, study.spec.limits.maxTrials);
+  const round = input.round ?? 0;
   return {
     team: study.team,
     studyId: study.studyId,
     parallelism: study.spec.limits.parallelism,
+    round,
+    lanes: await planLanes(ctx, study, round),
     brackets: brackets.map(
       (b): BracketInput => ({ team: study.team, studyId: study.studyId, bracket: b.index, name: `${study.studyId}-${study.attempt}-b${b.index}` }),
     ),
@@ -163,6 +178,8 @@ function slotsFor(study: Study, bracket: number, rung: number, trialIds: string[
 /** Creates the bracket's rung-0 trials. Trial numbers come from the plan, so a retry creates nothing new. */
 export async function suggest(ctx: StepContext, input: z.infer<typeof bracketInputSchema>): Promise<RungPlan> {
   const study = await loadStudy(ctx, input);
+  // A bracket that lowering limits.maxTrials trimmed away (shared/study/steering.ts) runs nothing.
+  if (!planBrackets(study.spec.strategy.scheduler, study.spec.limits.maxTrials)[input.bracket]) return slotsFor(study, input.bracket, 0, []);
   if (isWinding(study) || overWallClock(ctx, study)) return slotsFor(study, input.bracket, 0, []);
   const bracket = bracketOf(study, input.bracket);
   const space = new SearchSpace(study.spec.parameters);
@@ -183,6 +200,7 @@ export async function suggest(ctx: StepContext, input: z.infer<typeof bracketInp
       pending,
       maxResource,
       index: number,
+      seed: study.seed,
       rng: createRng(deriveSeed(study.seed, number)),
     });
     pending.push(params);
@@ -219,15 +237,118 @@ export async function startTrial(ctx: StepContext, slot: TrialSlot): Promise<Sta
   const bracket = bracketOf(study, slot.bracket);
   const target = bracket.rungs[slot.rung];
   if (!target) return skip;
-  const before = await loadTrial(ctx, slot);
-  const alreadyDone = before.rung > slot.rung || (before.rung === slot.rung && before.rungValues[slot.rung] !== undefined);
-  if (alreadyDone || !['WAITING', 'PAUSED', 'RUNNING'].includes(before.state)) return skip;
-  const trial = await updateTrialWith(ctx, slot, (t) =>
-    t.state === 'RUNNING' && t.rung === slot.rung
-      ? undefined
-      : { ...t, state: 'RUNNING', rung: slot.rung, startedAt: t.startedAt ?? ctx.now().toISOString() },
-  );
+  // A trial starting from scratch takes the next enqueued configuration, if one waits.
+  const before = await takeEnqueued(ctx, study, await loadTrial(ctx, slot), slot.rung);
+  if (!isRunnableFor(before, slot.rung)) return skip;
+  // Already started for this rung (a retried StartTrial): the same job again, nothing reserved twice.
+  const started = before.state === 'RUNNING' && before.rung === slot.rung;
+  const reservation = started ? { admitted: true } : await reserveJob(ctx, study, before, target.resource);
+  if (!reservation.admitted) return skip;
+  const trial = await updateTrialWith(ctx, slot, (t) => {
+    if (!isRunnableFor(t, slot.rung) || (t.state === 'RUNNING' && t.rung === slot.rung)) return undefined;
+    const at = ctx.now().toISOString();
+    const job: TrialJob = { rung: slot.rung, startedAt: at, ...(reservation.forecastUsd !== undefined ? { forecastUsd: reservation.forecastUsd } : {}) };
+    return { ...t, state: 'RUNNING', rung: slot.rung, error: undefined, startedAt: t.startedAt ?? at, jobs: [...(t.jobs ?? []), job] };
+  });
+  if (trial.state !== 'RUNNING' || trial.rung !== slot.rung) {
+    // Settled elsewhere meanwhile (pruned, finished): give the reservation back.
+    await settleJobs(ctx, study, trial);
+    return skip;
+  }
   return { ...slot, run: true, job: jobSpecFor(ctx, study, trial, target.resource) };
+}
+
+function isRunnableFor(trial: Trial, rung: number): boolean {
+  const alreadyDone = trial.rung > rung || (trial.rung === rung && trial.rungValues[rung] !== undefined);
+  return !alreadyDone && ['WAITING', 'PAUSED', 'RUNNING'].includes(trial.state);
+}
+
+/** USD per hour and seconds per resource unit of the study's jobs, when they can be priced. */
+function pricingOf(study: Study): { usdPerHour: number; secondsPerResource?: number } | undefined {
+  const { usdPerHour } = hourlyPrice(study.spec);
+  return usdPerHour === undefined ? undefined : { usdPerHour, secondsPerResource: study.spec.trial.secondsPerResource };
+}
+
+const reservationKey = (trialId: string, jobIndex: number) => `${trialId}#${jobIndex}`;
+const emptyCost = (): StudyCost => ({ spentUsd: 0, reservedUsd: {} });
+const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+
+/**
+ * Admits the trial's next job against `limits.maxCostUsd`: one compare-and-set on the study
+ * reserves the job's forecast unless spent + reserved + forecast would cross the budget. The key
+ * is the job's index on the trial, so a retried StartTrial reserves nothing twice.
+ */
+async function reserveJob(ctx: StepContext, study: Study, trial: Trial, resourceTo: number): Promise<{ admitted: boolean; forecastUsd?: number }> {
+  const pricing = pricingOf(study);
+  const forecastUsd =
+    pricing?.secondsPerResource === undefined ? undefined : jobForecastUsd(pricing.usdPerHour, pricing.secondsPerResource, trial.resource, resourceTo);
+  const max = study.spec.limits.maxCostUsd;
+  if (max === undefined || forecastUsd === undefined) return { admitted: true, forecastUsd };
+  const key = reservationKey(trial.trialId, trial.jobs?.length ?? 0);
+  let admitted = false;
+  await updateStudyWith(ctx, study, (s) => {
+    const cost = s.cost ?? emptyCost();
+    admitted = key in cost.reservedUsd;
+    if (admitted) return undefined;
+    const committed = cost.spentUsd + sum(Object.values(cost.reservedUsd));
+    if (committed + forecastUsd > max * (1 + 1e-12)) return cost.budgetExhausted ? undefined : { ...s, cost: { ...cost, budgetExhausted: true } };
+    admitted = true;
+    return { ...s, cost: { ...cost, reservedUsd: { ...cost.reservedUsd, [key]: forecastUsd } } };
+  });
+  return { admitted, forecastUsd };
+}
+
+/**
+ * Moves the trial's ended jobs from reserved to spent, each once: the key leaves `reservedUsd` in
+ * the same write that adds the job's cost. Reservations of the trial without a started job (a
+ * StartTrial that stopped between its two writes) are dropped when `dropUnstarted`.
+ */
+async function settleJobs(ctx: StepContext, ref: StudyRef, trial: Trial, dropUnstarted = true): Promise<void> {
+  const jobs = trial.jobs ?? [];
+  const prefix = `${trial.trialId}#`;
+  await updateStudyWith(ctx, ref, (s) => {
+    if (!s.cost) return undefined;
+    const reserved = { ...s.cost.reservedUsd };
+    let spent = s.cost.spentUsd;
+    let changed = false;
+    for (const key of Object.keys(reserved)) {
+      if (!key.startsWith(prefix)) continue;
+      const job = jobs[Number(key.slice(prefix.length))];
+      const running = trial.state === 'RUNNING' && job !== undefined && job.endedAt === undefined;
+      if (running || (job === undefined && !dropUnstarted)) continue;
+      if (job?.endedAt !== undefined) spent += job.costUsd ?? 0;
+      delete reserved[key];
+      changed = true;
+    }
+    return changed ? { ...s, costUsd: spent, cost: { ...s.cost, spentUsd: spent, reservedUsd: reserved } } : undefined;
+  });
+}
+
+/** Ends the trial's open job: its runtime (from Batch when the state passes it, else from the step times) and cost. */
+function closeJob(study: Study, trial: Trial, at: Date, input?: z.infer<typeof observeInputSchema>): TrialJob[] | undefined {
+  const jobs = [...(trial.jobs ?? [])];
+  const last = jobs.at(-1);
+  if (!last || last.endedAt !== undefined) return trial.jobs;
+  const batch = batchTimes(input);
+  const seconds = batch ? batch.seconds : Math.max(0, (at.getTime() - Date.parse(last.startedAt)) / 1000);
+  const pricing = pricingOf(study);
+  jobs[jobs.length - 1] = { ...last, endedAt: at.toISOString(), seconds, ...(pricing ? { costUsd: jobCostUsd(pricing.usdPerHour, seconds) } : {}) };
+  return jobs;
+}
+
+/** StartedAt/StoppedAt of the Batch job, from its result or from a failed job's Cause. */
+function batchTimes(input?: z.infer<typeof observeInputSchema>): { seconds: number } | undefined {
+  let times: { StartedAt?: unknown; StoppedAt?: unknown } | undefined = input?.jobResult;
+  if (!times && input?.jobError?.Cause) {
+    try {
+      times = JSON.parse(input.jobError.Cause) as typeof times;
+    } catch {
+      times = undefined;
+    }
+  }
+  const { StartedAt, StoppedAt } = times ?? {};
+  if (typeof StartedAt !== 'number' || typeof StoppedAt !== 'number' || StoppedAt < StartedAt) return undefined;
+  return { seconds: (StoppedAt - StartedAt) / 1000 };
 }
 
 /** Ends the trial's rung from what its job reported: PAUSED (awaiting promotion), COMPLETE or FAILED. */
@@ -236,39 +357,49 @@ export async function observe(ctx: StepContext, input: z.infer<typeof observeInp
   const bracket = bracketOf(study, input.bracket);
   const target = bracket.rungs[input.rung];
   const current = await loadTrial(ctx, input);
-  if (current.state !== 'RUNNING' || current.rung !== input.rung) return { trialId: current.trialId, state: current.state };
+  if (current.state !== 'RUNNING' || current.rung !== input.rung) {
+    // A retried Observe: the trial write happened; repeat what may not have (best, cost), which is idempotent.
+    if (current.rung === input.rung && (current.state === 'PAUSED' || current.state === 'COMPLETE')) await recordBest(ctx, study, current);
+    await settleJobs(ctx, study, current, false);
+    return { trialId: current.trialId, state: current.state };
+  }
 
   const metric = study.spec.objective.metric;
   const measurements = await ctx.store.listMeasurements(study.team, study.studyId, current.trialId);
   const reported = measurements.filter((m) => m.step <= target.resource && Number.isFinite(m.metrics[metric]));
   const last = reported.at(-1);
   const isLastRung = input.rung === bracket.rungs.length - 1;
-  const at = ctx.now().toISOString();
+  const now = ctx.now();
+  const at = now.toISOString();
 
   const trial = await updateTrialWith(ctx, input, (t) => {
     if (t.state !== 'RUNNING' || t.rung !== input.rung) return undefined;
+    const jobs = closeJob(study, t, now, input);
     if (input.jobError || !last) {
       const why = input.jobError
         ? `job failed: ${input.jobError.Error ?? 'error'}${input.jobError.Cause ? `: ${input.jobError.Cause.slice(0, 500)}` : ''}`
         : `the job never reported the objective metric "${metric}"`;
-      return { ...t, state: 'FAILED', error: why, endedAt: at };
+      return { ...t, state: 'FAILED', error: why, endedAt: at, jobs };
     }
     const rungValues = [...t.rungValues];
     rungValues[input.rung] = last.metrics[metric];
     return {
       ...t,
-      state: isLastRung ? 'COMPLETE' : 'PAUSED',
+      // A trial a person stopped keeps its last result but is not promoted.
+      state: t.stopRequested ? 'PRUNED' : isLastRung ? 'COMPLETE' : 'PAUSED',
       resource: Math.max(t.resource, last.step),
       rungValues,
       value: last.metrics[metric],
       endedAt: isLastRung ? at : t.endedAt,
+      jobs,
     };
   });
   if (trial.state === 'COMPLETE' || trial.state === 'PAUSED') await recordBest(ctx, study, trial);
+  await settleJobs(ctx, study, trial, false);
   return { trialId: trial.trialId, state: trial.state };
 }
 
-async function recordBest(ctx: StepContext, study: Study, trial: Trial) {
+export async function recordBest(ctx: StepContext, study: Study, trial: Trial) {
   await updateStudyWith(ctx, study, (s) => {
     const best = pickBest(s.spec.objective.goal, s.best, trial);
     return best === s.best ? undefined : { ...s, best };
@@ -289,10 +420,10 @@ export async function promote(ctx: StepContext, input: z.infer<typeof rungRefSch
   if (!next || isWinding(study) || overWallClock(ctx, study)) return slotsFor(study, input.bracket, input.rung + 1, []);
 
   const goal = study.spec.objective.goal;
-  // PRUNED ones count in the ranking so that a retried Promote picks the same set.
+  // Every trial that finished this rung counts in the ranking, whatever happened to it since (pruned,
+  // promoted, failed later): a rung value is written once, so a retried or resumed Promote picks the same set.
   const ranked = trials
-    .filter((t) => t.bracket === input.bracket && t.rung === input.rung && (t.state === 'PAUSED' || t.state === 'PRUNED'))
-    .filter((t) => t.rungValues[input.rung] !== undefined)
+    .filter((t) => t.bracket === input.bracket && t.rungValues[input.rung] !== undefined && t.rungValues[input.rung] !== null)
     .sort((a, b) => orient(goal, b.rungValues[input.rung]) - orient(goal, a.rungValues[input.rung]) || a.number - b.number);
   const promoted = ranked.slice(0, next.trials);
   for (const t of ranked.slice(next.trials)) {
@@ -306,24 +437,42 @@ export async function promote(ctx: StepContext, input: z.infer<typeof rungRefSch
 /** Ends the study: COMPLETED (or STOPPED after a stop request) or FAILED; settles trials left open. */
 export async function finalize(ctx: StepContext, input: z.infer<typeof finalizeInputSchema>) {
   const trials = await readAll((p) => ctx.store.listTrials(input.team, input.studyId, p));
+  const current = await loadStudy(ctx, input);
   for (const t of trials) {
-    if (t.state === 'WAITING' || t.state === 'PAUSED') {
-      await updateTrialWith(ctx, t, (c) => (c.state === t.state ? { ...c, state: 'PRUNED', endedAt: ctx.now().toISOString() } : undefined));
+    let trial = t;
+    if (input.outcome === 'FAILED') {
+      // A failed study can be resumed: open trials stay open, and one whose job was cut off waits to run its rung again.
+      if (t.state === 'RUNNING') {
+        trial = await updateTrialWith(ctx, t, (c) =>
+          c.state === 'RUNNING'
+            ? { ...c, state: 'PAUSED', error: 'interrupted: the study failed while the trial ran; resuming the study runs this rung again', jobs: closeJob(current, c, ctx.now()) }
+            : undefined,
+        );
+      }
+    } else if (t.state === 'WAITING' || t.state === 'PAUSED') {
+      trial = await updateTrialWith(ctx, t, (c) => (c.state === t.state ? { ...c, state: 'PRUNED', endedAt: ctx.now().toISOString() } : undefined));
     } else if (t.state === 'RUNNING') {
-      await updateTrialWith(ctx, t, (c) =>
-        c.state === 'RUNNING' ? { ...c, state: 'FAILED', error: 'interrupted: the study ended while the trial ran', endedAt: ctx.now().toISOString() } : undefined,
+      trial = await updateTrialWith(ctx, t, (c) =>
+        c.state === 'RUNNING'
+          ? { ...c, state: 'FAILED', error: 'interrupted: the study ended while the trial ran', endedAt: ctx.now().toISOString(), jobs: closeJob(current, c, ctx.now()) }
+          : undefined,
       );
     }
+    if (current.cost) await settleJobs(ctx, input, trial);
   }
   const settled = await readAll((p) => ctx.store.listTrials(input.team, input.studyId, p));
+  const priced = settled.flatMap((t) => (t.jobs ?? []).map((j) => j.costUsd)).filter((c): c is number => c !== undefined);
+  const costUsd = priced.length > 0 ? sum(priced) : undefined;
   const study = await updateStudyWith(ctx, input, (s) => {
     if (s.state === 'COMPLETED' || s.state === 'STOPPED' || s.state === 'FAILED') return undefined;
     const best = settled.reduce((b, t) => pickBest(s.spec.objective.goal, b, t), undefined as Study['best']);
+    // Jobs that never started leave no reservation behind.
+    const cost = s.cost ? { ...s.cost, reservedUsd: {} } : undefined;
     if (input.outcome === 'FAILED') {
       const cause = input.error?.Cause ?? input.error?.Error ?? 'the workflow failed';
-      return { ...s, state: 'FAILED', best, error: describeFailure(cause) };
+      return { ...s, state: 'FAILED', best, error: describeFailure(cause), costUsd, cost };
     }
-    return { ...s, state: s.state === 'STOPPING' ? 'STOPPED' : 'COMPLETED', best };
+    return { ...s, state: s.state === 'STOPPING' ? 'STOPPED' : 'COMPLETED', best, costUsd, cost };
   });
   return { studyId: study.studyId, state: study.state, best: study.best };
 }

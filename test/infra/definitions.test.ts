@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BRACKET_MACHINE_STATES, JOB_ENVIRONMENT, STUDY_MACHINE_STATES } from '../../infra/workflow-contract.js';
+import { BRACKET_MACHINE_STATES, JOB_ENVIRONMENT, LANE_MACHINE_STATES, STUDY_MACHINE_STATES } from '../../infra/workflow-contract.js';
 import { type RenderedDefinitions, renderDefinitions } from '../../runtime/definitions.js';
 import { contractNames } from './synth.js';
 
@@ -53,12 +53,14 @@ const contract = contractNames(readFileSync(new URL('../../docs/workflow.md', im
 let rendered: RenderedDefinitions;
 let study: Definition;
 let bracket: Definition;
+let lane: Definition;
 
 beforeAll(() => {
   // Prepare: the definitions exactly as the embedded runtime gets them.
   rendered = renderDefinitions();
   study = rendered.studyMachine as Definition;
   bracket = rendered.bracketMachine as Definition;
+  lane = rendered.laneMachine as Definition;
 });
 
 describe('renderDefinitions', () => {
@@ -114,10 +116,11 @@ describe('features the embedded runtime executes', () => {
     // Assess
     expect(unsupportedFeatures(study)).toEqual([]);
     expect(unsupportedFeatures(bracket)).toEqual([]);
+    expect(unsupportedFeatures(lane)).toEqual([]);
   });
 
   it('gives every Task an explicit timeout (the embedded runtime stops a Task after 60 s otherwise)', () => {
-    const tasks = [...allStates(study), ...allStates(bracket)].filter(([, state]) => state.Type === 'Task');
+    const tasks = [...allStates(study), ...allStates(bracket), ...allStates(lane)].filter(([, state]) => state.Type === 'Task');
     expect(tasks.filter(([, state]) => !(state.TimeoutSeconds >= 60)).map(([name]) => name)).toEqual([]);
     const timeouts = Object.fromEntries(tasks.map(([name, state]) => [name.split('/').pop(), state.TimeoutSeconds]));
     expect(timeouts.RunBracket).toBeGreaterThanOrEqual(20 * 86400);
@@ -170,10 +173,11 @@ describe('features the embedded runtime executes', () => {
 });
 
 describe('the contract of docs/workflow.md', () => {
-  it('has every state of the StudyMachine and BracketMachine tables, and no other', () => {
+  it('has every state of the StudyMachine, BracketMachine and LaneMachine tables, and no other', () => {
     // Prepare
     const studyNames = contract.get('StudyMachine (Standard)')!;
     const bracketNames = contract.get('BracketMachine (Standard)')!;
+    const laneNames = contract.get('LaneMachine (Standard)')!;
 
     // Act
     const leaf = (d: Definition) => allStates(d).map(([path]) => path.split('/').pop()!).sort();
@@ -185,6 +189,8 @@ describe('the contract of docs/workflow.md', () => {
     expect(leaf(bracket)).toEqual([...bracketNames].sort());
     expect([...studyNames].sort()).toEqual(Object.values(STUDY_MACHINE_STATES).sort());
     expect([...bracketNames].sort()).toEqual(Object.values(BRACKET_MACHINE_STATES).sort());
+    expect(leaf(lane)).toEqual([...laneNames].sort());
+    expect([...laneNames].sort()).toEqual(Object.values(LANE_MACHINE_STATES).sort());
   });
 
   it('has the state types, paths and wiring of the tables', () => {
@@ -194,7 +200,18 @@ describe('the contract of docs/workflow.md', () => {
 
     // Assess: StudyMachine
     expect(study.StartAt).toBe('Plan');
-    expect(s.Plan).toMatchObject({ Type: 'Task', Next: 'RunBrackets', Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'MarkFailed' }] });
+    expect(s.Plan).toMatchObject({ Type: 'Task', Next: 'UseLanes', Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'MarkFailed' }] });
+    expect(s.UseLanes).toMatchObject({ Type: 'Choice', Choices: [{ Variable: '$.lanes[0]', IsPresent: true, Next: 'RunLanes' }], Default: 'RunBrackets' });
+    expect(s.RunLanes).toMatchObject({ Type: 'Map', ItemsPath: '$.lanes', ResultPath: null, Next: 'Replan' });
+    expect(s.RunLanes).not.toHaveProperty('MaxConcurrency');
+    expect(s.RunLane).toMatchObject({
+      Type: 'Task',
+      Resource: 'arn:aws:states:::states:startExecution.sync:2',
+      Parameters: { 'Name.$': '$.name', Input: { 'team.$': '$.team', 'studyId.$': '$.studyId', 'lane.$': '$.lane', 'round.$': '$.round', jobIndex: 0 } },
+    });
+    expect(s.Replan).toMatchObject({ Type: 'Task', Parameters: { 'round.$': 'States.MathAdd($.round, 1)' }, Next: 'UseLanes' });
+    expect(s.Replan.Resource).toBe(s.Plan.Resource);
+    for (const name of ['RunLanes', 'Replan']) expect(s[name].Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'MarkFailed' }]);
     expect(s.RunBrackets).toMatchObject({ Type: 'Map', ItemsPath: '$.brackets', MaxConcurrency: 1, ResultPath: null, Next: 'Finalize' });
     expect(s.RunBrackets.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'MarkFailed' }]);
     expect(s.RunBracket).toMatchObject({
@@ -239,6 +256,20 @@ describe('the contract of docs/workflow.md', () => {
     expect(b.TrialSkipped.Type).toBe('Succeed');
     expect(b.Promote).toMatchObject({ Type: 'Task', Next: 'IsBracketDone' });
     expect(b.BracketDone.Type).toBe('Succeed');
+
+    // Assess: LaneMachine
+    const l = Object.fromEntries(allStates(lane).map(([p, st]) => [p.split('/').pop()!, st]));
+    expect(lane.StartAt).toBe('NextJob');
+    expect(l.NextJob).toMatchObject({ Type: 'Task', Next: 'HasJob' });
+    expect(l.HasJob).toMatchObject({ Type: 'Choice', Choices: [{ Variable: '$.run', BooleanEquals: true, Next: 'TrainTrial' }], Default: 'LaneDone' });
+    expect(l.TrainTrial).toMatchObject({
+      Resource: 'arn:aws:states:::batch:submitJob.sync',
+      Next: 'ObserveJob',
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.jobError', Next: 'ObserveJob' }],
+    });
+    expect(l.TrainTrial.Parameters).toEqual(b.TrainTrial.Parameters);
+    expect(l.ObserveJob).toMatchObject({ Type: 'Task', Next: 'NextJob' });
+    expect(l.LaneDone.Type).toBe('Succeed');
 
     // Lambda tasks retry Lambda service errors.
     for (const name of ['Plan', 'Finalize', 'MarkFailed']) expect(s[name].Retry[0].ErrorEquals).toContain('Lambda.ServiceException');

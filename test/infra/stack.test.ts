@@ -156,6 +156,8 @@ describe('batch', () => {
       Attempts: 3,
       EvaluateOnExit: [
         { Action: 'RETRY', OnStatusReason: 'Host EC2*' },
+        { Action: 'RETRY', OnExitCode: '143' },
+        { Action: 'EXIT', OnExitCode: '*' },
         { Action: 'EXIT', OnReason: '*' },
       ],
     });
@@ -175,17 +177,17 @@ describe('batch', () => {
 });
 
 describe('state machines', () => {
-  it('are STANDARD, log ALL events to CloudWatch Logs, and trace with X-Ray', () => {
+  it('are STANDARD, log ALL events (without the payloads, which hold trial parameters) and trace with X-Ray', () => {
     // Act
     const machines = ofType('AWS::StepFunctions::StateMachine');
 
     // Assess
-    expect(machines.map(([id]) => id).sort()).toEqual([LOGICAL_IDS.bracketMachine, LOGICAL_IDS.studyMachine]);
+    expect(machines.map(([id]) => id).sort()).toEqual([LOGICAL_IDS.bracketMachine, LOGICAL_IDS.laneMachine, LOGICAL_IDS.studyMachine]);
     for (const [, machine] of machines) {
       expect(machine.Properties).toMatchObject({
         StateMachineType: 'STANDARD',
         TracingConfiguration: { Enabled: true },
-        LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true, Destinations: [expect.anything()] },
+        LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: false, Destinations: [expect.anything()] },
       });
     }
   });

@@ -74,6 +74,36 @@ describe('a study on the embedded runtime', () => {
     ]);
   });
 
+  it('runs ASHA on lanes: every worker pulls its next job, promoted trials resume from their checkpoints', async () => {
+    // Act
+    const { study, trials } = await runStudy({
+      name: 'it-asha',
+      objective: { metric: 'val_accuracy', goal: 'maximize' },
+      parameters: {
+        lr: { type: 'float', min: 0.01, max: 0.3, scale: 'log' },
+        hidden: { type: 'int', min: 8, max: 32 },
+        optimizer: { type: 'categorical', values: ['adam'] },
+        weight_decay: { type: 'float', min: 1e-6, max: 1e-4, scale: 'log' },
+        batch_size: { type: 'ordinal', values: [32, 64] },
+      },
+      strategy: { sampler: 'tpe', scheduler: { type: 'asha', min: 1, max: 9, eta: 3 }, seed: 3 },
+      limits: { maxTrials: 6, parallelism: 2 },
+      trial: { command: ['node', '--import', 'tsx', 'examples/quickstart/train.ts'], gpus: 0 },
+    });
+    // Assess
+    expect(study.state).toBe('COMPLETED');
+    expect(trials).toHaveLength(6);
+    const top = trials.filter((t) => t.state === 'COMPLETE');
+    expect(top.length).toBeGreaterThanOrEqual(1);
+    expect(trials.every((t) => t.state === 'COMPLETE' || t.state === 'PRUNED')).toBe(true);
+    for (const t of top) {
+      expect(t.resource).toBe(9);
+      const steps = (await runtime.store.listMeasurements('local', study.studyId, t.trialId)).map((m) => m.step);
+      expect(steps).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    }
+    expect(study.best!.resource).toBe(9);
+  });
+
   it('marks trials whose job crashes FAILED and finishes the study with the others', async () => {
     // Act
     const { study, trials } = await runStudy({

@@ -7,9 +7,9 @@ describe('local executions of the synthesized state machines', () => {
   const definitions = renderDefinitions();
   const batch = new LocalBatch({ cwd: '.', logDir: '/tmp' });
 
-  it('overrides every Task state of both machines (none would call AWS)', () => {
-    const tasks = [...taskStateNames(definitions.studyMachine as never), ...taskStateNames(definitions.bracketMachine as never)];
-    expect(new Set(tasks)).toEqual(new Set([...Object.keys(lambdaTasks), 'TrainTrial', 'RunBracket']));
+  it('overrides every Task state of the three machines (none would call AWS)', () => {
+    const tasks = [definitions.studyMachine, definitions.bracketMachine, definitions.laneMachine].flatMap((d) => taskStateNames(d as never));
+    expect(new Set(tasks)).toEqual(new Set([...Object.keys(lambdaTasks), 'TrainTrial', 'RunBracket', 'RunLane']));
     expect(() => new LocalExecutions({ ...definitions, batch } as never)).not.toThrow();
   });
 
@@ -20,7 +20,7 @@ describe('local executions of the synthesized state machines', () => {
     const processor = map.ItemProcessor ?? map.Iterator;
     processor.States.Notify = { Type: 'Task', Resource: 'arn:aws:states:::sns:publish', End: true };
     // Act + Assess
-    expect(() => new LocalExecutions({ studyMachine: definitions.studyMachine, bracketMachine: bracket, batch } as never)).toThrow(
+    expect(() => new LocalExecutions({ ...definitions, bracketMachine: bracket, batch } as never)).toThrow(
       'Task states without a local override (they would call AWS): Notify',
     );
   });

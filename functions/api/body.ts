@@ -1,0 +1,16 @@
+import type { Context } from 'hono';
+import { InvalidInputError } from '../../shared/errors.js';
+
+/** The request's JSON body; 400 when it is missing (unless `optional`, then `{}`) or not JSON. */
+export async function jsonBody(c: Context, options: { optional?: boolean } = {}): Promise<unknown> {
+  const text = await c.req.text();
+  if (text.trim() === '') {
+    if (options.optional) return {};
+    throw new InvalidInputError([{ path: '', message: 'a JSON body is required' }]);
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new InvalidInputError([{ path: '', message: 'the body is not valid JSON' }]);
+  }
+}

@@ -1,0 +1,81 @@
+"""Reports measurements to the rung API: bearer token locally, SigV4 (botocore) on AWS."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+import urllib.error
+import urllib.request
+from typing import Dict, Mapping, Optional
+from urllib.parse import quote
+
+from .contract import JobContractError, TrialEnv
+
+#: Statuses worth another try: throttling and server-side trouble. The API stores a step once,
+#: so a retried report never counts twice.
+_RETRYABLE = {429, 500, 502, 503, 504}
+
+
+def _region_of(url: str) -> str:
+    found = re.match(r"https://[^.]+\.execute-api\.([a-z0-9-]+)\.amazonaws\.com", url)
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or (found.group(1) if found else None)
+    if not region:
+        raise JobContractError(f"cannot tell the AWS region of {url}: set AWS_REGION")
+    return region
+
+
+def sigv4_headers(method: str, url: str, body: bytes, headers: Mapping[str, str]) -> Dict[str, str]:
+    """Signs a request for API Gateway (IAM authorization) with the job role's credentials."""
+    try:
+        from botocore.auth import SigV4Auth
+        from botocore.awsrequest import AWSRequest
+        from botocore.session import Session
+    except ImportError as e:  # the job image has boto3; a custom image might not
+        raise JobContractError("RUNG_API_TOKEN is empty, so reports must be SigV4-signed: install boto3 in the job image") from e
+    credentials = Session().get_credentials()
+    if credentials is None:
+        raise JobContractError("no AWS credentials to sign the report with (the job role should provide them)")
+    request = AWSRequest(method=method, url=url, data=body, headers=dict(headers))
+    SigV4Auth(credentials.get_frozen_credentials(), "execute-api", _region_of(url)).add_auth(request)
+    return dict(request.headers.items())
+
+
+class ApiClient:
+    def __init__(self, trial: TrialEnv, attempts: int = 6, base_delay: float = 0.2, timeout: float = 30.0):
+        self.trial = trial
+        self.attempts = attempts
+        self.base_delay = base_delay
+        self.timeout = timeout
+
+    def measurement_url(self) -> str:
+        t = self.trial
+        return f"{t.api_url}/studies/{quote(t.study_id, safe='')}/trials/{quote(t.trial_id, safe='')}/measurements"
+
+    def _headers(self, url: str, body: bytes) -> Dict[str, str]:
+        headers = {"content-type": "application/json", "x-rung-team": self.trial.team}
+        if self.trial.api_token:
+            headers["authorization"] = f"Bearer {self.trial.api_token}"
+            return headers
+        return sigv4_headers("POST", url, body, headers)
+
+    def report(self, step: int, metrics: Mapping[str, float]) -> dict:
+        """POSTs one step; returns the API's answer ({stored, shouldStop}). Raises JobContractError on a 4xx."""
+        url = self.measurement_url()
+        body = json.dumps({"step": step, "metrics": dict(metrics)}).encode()
+        last_error: Optional[BaseException] = None
+        for attempt in range(self.attempts):
+            # Signed again on every try: a SigV4 signature is only valid for a few minutes.
+            request = urllib.request.Request(url, data=body, method="POST", headers=self._headers(url, body))
+            try:
+                with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                    return json.loads(response.read() or b"{}")
+            except urllib.error.HTTPError as e:
+                if e.code not in _RETRYABLE:
+                    detail = e.read().decode(errors="replace")[:500]
+                    raise JobContractError(f"report of step {step} rejected ({e.code}): {detail}") from None
+                last_error = e
+            except (urllib.error.URLError, OSError) as e:
+                last_error = e
+            time.sleep(self.base_delay * 2**attempt)
+        raise ConnectionError(f"could not report step {step} after {self.attempts} tries: {last_error}")

@@ -1,0 +1,192 @@
+import { z } from 'zod';
+import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
+import { createRng, deriveSeed } from '../rng.js';
+import type { Observation } from '../samplers/sampler.js';
+import { samplerFor } from '../samplers/registry.js';
+import { SearchSpace } from '../space/space.js';
+import { readAll } from '../store/port.js';
+import { orient, pickBest } from './best.js';
+import { changeStudy, changeTrial, type CasContext } from './cas.js';
+import { claimEnqueued, releaseEnqueued } from './enqueue.js';
+import { externalLevels, isExternal, maxResourceOf } from './ladder.js';
+import { zodIssues } from './spec.js';
+import { isTrialFinished } from './trial-state.js';
+import { finishedStudyStates, type Study, type Trial, type TrialState } from './types.js';
+
+/**
+ * Ask/tell for workers outside Batch (Vizier's SuggestTrials/CompleteTrial, Optuna's ask/tell),
+ * for studies with `strategy.execution: external`: no workflow runs; each trial is created by a
+ * suggest call, numbered by the next free trial number (createTrial refuses a taken one), with
+ * params from the enqueued queue or the study's sampler seeded by the trial number, as the
+ * workflow's Suggest does.
+ */
+const metricName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_./-]{0,63}$/, 'must be a metric name');
+
+export const suggestRequestSchema = z.strictObject({
+  /** Names the worker: the same client gets its active trial back until it completes it. */
+  clientId: z.string().regex(/^[A-Za-z0-9_.:@-]{1,128}$/, 'must be 1-128 letters, digits or _ . : @ -'),
+});
+
+export const completeRequestSchema = z
+  .strictObject({
+    /** Final metrics; the objective's value becomes the trial's value (else the last report's). */
+    metrics: z.record(metricName, z.number().finite()).optional(),
+    /** Resource trained (defaults to the last reported step, or the scheduler's max when nothing was reported). */
+    step: z.number().finite().min(0).max(1e12).optional(),
+    /** The configuration violates a constraint: the trial ends INFEASIBLE and no value is needed. */
+    infeasible: z.boolean().optional(),
+    /** The worker stopped the trial early (after `shouldStop`): it ends PRUNED. */
+    pruned: z.boolean().optional(),
+    reason: z.string().max(1000).optional(),
+  })
+  .refine((b) => !(b.infeasible && b.pruned), { message: 'a trial cannot be both infeasible and pruned', path: ['pruned'] });
+
+export interface SuggestResult {
+  /** Absent when the study has all its trials or is winding down (`done`). */
+  trial?: Trial;
+  done: boolean;
+  /** How far to train the trial, in the scheduler's resource. */
+  resource?: { name: string; max: number; levels: number[] };
+}
+
+async function externalStudy(ctx: CasContext, team: string, studyId: string): Promise<Study> {
+  const study = await ctx.store.getStudy(team, studyId);
+  if (!study) throw new NotFoundError(`study ${studyId} not found`);
+  if (!isExternal(study))
+    throw new ConflictError(`study ${studyId} runs its trials through its workflow: ask/tell needs strategy.execution: external`);
+  return study;
+}
+
+function observationsOf(study: Study, trials: Trial[]): Observation[] {
+  const levels = externalLevels(study);
+  const goal = study.spec.objective.goal;
+  return trials.flatMap((t) =>
+    t.rungValues.flatMap((v, k) => (v === undefined || v === null ? [] : [{ params: t.params, score: orient(goal, v), resource: levels[k] }])),
+  );
+}
+
+export async function suggestTrial(ctx: CasContext, team: string, studyId: string, body: unknown): Promise<SuggestResult> {
+  const parsed = suggestRequestSchema.safeParse(body);
+  if (!parsed.success) throw new InvalidInputError(zodIssues(parsed.error), 'invalid suggest request');
+  const { clientId } = parsed.data;
+  let study = await externalStudy(ctx, team, studyId);
+  const resource = { name: study.spec.strategy.scheduler.resource, max: maxResourceOf(study), levels: externalLevels(study) };
+  if (finishedStudyStates.includes(study.state) || study.state === 'STOPPING') return { done: true };
+  let trials = await readAll((p) => ctx.store.listTrials(team, studyId, p));
+  const active = trials.find((t) => t.clientId === clientId && t.state === 'RUNNING');
+  if (active) return { trial: active, done: false, resource };
+  if (study.state === 'PENDING') study = await changeStudy(ctx, team, studyId, (s) => (s.state === 'PENDING' ? { ...s, state: 'RUNNING' } : undefined));
+
+  const space = new SearchSpace(study.spec.parameters);
+  const sampler = samplerFor(study.spec.strategy.sampler);
+  for (let attempt = 0; attempt < 50; attempt++) {
+    if (trials.length >= study.spec.limits.maxTrials) return { done: true };
+    const number = trials.reduce((n, t) => Math.max(n, t.number + 1), 0);
+    const trialId = String(number);
+    const queued = await claimEnqueued(ctx, study, trialId);
+    const params =
+      queued?.params ??
+      sampler.suggest({
+        space,
+        observations: observationsOf(study, trials),
+        pending: trials.filter((t) => t.state === 'RUNNING' && t.rungValues.length === 0).map((t) => t.params),
+        maxResource: resource.max,
+        index: number,
+        rng: createRng(deriveSeed(study.seed, number)),
+        seed: study.seed,
+      });
+    const at = ctx.now().toISOString();
+    const { trial, created } = await ctx.store.createTrial({
+      team,
+      studyId,
+      trialId,
+      number,
+      bracket: 0,
+      rung: 0,
+      params,
+      state: 'RUNNING',
+      resource: 0,
+      rungValues: [],
+      clientId,
+      ...(queued ? { enqueuedId: queued.id } : {}),
+      startedAt: at,
+      createdAt: at,
+      updatedAt: at,
+      version: 0,
+    });
+    if (created) return { trial, done: false, resource };
+    // Another worker took that number first: give its entry back and try the next number.
+    if (queued && trial.enqueuedId !== queued.id) await releaseEnqueued(ctx, study, queued.id, trialId);
+    trials = await readAll((p) => ctx.store.listTrials(team, studyId, p));
+    const mine = trials.find((t) => t.clientId === clientId && t.state === 'RUNNING');
+    if (mine) return { trial: mine, done: false, resource };
+  }
+  throw new ConflictError('too many workers raced for the next trial number: try again');
+}
+
+export interface CompleteResult {
+  trial: Trial;
+  /** False when the trial had already ended this way (a retried request). */
+  changed: boolean;
+}
+
+export async function completeTrial(ctx: CasContext, team: string, studyId: string, trialId: string, body: unknown): Promise<CompleteResult> {
+  const parsed = completeRequestSchema.safeParse(body ?? {});
+  if (!parsed.success) throw new InvalidInputError(zodIssues(parsed.error), 'invalid completion');
+  const req = parsed.data;
+  const study = await externalStudy(ctx, team, studyId);
+  const before = await ctx.store.getTrial(team, studyId, trialId);
+  if (!before) throw new NotFoundError(`trial ${trialId} of study ${studyId} not found`);
+  const target: TrialState = req.infeasible ? 'INFEASIBLE' : req.pruned || before.stopRequested ? 'PRUNED' : 'COMPLETE';
+  if (isTrialFinished(before.state)) {
+    if (before.state === target) return { trial: before, changed: false };
+    throw new ConflictError(`trial ${trialId} is already ${before.state}`);
+  }
+
+  const metric = study.spec.objective.metric;
+  const measurements = await ctx.store.listMeasurements(team, studyId, trialId);
+  const reported = measurements.filter((m) => Number.isFinite(m.metrics[metric]));
+  const lastStep = measurements.at(-1)?.step;
+  const step = req.step ?? lastStep ?? maxResourceOf(study);
+  const value = req.metrics?.[metric] ?? reported.at(-1)?.metrics[metric];
+  if (target !== 'INFEASIBLE' && value === undefined)
+    throw new InvalidInputError([{ path: `metrics.${metric}`, message: 'is required: the trial never reported the objective' }], 'invalid completion');
+  if (req.metrics && Object.keys(req.metrics).length > 0) {
+    await ctx.store.putMeasurement({ team, studyId, trialId, step, metrics: req.metrics, at: ctx.now().toISOString() });
+  }
+
+  const levels = externalLevels(study);
+  const trial = await changeTrial(ctx, before, (t) => {
+    if (isTrialFinished(t.state)) return undefined;
+    const at = ctx.now().toISOString();
+    if (target === 'INFEASIBLE') return { ...t, state: 'INFEASIBLE', error: req.reason ?? 'infeasible', endedAt: at };
+    const rungValues = [...t.rungValues];
+    const top = levels.length - 1;
+    if (step >= levels[top]) rungValues[top] = value!;
+    return { ...t, state: target, value, resource: Math.max(t.resource, step), rungValues, endedAt: at, ...(req.reason ? { error: req.reason } : {}) };
+  });
+  if (trial.state !== target) throw new ConflictError(`trial ${trialId} is already ${trial.state}`);
+  if (trial.value !== undefined) {
+    await changeStudy(ctx, team, studyId, (s) => {
+      const best = pickBest(s.spec.objective.goal, s.best, trial);
+      return best === s.best ? undefined : { ...s, best };
+    });
+  }
+  await settleExternalStudy(ctx, team, studyId);
+  return { trial, changed: true };
+}
+
+/**
+ * An external study has no workflow to end it: it is COMPLETED once all its trials have ended,
+ * and STOPPED once a stop was asked and no trial runs any more.
+ */
+export async function settleExternalStudy(ctx: CasContext, team: string, studyId: string): Promise<Study> {
+  const trials = await readAll((p) => ctx.store.listTrials(team, studyId, p));
+  const running = trials.some((t) => !isTrialFinished(t.state));
+  return changeStudy(ctx, team, studyId, (s) => {
+    if (!isExternal(s) || running) return undefined;
+    if (s.state === 'STOPPING') return { ...s, state: 'STOPPED' };
+    if ((s.state === 'RUNNING' || s.state === 'PENDING') && trials.length >= s.spec.limits.maxTrials) return { ...s, state: 'COMPLETED' };
+    return undefined;
+  });
+}

@@ -1,0 +1,249 @@
+import { z } from 'zod';
+import { RetryableConflictError } from '../errors.js';
+import { createRng, deriveSeed } from '../rng.js';
+import type { Observation } from '../samplers/sampler.js';
+import { samplerFor } from '../samplers/registry.js';
+import { ashaScheduler } from '../schedulers/asha.js';
+import { rungLevels } from '../schedulers/rungs.js';
+import type { Scheduler, TrialRecord, TrialStatus } from '../schedulers/scheduler.js';
+import { SearchSpace } from '../space/space.js';
+import { readAll } from '../store/port.js';
+import { orient } from './best.js';
+import { jobSpecFor, type JobSpec } from './job.js';
+import type { Study, Trial } from './types.js';
+import {
+  isWinding,
+  loadStudy,
+  loadTrial,
+  overWallClock,
+  recordBest,
+  updateTrialWith,
+  type StepContext,
+} from './workflow.js';
+
+/**
+ * The asynchronous path (docs/workflow.md, LaneMachine): each lane is one worker slot that asks
+ * the scheduler for its next job (promote a paused trial, or start a new one), trains it, and
+ * asks again. Lanes race each other, so every claim is one conditional write: creating trial
+ * number n, or moving a PAUSED trial to RUNNING. A claim records its lane position, so a retried
+ * NextJob returns the job it already claimed instead of claiming a second one.
+ */
+
+/** Jobs per lane execution: about 18 history events each keeps a lane far below 25,000. */
+export const maxJobsPerLane = 1000;
+
+// Its own schema, not one derived from workflow.ts: that module imports this one (plan), and a
+// value used while modules load must not cross the cycle.
+const id = z.string().min(1).max(128);
+export const laneInputSchema = z.object({
+  team: id,
+  studyId: id,
+  lane: z.number().int().min(0).max(1000),
+  round: z.number().int().min(0),
+  jobIndex: z.number().int().min(0),
+});
+export const observeJobInputSchema = laneInputSchema.extend({
+  run: z.boolean().optional(),
+  trialId: z.string().regex(/^\d{1,8}$/),
+  rung: z.number().int().min(0),
+  job: z.unknown().optional(),
+  jobError: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
+});
+export type LaneInput = z.infer<typeof laneInputSchema>;
+
+export interface LaneJob extends LaneInput {
+  run: boolean;
+  trialId?: string;
+  rung?: number;
+  job?: JobSpec;
+}
+
+function isAsha(study: Study): boolean {
+  return study.spec.strategy.scheduler.type === 'asha';
+}
+
+export function rungLevelsOf(study: Study): number[] {
+  const s = study.spec.strategy.scheduler;
+  if (s.type !== 'asha') throw new Error(`study ${study.studyId} does not run lanes`);
+  return rungLevels(s.min, s.max, s.eta, Number.isInteger(s.min) && Number.isInteger(s.max));
+}
+
+function schedulerOf(study: Study): Scheduler {
+  const s = study.spec.strategy.scheduler;
+  if (s.type !== 'asha') throw new Error(`study ${study.studyId} does not run lanes`);
+  return ashaScheduler({ minResource: s.min, maxResource: s.max, eta: s.eta, type: 'promotion' });
+}
+
+const statusOf: Record<Trial['state'], TrialStatus> = {
+  WAITING: 'RUNNING',
+  RUNNING: 'RUNNING',
+  PAUSED: 'PAUSED',
+  COMPLETE: 'COMPLETE',
+  PRUNED: 'STOPPED',
+  FAILED: 'STOPPED',
+  INFEASIBLE: 'STOPPED',
+};
+
+/** The scheduler's view of the stored trials: scores at the rung levels they reached. */
+function records(study: Study, trials: Trial[]): TrialRecord[] {
+  const levels = rungLevelsOf(study);
+  const goal = study.spec.objective.goal;
+  return trials.map((t) => {
+    const scores: number[] = [];
+    t.rungValues.forEach((v, k) => {
+      if (v !== undefined && v !== null) scores[levels[k] - 1] = orient(goal, v);
+    });
+    return { id: t.number, params: t.params, bracket: 0, resource: t.resource, status: statusOf[t.state], scores };
+  });
+}
+
+function observationsOf(study: Study, trials: Trial[]): Observation[] {
+  const levels = rungLevelsOf(study);
+  const goal = study.spec.objective.goal;
+  return trials.flatMap((t) =>
+    t.rungValues.flatMap((v, k) => (v === undefined || v === null ? [] : [{ params: t.params, score: orient(goal, v), resource: levels[k] }])),
+  );
+}
+
+/** The lanes of one round: as many as the study's parallelism while there is work, none after. */
+export async function planLanes(ctx: StepContext, study: Study, round: number) {
+  if (!isAsha(study) || isWinding(study)) return [];
+  if (round > 0) {
+    const trials = await readAll((p) => ctx.store.listTrials(study.team, study.studyId, p));
+    if (!hasWork(study, trials)) return [];
+  }
+  return Array.from({ length: study.spec.limits.parallelism }, (_, lane) => ({
+    team: study.team,
+    studyId: study.studyId,
+    lane,
+    round,
+    name: `${study.studyId}-${study.attempt}-r${round}-l${lane}`,
+  }));
+}
+
+function hasWork(study: Study, trials: Trial[]): boolean {
+  const next = schedulerOf(study).next(records(study, trials));
+  if (next.decision === 'PROMOTE' || (next.decision === 'NEW' && trials.length < study.spec.limits.maxTrials)) return true;
+  return finishingPromotion(study, trials) !== undefined;
+}
+
+/**
+ * ASHA alone may end a small study with no trial trained to the full budget (with 6 trials and
+ * eta 3, the 2 at the second rung never make a top third). Once no new trial may start and no
+ * other job runs, the best trial of the highest rung reached goes on, rung by rung, so that every
+ * study ends with a fully trained winner.
+ */
+function finishingPromotion(study: Study, trials: Trial[]): Trial | undefined {
+  if (trials.length < study.spec.limits.maxTrials) return undefined;
+  if (trials.some((t) => t.state === 'RUNNING' || t.state === 'COMPLETE')) return undefined;
+  const goal = study.spec.objective.goal;
+  const paused = trials.filter((t) => t.state === 'PAUSED');
+  const top = Math.max(-1, ...paused.map((t) => t.rung));
+  return paused
+    .filter((t) => t.rung === top)
+    .sort((a, b) => orient(goal, b.rungValues[top]) - orient(goal, a.rungValues[top]) || a.number - b.number)[0];
+}
+
+/** Claims the lane's next job: a promotion the scheduler wants, else a new trial while maxTrials allows. */
+export async function nextJob(ctx: StepContext, input: LaneInput): Promise<LaneJob> {
+  const study = await loadStudy(ctx, input);
+  const position: LaneInput = { team: input.team, studyId: input.studyId, lane: input.lane, round: input.round, jobIndex: input.jobIndex };
+  const none: LaneJob = { ...position, run: false };
+  if (isWinding(study) || overWallClock(ctx, study) || input.jobIndex >= maxJobsPerLane) return none;
+  const claim = `${study.attempt}:${input.round}:${input.lane}:${input.jobIndex}`;
+  const levels = rungLevelsOf(study);
+
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const trials = await readAll((p) => ctx.store.listTrials(study.team, study.studyId, p));
+    const mine = trials.find((t) => t.claim === claim);
+    if (mine) return mine.state === 'RUNNING' ? jobFor(ctx, study, position, mine, levels) : none;
+
+    const decision = schedulerOf(study).next(records(study, trials));
+    const finishing = decision.decision === 'PROMOTE' ? undefined : finishingPromotion(study, trials);
+    if (decision.decision === 'PROMOTE' || finishing) {
+      const target = finishing ?? trials.find((t) => decision.decision === 'PROMOTE' && t.number === decision.trialId)!;
+      try {
+        const claimed = await updateTrialWith(ctx, target, (t) =>
+          t.state === 'PAUSED' && t.rung === target.rung ? { ...t, state: 'RUNNING', rung: t.rung + 1, claim } : undefined,
+        );
+        if (claimed.claim === claim) return jobFor(ctx, study, position, claimed, levels);
+      } catch (e) {
+        if (!(e instanceof RetryableConflictError)) throw e;
+      }
+      continue; // another lane promoted it first: decide again
+    }
+    if (decision.decision === 'WAIT' || trials.length >= study.spec.limits.maxTrials) return none;
+
+    const number = trials.reduce((n, t) => Math.max(n, t.number + 1), 0);
+    const space = new SearchSpace(study.spec.parameters);
+    const params = samplerFor(study.spec.strategy.sampler).suggest({
+      space,
+      observations: observationsOf(study, trials),
+      pending: trials.filter((t) => t.state === 'RUNNING' && t.rungValues.length === 0).map((t) => t.params),
+      maxResource: levels.at(-1)!,
+      index: number,
+      seed: study.seed,
+      rng: createRng(deriveSeed(study.seed, number)),
+    });
+    const at = ctx.now().toISOString();
+    const { trial, created } = await ctx.store.createTrial({
+      team: study.team,
+      studyId: study.studyId,
+      trialId: String(number),
+      number,
+      bracket: 0,
+      rung: 0,
+      params,
+      state: 'RUNNING',
+      resource: 0,
+      rungValues: [],
+      claim,
+      startedAt: at,
+      createdAt: at,
+      updatedAt: at,
+      version: 0,
+    });
+    if (created) return jobFor(ctx, study, position, trial, levels);
+    // Another lane created that number first: decide again with it in view.
+  }
+  throw new RetryableConflictError(`lane ${input.lane} could not claim a job after 50 tries`);
+}
+
+function jobFor(ctx: StepContext, study: Study, position: LaneInput, trial: Trial, levels: number[]): LaneJob {
+  return { ...position, run: true, trialId: trial.trialId, rung: trial.rung, job: jobSpecFor(ctx, study, trial, levels[trial.rung]) };
+}
+
+/**
+ * Ends the job's slice: PAUSED at its rung (the scheduler may promote it), COMPLETE at the top
+ * rung, FAILED when the job failed or stopped short of its rung. Returns the lane's next position.
+ */
+export async function observeJob(ctx: StepContext, input: z.infer<typeof observeJobInputSchema>): Promise<LaneInput> {
+  const next: LaneInput = { team: input.team, studyId: input.studyId, lane: input.lane, round: input.round, jobIndex: input.jobIndex + 1 };
+  const study = await loadStudy(ctx, input);
+  const levels = rungLevelsOf(study);
+  const current = await loadTrial(ctx, input);
+  if (current.state !== 'RUNNING' || current.rung !== input.rung) return next;
+
+  const target = levels[input.rung];
+  const metric = study.spec.objective.metric;
+  const measurements = await ctx.store.listMeasurements(study.team, study.studyId, current.trialId);
+  const last = measurements.filter((m) => m.step <= target && Number.isFinite(m.metrics[metric])).at(-1);
+  const at = ctx.now().toISOString();
+  const trial = await updateTrialWith(ctx, input, (t) => {
+    if (t.state !== 'RUNNING' || t.rung !== input.rung) return undefined;
+    if (input.jobError || !last || last.step < target) {
+      const why = input.jobError
+        ? `job failed: ${input.jobError.Error ?? 'error'}${input.jobError.Cause ? `: ${input.jobError.Cause.slice(0, 500)}` : ''}`
+        : last
+          ? `the job stopped at ${last.step}, before its rung at ${target}`
+          : `the job never reported the objective metric "${metric}"`;
+      return { ...t, state: 'FAILED', error: why, endedAt: at };
+    }
+    const rungValues = [...t.rungValues];
+    rungValues[input.rung] = last.metrics[metric];
+    const top = input.rung === levels.length - 1;
+    return { ...t, state: top ? 'COMPLETE' : 'PAUSED', resource: last.step, rungValues, value: last.metrics[metric], endedAt: top ? at : t.endedAt };
+  });
+  if (trial.state === 'COMPLETE' || trial.state === 'PAUSED') await recordBest(ctx, study, trial);
+  return next;
+}

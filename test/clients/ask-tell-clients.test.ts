@@ -1,0 +1,80 @@
+import { execFile, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { optimize, RungApiError, RungClient, type Params, type TrialHandle } from '../../clients/typescript/rung-client.js';
+import { startEmbedded, type Embedded } from '../../runtime/embedded.js';
+
+/** The TypeScript and Python ask/tell clients against the local API of the embedded runtime. */
+let runtime: Embedded;
+let scratch: string;
+let client: RungClient;
+
+beforeAll(async () => {
+  scratch = await mkdtemp(path.join(os.tmpdir(), 'rung-clients-'));
+  runtime = await startEmbedded({ scratchDir: scratch });
+  client = new RungClient({ apiUrl: runtime.apiUrl!, token: runtime.token });
+});
+afterAll(async () => {
+  await runtime?.close();
+  await rm(scratch, { recursive: true, force: true });
+});
+
+const spec = (name: string) => ({
+  name,
+  objective: { metric: 'loss', goal: 'minimize' },
+  parameters: { x: { type: 'float', min: 0, max: 1 }, kind: { type: 'categorical', values: ['plain', 'broken'] } },
+  strategy: { execution: 'external', sampler: 'random', seed: 9, scheduler: { type: 'successive_halving', min: 1, max: 9, eta: 3 } },
+  limits: { maxTrials: 8 },
+  trial: { command: ['external-worker'] },
+});
+
+const hasPython = spawnSync('python3', ['--version']).status === 0;
+
+describe('ask/tell clients against the local API', () => {
+  it('TypeScript: two workers run a study to the end, with pruning, infeasible trials and an enqueued config', async () => {
+    // Prepare
+    const study = await client.createStudy(spec('ts-workers'));
+    await client.enqueue(study.studyId, [{ x: 0.3, kind: 'plain' }]);
+    const objective = async (params: Params, trial: TrialHandle) => {
+      if (params.kind === 'broken') throw new Error('this kind diverges');
+      for (let step = 1; step <= trial.maxResource; step++) {
+        const loss = ((params.x as number) - 0.3) ** 2 + 1 / step;
+        if ((await trial.report(step, { loss })).shouldStop) return { pruned: true };
+      }
+      return {};
+    };
+    // Act
+    const [a, b] = await Promise.all([optimize(client, study.studyId, 'ts-a', objective), optimize(client, study.studyId, 'ts-b', objective)]);
+    const done = await client.getStudy(study.studyId);
+    // Assess
+    const all = [...a, ...b];
+    expect(all.map((t) => Number(t.trialId)).sort((x, y) => x - y)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(done.state).toBe('COMPLETED');
+    const states = new Set(all.map((t) => t.state));
+    expect(states.has('INFEASIBLE')).toBe(true);
+    expect(all.find((t) => t.trialId === '0')).toMatchObject({ params: { x: 0.3, kind: 'plain' }, state: 'COMPLETE', resource: 9 });
+    // The enqueued optimum trains to the end and is the best: loss 0 + 1/9.
+    expect(done.best).toMatchObject({ trialId: '0', value: 1 / 9 });
+    await expect(client.suggest('no-such-study', 'ts-a')).rejects.toMatchObject({ status: 404, code: 'NotFound' });
+    await expect(client.suggest(study.studyId, '')).rejects.toBeInstanceOf(RungApiError);
+  });
+
+  it.skipIf(!hasPython)('Python (stdlib only): two worker threads run a study to the end', async () => {
+    const study = await client.createStudy(spec('py-workers'));
+    // Asynchronously: the API this test serves runs on this process's event loop.
+    const res = await promisify(execFile)('python3', [path.join(import.meta.dirname, 'python_worker.py')], {
+      env: { ...process.env, RUNG_API_URL: runtime.apiUrl!, RUNG_API_TOKEN: runtime.token, STUDY_ID: study.studyId },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    const out = JSON.parse(res.stdout);
+    const ids = [...out.workers['py-a'], ...out.workers['py-b']].map(Number).sort((x: number, y: number) => x - y);
+    expect(ids).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(out.study).toMatchObject({ state: 'COMPLETED', trialCounts: expect.objectContaining({ COMPLETE: expect.any(Number) }) });
+    expect(out.study.best.value).toBeGreaterThan(0);
+    expect(out.refused).toEqual({ status: 404, code: 'NotFound' });
+  });
+});

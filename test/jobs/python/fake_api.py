@@ -1,0 +1,46 @@
+"""A stand-in for the rung measurement route, for the client's unit tests: records every request
+and answers like the real API (201 stored / 200 already stored), or with scripted failures."""
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class FakeApi:
+    def __init__(self):
+        self.requests = []  # (path, headers, body)
+        self.stored = {}  # step -> metrics
+        self.fail_next = []  # statuses to answer before succeeding
+        self.should_stop = False
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["content-length"])))
+                api.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+                if api.fail_next:
+                    status = api.fail_next.pop(0)
+                    return self._answer(status, {"error": {"code": "x", "message": f"scripted {status}"}})
+                fresh = body["step"] not in api.stored
+                api.stored.setdefault(body["step"], body["metrics"])
+                self._answer(201 if fresh else 200, {"stored": fresh, "shouldStop": api.should_stop})
+
+            def _answer(self, status, payload):
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()

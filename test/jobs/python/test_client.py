@@ -1,0 +1,99 @@
+"""Unit tests of rung_trainer against a fake measurement route (fake_api.py). Standard library only."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from fake_api import FakeApi  # noqa: E402
+
+from rung_trainer import RETRY_EXIT_CODE, JobContractError, Trial, TrialEnv  # noqa: E402
+from rung_trainer.api import ApiClient  # noqa: E402
+
+
+def env_for(api, folder, **extra):
+    env = {
+        "RUNG_TEAM": "team-a", "RUNG_STUDY_ID": "s1", "RUNG_TRIAL_ID": "7", "RUNG_PARAMS": '{"lr": 0.1}',
+        "RUNG_RESOURCE_FROM": "0", "RUNG_RESOURCE_TO": "3", "RUNG_RUNG": "0",
+        "RUNG_CHECKPOINT_URI": "file://" + folder, "RUNG_API_URL": api.url, "RUNG_API_TOKEN": "secret", "RUNG_ENV": "{}",
+    }
+    env.update(extra)
+    return env
+
+
+class ClientTest(unittest.TestCase):
+    def setUp(self):
+        self.api = FakeApi()
+        self.folder = tempfile.mkdtemp()
+
+    def tearDown(self):
+        self.api.close()
+
+    def trial(self, **extra):
+        env = TrialEnv.from_env(env_for(self.api, self.folder, **extra))
+        return Trial(env, api=ApiClient(env, base_delay=0.01), handle_sigterm=False)
+
+    def test_reports_with_team_header_and_bearer_token_and_retries_server_errors(self):
+        trial = self.trial()
+        self.api.fail_next = [503, 500]
+        self.assertFalse(trial.report(1, val_accuracy=0.5))
+        path, headers, body = self.api.requests[-1]
+        self.assertEqual(path, "/v1/studies/s1/trials/7/measurements")
+        self.assertEqual(headers["x-rung-team"], "team-a")
+        self.assertEqual(headers["authorization"], "Bearer secret")
+        self.assertEqual(body, {"step": 1, "metrics": {"val_accuracy": 0.5}})
+        self.assertEqual(len(self.api.requests), 3)
+        # The same step again is harmless: the API stores it once.
+        trial.report(1, val_accuracy=0.9)
+        self.assertEqual(self.api.stored, {1: {"val_accuracy": 0.5}})
+
+    def test_a_rejected_report_raises_and_a_stopping_study_asks_to_stop(self):
+        trial = self.trial()
+        self.api.fail_next = [400]
+        with self.assertRaises(JobContractError):
+            trial.report(1, loss=1.0)
+        with self.assertRaises(JobContractError):
+            trial.report(1, loss=float("nan"))
+        self.api.should_stop = True
+        self.assertTrue(trial.report(2, loss=1.0))
+
+    def test_checkpoints_round_trip_atomically_and_are_read_on_a_retry(self):
+        trial = self.trial()
+        self.assertIsNone(trial.load_checkpoint())
+        trial.save_checkpoint({"w": [1, 2]}, step=2)
+        self.assertEqual(os.listdir(self.folder), ["state.pt"])  # no temporary file left behind
+        # A retried job has RUNG_RESOURCE_FROM=0 still, and must resume from what was saved.
+        loaded = self.trial().load_checkpoint()
+        self.assertEqual((loaded.step, loaded.state), (2, {"w": [1, 2]}))
+        with self.assertRaises(JobContractError):
+            self.trial(RUNG_CHECKPOINT_URI="file://" + tempfile.mkdtemp(), RUNG_RESOURCE_FROM="2").load_checkpoint()
+
+    def test_steps_after_sigterm_checkpoints_the_last_whole_step_and_exits_with_the_retry_code(self):
+        env = TrialEnv.from_env(env_for(self.api, self.folder, RUNG_RESOURCE_TO="5"))
+        trial = Trial(env, api=ApiClient(env, base_delay=0.01))
+        seen = []
+        with self.assertRaises(SystemExit) as exit_:
+            for step in trial.steps(None, save=lambda: {"seen": list(seen)}):
+                seen.append(step)
+                trial.report(step, loss=1.0 / step)
+                if step == 2:
+                    os.kill(os.getpid(), signal.SIGTERM)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        self.assertEqual(exit_.exception.code, RETRY_EXIT_CODE)
+        self.assertEqual(seen, [1, 2])
+        resumed = self.trial(RUNG_RESOURCE_TO="5").load_checkpoint()
+        self.assertEqual((resumed.step, resumed.state), (2, {"seen": [1, 2]}))
+
+    def test_the_entrypoint_exports_the_study_environment(self):
+        out = subprocess.run(
+            [sys.executable, "-m", "rung_trainer.entrypoint", sys.executable, "-c", "import os; print(os.environ['DATA_URI'])"],
+            env=dict(os.environ, RUNG_ENV=json.dumps({"DATA_URI": "s3://b/d"})), capture_output=True, text=True, check=True,
+        )
+        self.assertEqual(out.stdout.strip(), "s3://b/d")
+
+
+if __name__ == "__main__":
+    unittest.main()
