@@ -3,11 +3,13 @@ import { cpus } from 'node:os';
 import { Command } from 'commander';
 import { listMethods } from './methods.js';
 import { runLcbench } from './lcbench-suite.js';
+import { listNasMethods } from './nas-methods.js';
+import { nasSuites, runNas, type NasSuite } from './nas-suite.js';
 
 const program = new Command()
   .name('bench')
   .description('Replay benchmarks of rung tuners on tabulated learning curves (shared/benchmarks/PROTOCOL.md)')
-  .option('--suite <suite>', 'benchmark suite (lcbench)', 'lcbench')
+  .option('--suite <suite>', 'benchmark suite (lcbench, nb201, nasgraph-latency)', 'lcbench')
   .option('--data <file>', 'benchmark table (lcbench: lcbench_yahpo_surrogate_curves.jsonl.gz)')
   .option('--tasks <list>', 'comma-separated subset of tasks (default: every task in the file)')
   .requiredOption('--method <name>', 'method to score; "list" prints them')
@@ -32,12 +34,19 @@ const opts = program.opts<{
 
 if (opts.method === 'list') {
   for (const m of listMethods()) console.log(`${m.name.padEnd(22)} ${m.description}`);
+  console.log('\nnb201, nasgraph-latency:');
+  for (const m of listNasMethods()) console.log(`${m.name.padEnd(22)} ${m.description}`);
   process.exit(0);
 }
-if (opts.suite !== 'lcbench') program.error(`suite ${opts.suite} is not implemented yet (lcbench only)`);
+if (opts.suite !== 'lcbench' && !nasSuites.includes(opts.suite as NasSuite)) program.error(`unknown suite ${opts.suite} (lcbench, nb201, nasgraph-latency)`);
 const data = opts.data ?? program.error('--data is required');
+const tasks = opts.tasks ? opts.tasks.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+const log = (msg: string) => process.stderr.write(msg + '\n');
 
-const result = await runLcbench({
+// The NAS suites have one worker and no time (PROTOCOL.md); --workers does not apply to them.
+const result = nasSuites.includes(opts.suite as NasSuite)
+  ? await runNas({ suite: opts.suite as NasSuite, data, tasks, method: opts.method, seeds: opts.seeds, seedStart: opts.seedStart, jobs: Math.max(1, opts.jobs), log })
+  : await runLcbench({
   data,
   tasks: opts.tasks ? opts.tasks.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
   method: opts.method,

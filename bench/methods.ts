@@ -5,6 +5,8 @@ import { sobolSampler } from '../shared/samplers/sobol.js';
 import { tpeSampler } from '../shared/samplers/tpe.js';
 import { ashaScheduler } from '../shared/schedulers/asha.js';
 import { fifoScheduler } from '../shared/schedulers/fifo.js';
+import { samplerFor } from '../shared/samplers/registry.js';
+import { defaultAshaMin, studySpecSchema } from '../shared/study/spec.js';
 import { syncHalvingScheduler } from '../shared/schedulers/hyperband.js';
 import type { Scheduler } from '../shared/schedulers/scheduler.js';
 
@@ -30,12 +32,16 @@ const sync = (type: 'successive_halving' | 'hyperband', eta = 3, min = 1) => ({
   geometry: (g: Geometry, max: number) => syncHalvingScheduler({ type, eta: g.eta ?? eta, minResource: g.min ?? min, maxResource: max }),
 });
 
+const defaultSampler = studySpecSchema.shape.strategy.parse(undefined).sampler;
+
 const methods: Method[] = [
   {
+    // Exactly what a study gets from `scheduler: { type: asha, max }` and the spec's default sampler.
     name: 'default',
-    description: "rung's default multi-fidelity strategy: ASHA promotion (min 3, eta 3, resume from checkpoints) + multi-fidelity TPE",
-    ...asha('promotion', 3, 3),
-    sampler: tpeSampler(),
+    description: "rung's default multi-fidelity strategy: ASHA promotion (min = max/16, i.e. 3 of 52; eta 3; resume from checkpoints) + multi-fidelity TPE",
+    scheduler: (max: number) => ashaScheduler({ type: 'promotion', eta: 3, minResource: defaultAshaMin(max), maxResource: max }),
+    geometry: (g: Geometry, max: number) => ashaScheduler({ type: 'promotion', eta: g.eta ?? 3, minResource: g.min ?? defaultAshaMin(max), maxResource: max }),
+    sampler: samplerFor(defaultSampler),
     samplerWith: (o) => tpeSampler(o),
   },
   { name: 'random', description: 'random search, every trial to the full budget', scheduler: fifoScheduler, sampler: randomSampler },

@@ -58,6 +58,20 @@ program
   });
 
 program
+  .command('estimate')
+  .description("forecast a study's cost before launch: every planned job, seconds per resource unit, instance prices")
+  .argument('<spec>', 'study spec, YAML or JSON')
+  .option('--seconds-per-resource <seconds>', 'seconds one resource unit (epoch) takes; default: trial.secondsPerResource', (v) => Number(v))
+  .option('--json', 'machine-readable output')
+  .action(async (file: string, opts: { secondsPerResource?: number; json?: boolean }) => {
+    try {
+      process.exitCode = await (await import('./estimate.js')).estimateCommand(file, opts);
+    } catch (e) {
+      fail(e, Boolean(opts.json));
+    }
+  });
+
+program
   .command('run')
   .description('run a study end to end on the embedded runtime (no AWS account needed)')
   .argument('<spec>', 'study spec, YAML or JSON')
@@ -135,6 +149,49 @@ program
       else console.log(trialsTable(items, study.body.spec.objective.metric));
     } catch (e) {
       fail(e, Boolean(opts.json));
+    } finally {
+      await api.close();
+    }
+  });
+
+program
+  .command('report')
+  .description("write a self-contained HTML report of a study: charts as inline SVG, best trials, parameter importance")
+  .argument('<studyId>')
+  .addOption(dataOption())
+  .option('--out <file>', 'where to write the report', 'report.html')
+  .action(async (studyId: string, opts: { data: string; out: string }) => {
+    const api = await connect(path.resolve(opts.data));
+    try {
+      const { loadStudyData, reportFor } = await import('./report.js');
+      const { writeFileSync } = await import('node:fs');
+      writeFileSync(opts.out, reportFor(await loadStudyData(api, studyId)));
+      console.log(`wrote ${opts.out}`);
+    } catch (e) {
+      fail(e, false);
+    } finally {
+      await api.close();
+    }
+  });
+
+program
+  .command('export')
+  .description("export a study's trials as CSV (a column per parameter) or JSON lines (with measurements)")
+  .argument('<studyId>')
+  .addOption(dataOption())
+  .addOption(new Option('--format <format>', 'csv or jsonl').choices(['csv', 'jsonl']).default('csv'))
+  .option('--out <file>', 'write to a file instead of standard output')
+  .action(async (studyId: string, opts: { data: string; format: 'csv' | 'jsonl'; out?: string }) => {
+    const api = await connect(path.resolve(opts.data));
+    try {
+      const { loadStudyData } = await import('./report.js');
+      const { trialsCsv, trialsJsonl } = await import('./export.js');
+      const data = await loadStudyData(api, studyId);
+      const text = opts.format === 'csv' ? trialsCsv(data) : trialsJsonl(data);
+      if (opts.out) (await import('node:fs')).writeFileSync(opts.out, text);
+      else process.stdout.write(text);
+    } catch (e) {
+      fail(e, false);
     } finally {
       await api.close();
     }

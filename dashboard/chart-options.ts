@@ -40,9 +40,9 @@ export function historyOption(a: StudyAnalysis): Option {
     ...base,
     tooltip: { trigger: 'item' },
     legend: { top: 0, type: 'scroll' },
-    grid: { left: 60, right: 20, top: 40, bottom: 40 },
-    xAxis: timed ? { type: 'time', name: 'time' } : { type: 'value', name: 'evaluation', minInterval: 1 },
-    yAxis: { type: 'value', name: metric, scale: true },
+    grid: { left: 64, right: 24, top: 40, bottom: 40 },
+    xAxis: timed ? { type: 'time', axisLabel: { hideOverlap: true } } : { type: 'value', name: 'evaluation', minInterval: 1 },
+    yAxis: { type: 'value', name: metric, scale: true, nameLocation: 'middle', nameGap: 46 },
     series,
   };
 }
@@ -90,9 +90,9 @@ export function curvesOption(a: StudyAnalysis): Option {
     ...base,
     tooltip: { trigger: 'item' },
     legend: { top: 0, data: ['promoted', 'rung boundary'] },
-    grid: { left: 60, right: 50, top: 40, bottom: 40 },
-    xAxis: { type: 'value', name: unit, min: 0, max: Math.max(...a.boundaries, ...withPoints.flatMap((c) => c.points.map((p) => p[0])), 1) },
-    yAxis: { type: 'value', name: metric, scale: true },
+    grid: { left: 64, right: 50, top: 40, bottom: 44 },
+    xAxis: { type: 'value', name: unit, nameLocation: 'middle', nameGap: 26, min: 0, max: Math.max(...a.boundaries, ...withPoints.flatMap((c) => c.points.map((p) => p[0])), 1) },
+    yAxis: { type: 'value', name: metric, scale: true, nameLocation: 'middle', nameGap: 46 },
     series,
   };
 }
@@ -104,9 +104,9 @@ export function timelineOption(a: StudyAnalysis): Option {
   return {
     ...base,
     tooltip: { trigger: 'item' },
-    grid: { left: 60, right: 20, top: 20, bottom: 40 },
-    xAxis: { type: 'time', name: 'time' },
-    yAxis: { type: 'category', name: 'trial', data: ids, inverse: true, axisLabel: { interval: ids.length > 40 ? 'auto' : 0, fontSize: 10 } },
+    grid: { left: 64, right: 24, top: 20, bottom: 40 },
+    xAxis: { type: 'time', axisLabel: { hideOverlap: true } },
+    yAxis: { type: 'category', name: 'trial', nameLocation: 'middle', nameGap: 40, data: ids, inverse: true, axisLabel: { interval: ids.length > 40 ? 'auto' : 0, fontSize: 10 } },
     series: [
       {
         name: 'jobs',

@@ -92,11 +92,17 @@ export class Trainer {
     return path.join(fileURLToPath(uri), 'state.json');
   }
 
-  /** The saved state, or undefined when the trial starts from scratch. */
+  /**
+   * The saved state, or undefined when the trial starts from scratch. A retried attempt (Spot
+   * reclaim, exit 143) gets the same RUNG_RESOURCE_FROM as the one it replaces, so a checkpoint is
+   * loaded whenever one exists: it may be ahead of RESOURCE_FROM, never behind.
+   */
   loadCheckpoint<T>(): T | undefined {
-    if (this.trial.resourceFrom <= 0) return undefined;
     const file = this.checkpointFile();
-    if (!existsSync(file)) throw new JobContractError(`resuming from ${this.trial.resourceFrom} but there is no checkpoint at ${file}`);
+    if (!existsSync(file)) {
+      if (this.trial.resourceFrom > 0) throw new JobContractError(`resuming from ${this.trial.resourceFrom} but there is no checkpoint at ${file}`);
+      return undefined;
+    }
     return JSON.parse(readFileSync(file, 'utf8')) as T;
   }
 

@@ -99,8 +99,10 @@ async function main() {
   const train = spirals(300, 7);
   const val = spirals(100, 8);
   const state = trainer.loadCheckpoint<State>() ?? initialState(hidden, 1000 + Number(trialId));
-  if (state.epoch !== resourceFrom) throw new Error(`checkpoint holds epoch ${state.epoch}, expected ${resourceFrom}`);
-  console.log(`trial ${trialId}: epochs ${resourceFrom + 1}..${resourceTo} (resumed from ${state.epoch})`);
+  // A retried attempt may find a checkpoint ahead of RESOURCE_FROM; one behind it is a broken contract.
+  if (state.epoch < resourceFrom) throw new Error(`checkpoint holds epoch ${state.epoch}, expected at least ${resourceFrom}`);
+  const first = state.epoch + 1;
+  console.log(`trial ${trialId}: epochs ${first}..${resourceTo} (resumed from ${state.epoch})`);
 
   let stopping = false;
   process.on('SIGTERM', () => {
@@ -109,7 +111,7 @@ async function main() {
 
   const params4 = [state.w1, state.b1, state.w2, state.b2];
   const shuffle = generator(state.seed + state.epoch);
-  for (let epoch = resourceFrom + 1; epoch <= resourceTo && !stopping; epoch++) {
+  for (let epoch = first; epoch <= resourceTo && !stopping; epoch++) {
     const order = train.x.map((_, i) => i).sort(() => shuffle() - 0.5);
     for (let start = 0; start < order.length; start += batchSize) {
       const batch = order.slice(start, start + batchSize);

@@ -14,8 +14,9 @@ export function idempotencyKeyOf(c: Context): string | undefined {
 /**
  * Every POST may carry `Idempotency-Key`: the same key with the same method, path and body
  * answers the first response again (header `Idempotent-Replayed: true`) and changes nothing; the
- * same key with another request is 409 IdempotencyKeyReused. Responses of 5xx are not kept: the
- * retry runs again. Keys are per team (the caller's identity), kept 24 hours.
+ * same key with another request is 409 IdempotencyKeyReused. Only 2xx responses are kept: a
+ * refused or failed request runs again when retried. Keys are per team (the caller's identity),
+ * kept 24 hours.
  */
 export function idempotency(deps: Pick<ApiDeps, 'identify' | 'service'>): MiddlewareHandler {
   return async (c, next) => {
@@ -30,7 +31,8 @@ export function idempotency(deps: Pick<ApiDeps, 'identify' | 'service'>): Middle
       return new Response(replay.body, { status: replay.status, headers: { 'content-type': 'application/json', 'idempotent-replayed': 'true' } });
     }
     await next();
-    if (c.res.status >= 500) return;
+    // Only successes are kept: a refused or failed request changed nothing, and its retry runs again.
+    if (c.res.status >= 300) return;
     const produced = { status: c.res.status, body: await c.res.clone().text() };
     const answer = await finishIdempotentRequest(deps.service.store, claim, produced);
     if (answer !== produced) {

@@ -26,6 +26,30 @@ export const SPOT_RECLAIM_STATUS_REASON = 'Host EC2*';
  */
 export const RETRY_EXIT_CODE = 143;
 
+/**
+ * The retry rules of every training job, in Batch's own shape, so that the job definition and
+ * TrainTrial's per-study override (`trial.retries`, which replaces the whole strategy) say the same.
+ */
+export const RETRY_RULES = [
+  // A reclaimed Spot instance is not the trial's fault: run it again (it resumes from its checkpoint).
+  { Action: 'RETRY', OnStatusReason: SPOT_RECLAIM_STATUS_REASON },
+  // The job caught SIGTERM (ECS draining a Spot instance, a timeout), checkpointed and asked to be retried.
+  { Action: 'RETRY', OnExitCode: String(RETRY_EXIT_CODE) },
+  // Any other non-zero exit is the trial's own error. Explicit, because Batch retries a job that
+  // no rule matches, and a plain non-zero exit may carry no container reason for `OnReason` to match.
+  { Action: 'EXIT', OnExitCode: '*' },
+  // Anything else (image pull, ...) is final: the trial is FAILED and the study goes on.
+  { Action: 'EXIT', OnReason: '*' },
+] as const satisfies readonly { Action: 'RETRY' | 'EXIT'; OnStatusReason?: string; OnExitCode?: string; OnReason?: string }[];
+
+function reasonOf(rule: (typeof RETRY_RULES)[number]): batch.CustomReason {
+  return {
+    ...('OnStatusReason' in rule ? { onStatusReason: rule.OnStatusReason } : {}),
+    ...('OnExitCode' in rule ? { onExitCode: rule.OnExitCode } : {}),
+    ...('OnReason' in rule ? { onReason: rule.OnReason } : {}),
+  };
+}
+
 /** Command of the job definition; every TrainTrial state overrides it with `$.job.command`. */
 export const DEFAULT_JOB_COMMAND = ['python', 'train.py'];
 
@@ -176,17 +200,9 @@ export class BatchTraining extends Construct {
       propagateTags: true,
       timeout: JOB_TIMEOUT,
       retryAttempts: 3,
-      retryStrategies: [
-        // A reclaimed Spot instance is not the trial's fault: run it again (it resumes from its checkpoint).
-        batch.RetryStrategy.of(batch.Action.RETRY, batch.Reason.custom({ onStatusReason: SPOT_RECLAIM_STATUS_REASON })),
-        // The job caught SIGTERM (ECS draining a Spot instance, a timeout), checkpointed and asked to be retried.
-        batch.RetryStrategy.of(batch.Action.RETRY, batch.Reason.custom({ onExitCode: String(RETRY_EXIT_CODE) })),
-        // Any other non-zero exit is the trial's own error. Explicit, because Batch retries a job that
-        // no rule matches, and a plain non-zero exit may carry no container reason for `onReason` to match.
-        batch.RetryStrategy.of(batch.Action.EXIT, batch.Reason.NON_ZERO_EXIT_CODE),
-        // Anything else (non-zero exit, image pull, ...) is final: the trial is FAILED and the study goes on.
-        batch.RetryStrategy.of(batch.Action.EXIT, batch.Reason.custom({ onReason: '*' })),
-      ],
+      retryStrategies: RETRY_RULES.map((rule) =>
+        batch.RetryStrategy.of(rule.Action === 'RETRY' ? batch.Action.RETRY : batch.Action.EXIT, batch.Reason.custom(reasonOf(rule))),
+      ),
     });
   }
 }

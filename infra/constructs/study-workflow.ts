@@ -5,7 +5,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { JOB_TIMEOUT } from './batch-training.js';
+import { JOB_TIMEOUT, RETRY_RULES } from './batch-training.js';
 import {
   BRACKET_MACHINE_STATES as B,
   JOB_ENVIRONMENT,
@@ -35,7 +35,7 @@ export interface StudyWorkflowProps {
 
 /**
  * BatchSubmitJob turns `taskTimeout` into the job's per-attempt Batch timeout and writes no
- * TimeoutSeconds on the state. The state needs one of its own: the job definition already bounds
+ * TimeoutSeconds on the state, and it takes a retry strategy only as a fixed number. The state needs one of its own: the job definition already bounds
  * each attempt, this bounds all attempts together, and without it the embedded runtime stops the
  * Task after 60 s.
  */
@@ -49,7 +49,14 @@ class BatchSubmitJobWithStateTimeout extends tasks.BatchSubmitJob {
   }
 
   override toStateJson(topLevelQueryLanguage?: sfn.QueryLanguage): object {
-    return { ...super.toStateJson(topLevelQueryLanguage), TimeoutSeconds: this.stateTimeout.toSeconds() };
+    const state = super.toStateJson(topLevelQueryLanguage) as { Parameters: Record<string, unknown> };
+    return {
+      ...state,
+      // The study's `trial.retries` sets the attempts. An override replaces the job definition's
+      // whole strategy, so it repeats the rules (Spot reclaims and the checkpoint-and-retry code).
+      Parameters: { ...state.Parameters, RetryStrategy: { 'Attempts.$': '$.job.attempts', EvaluateOnExit: RETRY_RULES } },
+      TimeoutSeconds: this.stateTimeout.toSeconds(),
+    };
   }
 }
 

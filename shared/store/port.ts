@@ -6,8 +6,8 @@ export interface IdempotencyRecord {
   key: string;
   /** Method, path and body of the request that claimed the key. */
   fingerprint: string;
-  /** PENDING while (or if) the request has not answered; DONE with the response it gave. */
-  state: 'PENDING' | 'DONE';
+  /** DONE: the request answered `response` (records are written only after a success). */
+  state: 'DONE';
   response?: { status: number; body: string };
   createdAt: string;
   /** Epoch seconds after which the key is free again (the table's TTL attribute). */

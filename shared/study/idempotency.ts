@@ -10,9 +10,11 @@ import type { IdempotencyRecord, StudyStore } from '../store/port.js';
  * sk `IDEMPOTENCY#{key}`) written with single-item conditional puts, and DynamoDB's TTL removes
  * it after `expiresAt`.
  *
- * A request that stopped between its writes (a Lambda timeout) leaves its record PENDING; the
- * retry runs the operation again. Every operation behind a key is itself idempotent for a re-run
- * (deterministic ids, compare-and-set, once-per-step measurements), so that re-run adds nothing.
+ * The record is written after the request succeeded, never before: a request that stopped between
+ * its writes (a Lambda timeout) left no record, and its retry runs the operation again. Every
+ * operation behind a key is itself idempotent for a re-run (deterministic ids, compare-and-set,
+ * once-per-step measurements), so that re-run adds nothing; concurrent copies of one request both
+ * run, and the first response kept is the answer of both. Refused requests (4xx) keep nothing.
  */
 
 /** How long a key is remembered. */
@@ -41,74 +43,51 @@ export function canonicalJson(value: unknown): string {
 }
 
 /**
- * Claims the key for a request. Returns the stored response when the same request already
- * finished (answer it again), nothing when the request should run.
+ * Looks the key up before a request runs: the stored response when the same request already
+ * answered (answer it again), nothing when the request should run. Nothing is written here, so a
+ * request that is refused (4xx) or fails (5xx) leaves no trace; only a success is kept.
  */
 export async function beginIdempotentRequest(
   store: StudyStore,
   claim: { team: string; key: string; fingerprint: string; now: Date },
 ): Promise<StoredResponse | undefined> {
-  const nowSeconds = Math.floor(claim.now.getTime() / 1000);
-  const fresh: IdempotencyRecord = {
-    team: claim.team,
-    key: claim.key,
-    fingerprint: claim.fingerprint,
-    state: 'PENDING',
-    createdAt: claim.now.toISOString(),
-    expiresAt: nowSeconds + idempotencyTtlSeconds,
-    version: 0,
-  };
-  for (let attempt = 0; ; attempt++) {
-    const { record, created } = await store.createIdempotencyRecord(fresh);
-    if (created) return undefined;
-    if (record.expiresAt <= nowSeconds) {
-      // Expired but not yet removed by TTL: the key is free again.
-      try {
-        await store.updateIdempotencyRecord({ ...fresh, version: record.version });
-        return undefined;
-      } catch (e) {
-        if (!(e instanceof RetryableConflictError) || attempt >= 20) throw e;
-        continue;
-      }
-    }
-    if (record.fingerprint !== claim.fingerprint)
-      throw new IdempotencyKeyReusedError(`Idempotency-Key ${claim.key} was used for another request: send a new key for a new request`);
-    return record.state === 'DONE' ? record.response : undefined;
-  }
+  const record = await store.getIdempotencyRecord(claim.team, claim.key);
+  if (!record || record.expiresAt <= Math.floor(claim.now.getTime() / 1000)) return undefined;
+  if (record.fingerprint !== claim.fingerprint)
+    throw new IdempotencyKeyReusedError(`Idempotency-Key ${claim.key} was used for another request: send a new key for a new request`);
+  return record.response;
 }
 
 /**
- * Keeps the response of a request that ran. When a concurrent run of the same request finished
- * first, its response is the answer (both runs answer alike).
+ * Keeps the response of a request that succeeded (one conditional put). When a concurrent run of
+ * the same request kept its response first, that response is the answer, so both answer alike.
  */
 export async function finishIdempotentRequest(
   store: StudyStore,
   claim: { team: string; key: string; fingerprint: string; now: Date },
   response: StoredResponse,
 ): Promise<StoredResponse> {
+  const nowSeconds = Math.floor(claim.now.getTime() / 1000);
+  const done: IdempotencyRecord = {
+    team: claim.team,
+    key: claim.key,
+    fingerprint: claim.fingerprint,
+    state: 'DONE',
+    response,
+    createdAt: claim.now.toISOString(),
+    expiresAt: nowSeconds + idempotencyTtlSeconds,
+    version: 0,
+  };
   for (let attempt = 0; ; attempt++) {
-    const record = await store.getIdempotencyRecord(claim.team, claim.key);
-    if (!record) {
-      const nowSeconds = Math.floor(claim.now.getTime() / 1000);
-      const done: IdempotencyRecord = {
-        team: claim.team,
-        key: claim.key,
-        fingerprint: claim.fingerprint,
-        state: 'DONE',
-        response,
-        createdAt: claim.now.toISOString(),
-        expiresAt: nowSeconds + idempotencyTtlSeconds,
-        version: 0,
-      };
-      const { created } = await store.createIdempotencyRecord(done);
-      if (created) return response;
-      continue;
+    const { record, created } = await store.createIdempotencyRecord(done);
+    if (created) return response;
+    if (record.expiresAt > nowSeconds) {
+      // Another request with this key answered meanwhile: the same request's answer is the answer.
+      return record.fingerprint === claim.fingerprint && record.response ? record.response : response;
     }
-    // The key expired and another request took it: this response is not its to keep.
-    if (record.fingerprint !== claim.fingerprint) return response;
-    if (record.state === 'DONE' && record.response) return record.response;
+    // Expired but not yet removed by TTL: the key is free again.
     try {
-      await store.updateIdempotencyRecord({ ...record, state: 'DONE', response });
+      await store.updateIdempotencyRecord({ ...done, version: record.version });
       return response;
     } catch (e) {
       if (!(e instanceof RetryableConflictError) || attempt >= 20) throw e;

@@ -5,6 +5,8 @@ import type { Study, Trial } from './types.js';
 export interface JobSpec {
   jobName: string;
   command: string[];
+  /** Batch attempts: the study's `trial.retries` + 1 (Spot reclaims and exit 143 are retried). */
+  attempts: number;
   env: Record<JobEnvName, string>;
 }
 
@@ -32,6 +34,7 @@ export function jobSpecFor(ctx: StepContext, study: Study, trial: Trial, resourc
     // Batch job names: up to 128 letters, digits, hyphens and underscores.
     jobName: `${study.studyId}-t${trial.trialId}-r${trial.rung}`.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 128),
     command: study.spec.trial.command,
+    attempts: study.spec.trial.retries + 1,
     env: {
       RUNG_TEAM: study.team,
       RUNG_STUDY_ID: study.studyId,

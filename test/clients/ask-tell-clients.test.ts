@@ -34,7 +34,7 @@ const spec = (name: string) => ({
 const hasPython = spawnSync('python3', ['--version']).status === 0;
 
 describe('ask/tell clients against the local API', () => {
-  it('TypeScript: two workers run a study to the end, with pruning, infeasible trials and an enqueued config', async () => {
+  it('TypeScript: two workers run a study to the end, with infeasible trials and an enqueued config', async () => {
     // Prepare
     const study = await client.createStudy(spec('ts-workers'));
     await client.enqueue(study.studyId, [{ x: 0.3, kind: 'plain' }]);

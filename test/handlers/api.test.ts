@@ -100,6 +100,7 @@ describe('REST API v1 on dynalite', () => {
     for (const [method, path] of [
       ['GET', '/studies/nope'],
       ['POST', '/studies/nope/stop'],
+      ['POST', '/studies/nope/resume'],
       ['GET', '/studies/nope/trials'],
       ['GET', '/studies/nope/trials/0'],
       ['POST', '/studies/nope/trials/0/measurements'],
@@ -117,6 +118,7 @@ describe('REST API v1 on dynalite', () => {
     for (const [method, path] of [
       ['GET', `/studies/${study.studyId}`],
       ['POST', `/studies/${study.studyId}/stop`],
+      ['POST', `/studies/${study.studyId}/resume`],
       ['GET', `/studies/${study.studyId}/trials`],
       ['GET', `/studies/${study.studyId}/trials/0`],
       ['POST', `/studies/${study.studyId}/trials/0/measurements`],

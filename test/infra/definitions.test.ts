@@ -252,6 +252,8 @@ describe('the contract of docs/workflow.md', () => {
       Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.jobError', Next: 'Observe' }],
     });
     expect(b.TrainTrial.Parameters).toMatchObject({ 'JobName.$': '$.job.jobName', ContainerOverrides: { 'Command.$': '$.job.command' } });
+    // The study's retries override the attempts; the rules are the job definition's own.
+    expect(b.TrainTrial.Parameters.RetryStrategy).toEqual({ 'Attempts.$': '$.job.attempts', EvaluateOnExit: rendered.jobDefinition.retryStrategy!.EvaluateOnExit });
     expect(b.Observe).toMatchObject({ Type: 'Task', ResultPath: null, End: true });
     expect(b.TrialSkipped.Type).toBe('Succeed');
     expect(b.Promote).toMatchObject({ Type: 'Task', Next: 'IsBracketDone' });

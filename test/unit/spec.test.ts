@@ -20,10 +20,15 @@ describe('study spec', () => {
     // Act
     const spec = parseStudySpec(structuredClone(minimalSpecInput));
     // Assess
-    expect(spec.strategy).toEqual({ sampler: 'random', scheduler: { type: 'fifo', resource: 'epoch', max: 1 } });
+    expect(spec.strategy).toEqual({ sampler: 'tpe', scheduler: { type: 'fifo', resource: 'epoch', max: 1 }, execution: 'workflow' });
     expect(spec.limits.parallelism).toBe(1);
     expect(spec.trial).toMatchObject({ gpus: 1, spot: true, retries: 2, environment: {} });
     expect(spec.parameters.lr).toMatchObject({ scale: 'log' });
+  });
+
+  it("starts ASHA's first rung near 1/16 of max unless told", () => {
+    const spec = parseStudySpec({ ...structuredClone(minimalSpecInput), strategy: { scheduler: { type: 'asha', max: 52 } } });
+    expect(spec.strategy.scheduler).toEqual({ type: 'asha', resource: 'epoch', min: 3, max: 52, eta: 3 });
   });
 
   it('turns durations into seconds', () => {

@@ -1,0 +1,60 @@
+import { expect } from 'vitest';
+import { FaultyStore, writeMethods } from '../../../shared/store/faulty.js';
+import { MemoryStore } from '../../../shared/store/memory.js';
+import { anomalies, record } from './counters.js';
+import { accountingAnomalies, outcome, World } from './world.js';
+
+/**
+ * Fault injection at every write: for each write k of a whole study (API creates and reports with
+ * idempotency keys, every workflow step), a run where write k fails before it happens and one
+ * where it happens but the caller sees an error (a Lambda timeout). With the steps retried the
+ * study ends exactly as without faults; with the execution failed and the study resumed, too,
+ * without running a finished trial-rung again.
+ */
+
+export async function reference() {
+  const store = new FaultyStore(new MemoryStore());
+  const world = new World({ store, onStepError: 'retry' });
+  const studyId = await world.createStudy();
+  await world.run(studyId);
+  return { store, world, studyId, result: await outcome(store, studyId) };
+}
+
+export async function sweep(mode: 'retry' | 'resume') {
+  const ref = await reference();
+  expect(await accountingAnomalies(ref.store, ref.studyId)).toEqual([]);
+  const total = ref.store.writes.length;
+  const pointsInRun = new Set(ref.store.writes.map((w) => w.point));
+  const hit = new Set<string>();
+  const found: string[] = [];
+  let faults = 0;
+  let duplicates = 0;
+  for (let at = 1; at <= total; at++) {
+    for (const when of ['before', 'after'] as const) {
+      // The run is the reference's up to the fault (it is deterministic): its write point is the reference's.
+      const store = new FaultyStore(new MemoryStore(), { at, when }, false);
+      const point = ref.store.writes[at - 1].point;
+      const world = new World({ store, onStepError: mode });
+      try {
+        const studyId = await world.createStudy();
+        await world.run(studyId);
+        if (studyId !== ref.studyId) found.push(`${when} write ${at}: study id ${studyId}, not ${ref.studyId}`);
+        const result = await outcome(store.inner, studyId);
+        if (result !== ref.result) found.push(`${when} write ${at} (${point}): the study ended differently`);
+        for (const a of await accountingAnomalies(store.inner, studyId)) found.push(`${when} write ${at} (${point}): ${a}`);
+      } catch (e) {
+        found.push(`${when} write ${at} (${point}): ${(e as Error).message}`);
+      }
+      for (const a of world.anomalies) found.push(`${when} write ${at} (${point}): ${a}`);
+      if (store.fired) {
+        faults++;
+        hit.add(point);
+        if (store.fired.method !== ref.store.writes[at - 1].method) found.push(`${when} write ${at}: hit ${store.fired.method}, the reference wrote ${point}`);
+      }
+      duplicates += world.duplicates;
+    }
+  }
+  record({ faults, duplicates, writePoints: [...hit] });
+  return { total, faults, pointsInRun, hit, found: anomalies(found) };
+}
+
