@@ -1,5 +1,6 @@
 import { archBoSampler } from '../shared/samplers/arch-bo.js';
 import { evolutionSampler } from '../shared/samplers/evolution.js';
+import { samplerFor } from '../shared/samplers/registry.js';
 import { gpSampler } from '../shared/samplers/gp-sampler.js';
 import { randomSampler } from '../shared/samplers/random.js';
 import { reinforceSampler } from '../shared/samplers/reinforce.js';
@@ -18,8 +19,9 @@ export interface NasMethod {
 const nasMethods: NasMethod[] = [
   {
     name: 'default',
-    description: "rung's default NAS method: arch-bo (GP with a categorical kernel, EI x P(feasible), no repeats)",
-    sampler: archBoSampler(),
+    // What a study gets from `sampler: arch-bo` (the registry's instance).
+    description: "rung's default NAS method: arch-bo (GP with a categorical kernel, 5 random starts, EI x P(feasible), no repeats)",
+    sampler: samplerFor('arch-bo'),
     samplerWith: (o) => archBoSampler(o),
   },
   { name: 'random', description: 'uniform random architectures (repeats possible, as Optuna RandomSampler)', sampler: randomSampler },

@@ -16,6 +16,8 @@ export interface SubmitJobParameters {
   };
   /** SubmitJob's override of the job definition's retry strategy. */
   RetryStrategy?: RetryStrategy;
+  /** Batch's per-attempt timeout override (the study's `trial.timeout`). */
+  Timeout?: { AttemptDurationSeconds?: number };
 }
 
 /** What an error of a failed `.sync` job looks like to the state machine (Batch's DescribeJobs shape). */
@@ -44,6 +46,8 @@ export interface AttemptOutcome {
   statusReason: string;
   /** The container's reason (CannotStartContainerError, ...); absent for a plain exit. */
   reason?: string;
+  /** The attempt ran past its timeout and was stopped (never retried). */
+  timedOut?: boolean;
 }
 
 /** Batch's patterns: exact, or a prefix when they end with `*`. */
@@ -113,7 +117,8 @@ export class LocalBatch {
       const summary = { JobName: params.JobName, StartedAt: started, StoppedAt: Date.now(), LogPath: logPath };
       if (result.exitCode === 0) return { ...summary, Status: 'SUCCEEDED', ...(history.length > 0 ? { Attempts: history } : {}) };
       history.push({ ExitCode: result.exitCode, StatusReason: result.statusReason });
-      const action = this.closed ? 'EXIT' : retryAction(strategy, result);
+      // Batch does not retry an attempt that ran out of time, whatever its exit code.
+      const action = this.closed || result.timedOut ? 'EXIT' : retryAction(strategy, result);
       if (action === 'RETRY' && attempt < attempts) {
         await appendFile(logPath, `[rung local batch] attempt ${attempt} ended (${result.statusReason}): retrying, attempt ${attempt + 1} of ${attempts}\n`);
         continue;
@@ -145,11 +150,12 @@ export class LocalBatch {
     child.stdout?.pipe(log, { end: false });
     child.stderr?.pipe(log, { end: false });
     let timedOut = false;
-    const timer = this.options.timeoutSeconds
+    const timeoutSeconds = params.Timeout?.AttemptDurationSeconds ?? this.options.timeoutSeconds;
+    const timer = timeoutSeconds
       ? setTimeout(() => {
           timedOut = true;
           child.kill('SIGTERM');
-        }, this.options.timeoutSeconds * 1000)
+        }, timeoutSeconds * 1000)
       : undefined;
 
     const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolve) => {
@@ -164,7 +170,7 @@ export class LocalBatch {
     // A container killed by a signal exits 128 + the signal's number (143 for SIGTERM), as Docker reports it.
     const exitCode = exit.code ?? (exit.signal ? 128 + constants.signals[exit.signal] : undefined);
     const statusReason = timedOut ? 'Job attempt duration exceeded timeout' : exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
-    return { exitCode, statusReason };
+    return { exitCode, statusReason, timedOut };
   }
 
   /** Stops every running job (SIGTERM, as Batch does when a job is cancelled). */

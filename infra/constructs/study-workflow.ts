@@ -54,7 +54,12 @@ class BatchSubmitJobWithStateTimeout extends tasks.BatchSubmitJob {
       ...state,
       // The study's `trial.retries` sets the attempts. An override replaces the job definition's
       // whole strategy, so it repeats the rules (Spot reclaims and the checkpoint-and-retry code).
-      Parameters: { ...state.Parameters, RetryStrategy: { 'Attempts.$': '$.job.attempts', EvaluateOnExit: RETRY_RULES } },
+      Parameters: {
+        ...state.Parameters,
+        RetryStrategy: { 'Attempts.$': '$.job.attempts', EvaluateOnExit: RETRY_RULES },
+        // The study's `trial.timeout` for each attempt (a timed-out attempt is not retried).
+        Timeout: { 'AttemptDurationSeconds.$': '$.job.timeoutSeconds' },
+      },
       TimeoutSeconds: this.stateTimeout.toSeconds(),
     };
   }
@@ -250,8 +255,10 @@ export class StudyWorkflow extends Construct {
         command: sfn.JsonPath.listAt('$.job.command'),
         environment,
       },
-      // Observe reads the trial's measurements from the store; a failed job arrives as $.jobError.
-      resultPath: sfn.JsonPath.DISCARD,
+      // Observe reads the trial's measurements from the store and the job's runtime (for its cost)
+      // from $.jobResult; a failed job arrives as $.jobError instead.
+      resultSelector: { 'StartedAt.$': '$.StartedAt', 'StoppedAt.$': '$.StoppedAt' },
+      resultPath: '$.jobResult',
     });
     trainTrial.addRetry({
       errors: ['Batch.AWSBatchException'],

@@ -20,7 +20,7 @@ export interface ArchBoOptions {
   maxPoints: number;
 }
 
-export const defaultArchBoOptions: ArchBoOptions = { initial: 10, candidates: 1000, neighbourhoodOf: 10, enumerateUpTo: 5000, maxPoints: 200 };
+export const defaultArchBoOptions: ArchBoOptions = { initial: 5, candidates: 500, neighbourhoodOf: 10, enumerateUpTo: 5000, maxPoints: 200 };
 
 /** A configuration as the kernel sees it: choice index or unit value per parameter, NaN where inactive. */
 type Vec = Float64Array;
@@ -191,7 +191,7 @@ export class ArchModel {
     let lp = 0;
     if (this.violation) {
       const { mean, sd } = this.violation.predict(x);
-      lp += Math.log(Math.max(1e-12, sd > 0 ? phi(-mean / sd) : mean <= 0 ? 1 : 0));
+      lp += sd > 0 ? logPhi(-mean / sd) : mean <= 0 ? 0 : -1e6;
     }
     if (this.measurable) lp += Math.log(Math.min(1, Math.max(0.02, this.measurable.predict(x).mean)));
     return lp;
@@ -212,6 +212,16 @@ export class ArchModel {
   feasibility(params: Params): number {
     return Math.exp(this.logFeasibility(toVec(this.space, params)));
   }
+}
+
+/**
+ * log Phi(z), accurate in the far lower tail (where Phi underflows): there a flat floor would let a
+ * large expected improvement outweigh a near-certain constraint violation.
+ */
+export function logPhi(z: number): number {
+  if (z > -5) return Math.log(Math.max(phi(z), 1e-300));
+  const z2 = z * z;
+  return -0.5 * z2 - 0.5 * Math.log(2 * Math.PI) - Math.log(-z) + Math.log1p(-1 / z2 + 3 / (z2 * z2));
 }
 
 /** At most `n` points: the best half by score and the most recent of the rest. */

@@ -1,5 +1,6 @@
 import { gpSampler } from './gp-sampler.js';
 import { gridSampler } from './grid.js';
+import { multiObjectiveSamplers, nasSamplers } from './registry-nas.js';
 import { randomSampler } from './random.js';
 import type { Sampler } from './sampler.js';
 import { sobolSampler } from './sobol.js';
@@ -12,6 +13,9 @@ export const samplers: Record<string, Sampler> = {
   grid: gridSampler,
   tpe: tpeSampler(),
   bo: gpSampler(),
+  // Architecture search (evolution, rl, arch-bo) and multi-objective (nsga2, parego) samplers.
+  ...nasSamplers,
+  ...multiObjectiveSamplers,
 };
 
 export function samplerFor(name: string): Sampler {

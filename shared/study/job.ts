@@ -7,8 +7,13 @@ export interface JobSpec {
   command: string[];
   /** Batch attempts: the study's `trial.retries` + 1 (Spot reclaims and exit 143 are retried). */
   attempts: number;
+  /** Per-attempt timeout: the study's `trial.timeout`, else the job definition's 12 hours (Batch's minimum is 60 s). */
+  timeoutSeconds: number;
   env: Record<JobEnvName, string>;
 }
+
+/** The job definition's own timeout (infra/constructs/batch-training.ts JOB_TIMEOUT). */
+export const defaultJobTimeoutSeconds = 12 * 3600;
 
 export const jobEnvNames = [
   'RUNG_TEAM',
@@ -35,6 +40,7 @@ export function jobSpecFor(ctx: StepContext, study: Study, trial: Trial, resourc
     jobName: `${study.studyId}-t${trial.trialId}-r${trial.rung}`.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 128),
     command: study.spec.trial.command,
     attempts: study.spec.trial.retries + 1,
+    timeoutSeconds: Math.max(60, Math.round(study.spec.trial.timeout ?? defaultJobTimeoutSeconds)),
     env: {
       RUNG_TEAM: study.team,
       RUNG_STUDY_ID: study.studyId,

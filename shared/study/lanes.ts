@@ -11,12 +11,17 @@ import { readAll } from '../store/port.js';
 import { orient } from './best.js';
 import { jobSpecFor, type JobSpec } from './job.js';
 import type { Study, Trial } from './types.js';
+import { takeEnqueued } from './enqueue.js';
+import type { TrialJob } from './types.js';
 import {
+  closeJob,
   isWinding,
   loadStudy,
   loadTrial,
   overWallClock,
   recordBest,
+  reserveJob,
+  settleJobs,
   updateTrialWith,
   type StepContext,
 } from './workflow.js';
@@ -48,6 +53,8 @@ export const observeJobInputSchema = laneInputSchema.extend({
   rung: z.number().int().min(0),
   job: z.unknown().optional(),
   jobError: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
+  /** The `.sync` job's StartedAt/StoppedAt (epoch ms), for its runtime and cost. */
+  jobResult: z.object({ StartedAt: z.number().optional(), StoppedAt: z.number().optional() }).passthrough().optional(),
 });
 export type LaneInput = z.infer<typeof laneInputSchema>;
 
@@ -93,7 +100,9 @@ function records(study: Study, trials: Trial[]): TrialRecord[] {
     t.rungValues.forEach((v, k) => {
       if (v !== undefined && v !== null) scores[levels[k] - 1] = orient(goal, v);
     });
-    return { id: t.number, params: t.params, bracket: 0, resource: t.resource, status: statusOf[t.state], scores };
+    // A paused trial a person stopped is out of the race.
+    const status = t.stopRequested && t.state === 'PAUSED' ? 'STOPPED' : statusOf[t.state];
+    return { id: t.number, params: t.params, bracket: 0, resource: t.resource, status, scores };
   });
 }
 
@@ -107,7 +116,8 @@ function observationsOf(study: Study, trials: Trial[]): Observation[] {
 
 /** The lanes of one round: as many as the study's parallelism while there is work, none after. */
 export async function planLanes(ctx: StepContext, study: Study, round: number) {
-  if (!isAsha(study) || isWinding(study)) return [];
+  // Every reason NextJob has to start nothing must end the rounds too, or Replan would loop.
+  if (!isAsha(study) || isWinding(study) || overWallClock(ctx, study) || study.cost?.budgetExhausted) return [];
   if (round > 0) {
     const trials = await readAll((p) => ctx.store.listTrials(study.team, study.studyId, p));
     if (!hasWork(study, trials)) return [];
@@ -137,7 +147,7 @@ function finishingPromotion(study: Study, trials: Trial[]): Trial | undefined {
   if (trials.length < study.spec.limits.maxTrials) return undefined;
   if (trials.some((t) => t.state === 'RUNNING' || t.state === 'COMPLETE')) return undefined;
   const goal = study.spec.objective.goal;
-  const paused = trials.filter((t) => t.state === 'PAUSED');
+  const paused = trials.filter((t) => t.state === 'PAUSED' && !t.stopRequested);
   const top = Math.max(-1, ...paused.map((t) => t.rung));
   return paused
     .filter((t) => t.rung === top)
@@ -156,19 +166,29 @@ export async function nextJob(ctx: StepContext, input: LaneInput): Promise<LaneJ
   for (let attempt = 0; attempt < 50; attempt++) {
     const trials = await readAll((p) => ctx.store.listTrials(study.team, study.studyId, p));
     const mine = trials.find((t) => t.claim === claim);
-    if (mine) return mine.state === 'RUNNING' ? jobFor(ctx, study, position, mine, levels) : none;
+    if (mine?.state === 'RUNNING') return jobFor(ctx, study, position, mine, levels);
+    // Created by this position, not started yet (a retry after a crash between the two writes).
+    if (mine?.state === 'WAITING') return startNew(ctx, study, position, mine, levels);
+    if (mine) return none;
 
     const decision = schedulerOf(study).next(records(study, trials));
     const finishing = decision.decision === 'PROMOTE' ? undefined : finishingPromotion(study, trials);
     if (decision.decision === 'PROMOTE' || finishing) {
       const target = finishing ?? trials.find((t) => decision.decision === 'PROMOTE' && t.number === decision.trialId)!;
+      // The budget first: a job whose forecast would cross limits.maxCostUsd never starts.
+      const reservation = await reserveJob(ctx, study, target, levels[target.rung + 1]);
+      if (!reservation.admitted) return none;
       try {
         const claimed = await updateTrialWith(ctx, target, (t) =>
-          t.state === 'PAUSED' && t.rung === target.rung ? { ...t, state: 'RUNNING', rung: t.rung + 1, claim } : undefined,
+          t.state === 'PAUSED' && t.rung === target.rung && !t.stopRequested
+            ? { ...t, state: 'RUNNING', rung: t.rung + 1, claim, jobs: [...(t.jobs ?? []), jobRecord(ctx, t.rung + 1, reservation.forecastUsd)] }
+            : undefined,
         );
         if (claimed.claim === claim) return jobFor(ctx, study, position, claimed, levels);
+        await settleJobs(ctx, study, claimed);
       } catch (e) {
         if (!(e instanceof RetryableConflictError)) throw e;
+        await settleJobs(ctx, study, await loadTrial(ctx, target));
       }
       continue; // another lane promoted it first: decide again
     }
@@ -194,19 +214,41 @@ export async function nextJob(ctx: StepContext, input: LaneInput): Promise<LaneJ
       bracket: 0,
       rung: 0,
       params,
-      state: 'RUNNING',
+      state: 'WAITING',
       resource: 0,
       rungValues: [],
       claim,
-      startedAt: at,
       createdAt: at,
       updatedAt: at,
       version: 0,
     });
-    if (created) return jobFor(ctx, study, position, trial, levels);
+    if (created) return startNew(ctx, study, position, trial, levels);
     // Another lane created that number first: decide again with it in view.
   }
   throw new RetryableConflictError(`lane ${input.lane} could not claim a job after 50 tries`);
+}
+
+function jobRecord(ctx: StepContext, rung: number, forecastUsd: number | undefined): TrialJob {
+  return { rung, startedAt: ctx.now().toISOString(), ...(forecastUsd !== undefined ? { forecastUsd } : {}) };
+}
+
+/**
+ * Starts a trial this lane created: an enqueued configuration replaces the sampled one, the
+ * budget admits the job, then WAITING -> RUNNING. A trial the budget refuses stays WAITING (the
+ * study's Finalize prunes it) and the lane ends.
+ */
+async function startNew(ctx: StepContext, study: Study, position: LaneInput, created: Trial, levels: number[]): Promise<LaneJob> {
+  const trial = await takeEnqueued(ctx, study, created, 0);
+  const reservation = await reserveJob(ctx, study, trial, levels[0]);
+  if (!reservation.admitted) return { ...position, run: false };
+  const started = await updateTrialWith(ctx, trial, (t) =>
+    t.state === 'WAITING' ? { ...t, state: 'RUNNING', startedAt: ctx.now().toISOString(), jobs: [...(t.jobs ?? []), jobRecord(ctx, 0, reservation.forecastUsd)] } : undefined,
+  );
+  if (started.state !== 'RUNNING' || started.claim !== trial.claim) {
+    await settleJobs(ctx, study, started);
+    return { ...position, run: false };
+  }
+  return jobFor(ctx, study, position, started, levels);
 }
 
 function jobFor(ctx: StepContext, study: Study, position: LaneInput, trial: Trial, levels: number[]): LaneJob {
@@ -222,28 +264,38 @@ export async function observeJob(ctx: StepContext, input: z.infer<typeof observe
   const study = await loadStudy(ctx, input);
   const levels = rungLevelsOf(study);
   const current = await loadTrial(ctx, input);
-  if (current.state !== 'RUNNING' || current.rung !== input.rung) return next;
+  if (current.state !== 'RUNNING' || current.rung !== input.rung) {
+    // A retried ObserveJob: the trial write happened; repeat what may not have (best, cost), which is idempotent.
+    if (current.rung === input.rung && (current.state === 'PAUSED' || current.state === 'COMPLETE')) await recordBest(ctx, study, current);
+    await settleJobs(ctx, study, current, false);
+    return next;
+  }
 
   const target = levels[input.rung];
   const metric = study.spec.objective.metric;
   const measurements = await ctx.store.listMeasurements(study.team, study.studyId, current.trialId);
   const last = measurements.filter((m) => m.step <= target && Number.isFinite(m.metrics[metric])).at(-1);
-  const at = ctx.now().toISOString();
+  const now = ctx.now();
+  const at = now.toISOString();
   const trial = await updateTrialWith(ctx, input, (t) => {
     if (t.state !== 'RUNNING' || t.rung !== input.rung) return undefined;
+    const jobs = closeJob(study, t, now, input as never);
     if (input.jobError || !last || last.step < target) {
       const why = input.jobError
         ? `job failed: ${input.jobError.Error ?? 'error'}${input.jobError.Cause ? `: ${input.jobError.Cause.slice(0, 500)}` : ''}`
         : last
           ? `the job stopped at ${last.step}, before its rung at ${target}`
           : `the job never reported the objective metric "${metric}"`;
-      return { ...t, state: 'FAILED', error: why, endedAt: at };
+      return { ...t, state: 'FAILED', error: why, endedAt: at, jobs };
     }
     const rungValues = [...t.rungValues];
     rungValues[input.rung] = last.metrics[metric];
     const top = input.rung === levels.length - 1;
-    return { ...t, state: top ? 'COMPLETE' : 'PAUSED', resource: last.step, rungValues, value: last.metrics[metric], endedAt: top ? at : t.endedAt };
+    // A trial a person stopped keeps its last result but is not promoted.
+    const state = t.stopRequested ? 'PRUNED' : top ? 'COMPLETE' : 'PAUSED';
+    return { ...t, state, resource: last.step, rungValues, value: last.metrics[metric], endedAt: state === 'PAUSED' ? t.endedAt : at, jobs };
   });
   if (trial.state === 'COMPLETE' || trial.state === 'PAUSED') await recordBest(ctx, study, trial);
+  await settleJobs(ctx, study, trial, false);
   return next;
 }

@@ -61,7 +61,7 @@ export const studySpecSchema = z.strictObject({
   strategy: z
     .strictObject({
       /** tpe: the benchmark's best model (a Sobol design until each rung has enough results). */
-      sampler: z.enum(['random', 'sobol', 'grid', 'tpe', 'bo']).default('tpe'),
+      sampler: z.enum(['random', 'sobol', 'grid', 'tpe', 'bo', 'evolution', 'rl', 'arch-bo', 'nsga2', 'parego']).default('tpe'),
       scheduler: schedulerSchema.default({ type: 'fifo', resource: 'epoch', max: 1 }),
       /** Makes the study's suggestions reproducible; drawn at creation when absent. */
       seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),

@@ -278,7 +278,7 @@ const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
  * reserves the job's forecast unless spent + reserved + forecast would cross the budget. The key
  * is the job's index on the trial, so a retried StartTrial reserves nothing twice.
  */
-async function reserveJob(ctx: StepContext, study: Study, trial: Trial, resourceTo: number): Promise<{ admitted: boolean; forecastUsd?: number }> {
+export async function reserveJob(ctx: StepContext, study: Study, trial: Trial, resourceTo: number): Promise<{ admitted: boolean; forecastUsd?: number }> {
   const pricing = pricingOf(study);
   const forecastUsd =
     pricing?.secondsPerResource === undefined ? undefined : jobForecastUsd(pricing.usdPerHour, pricing.secondsPerResource, trial.resource, resourceTo);
@@ -303,7 +303,7 @@ async function reserveJob(ctx: StepContext, study: Study, trial: Trial, resource
  * the same write that adds the job's cost. Reservations of the trial without a started job (a
  * StartTrial that stopped between its two writes) are dropped when `dropUnstarted`.
  */
-async function settleJobs(ctx: StepContext, ref: StudyRef, trial: Trial, dropUnstarted = true): Promise<void> {
+export async function settleJobs(ctx: StepContext, ref: StudyRef, trial: Trial, dropUnstarted = true): Promise<void> {
   const jobs = trial.jobs ?? [];
   const prefix = `${trial.trialId}#`;
   await updateStudyWith(ctx, ref, (s) => {
@@ -325,7 +325,7 @@ async function settleJobs(ctx: StepContext, ref: StudyRef, trial: Trial, dropUns
 }
 
 /** Ends the trial's open job: its runtime (from Batch when the state passes it, else from the step times) and cost. */
-function closeJob(study: Study, trial: Trial, at: Date, input?: z.infer<typeof observeInputSchema>): TrialJob[] | undefined {
+export function closeJob(study: Study, trial: Trial, at: Date, input?: z.infer<typeof observeInputSchema>): TrialJob[] | undefined {
   const jobs = [...(trial.jobs ?? [])];
   const last = jobs.at(-1);
   if (!last || last.endedAt !== undefined) return trial.jobs;

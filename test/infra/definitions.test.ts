@@ -254,6 +254,8 @@ describe('the contract of docs/workflow.md', () => {
     expect(b.TrainTrial.Parameters).toMatchObject({ 'JobName.$': '$.job.jobName', ContainerOverrides: { 'Command.$': '$.job.command' } });
     // The study's retries override the attempts; the rules are the job definition's own.
     expect(b.TrainTrial.Parameters.RetryStrategy).toEqual({ 'Attempts.$': '$.job.attempts', EvaluateOnExit: rendered.jobDefinition.retryStrategy!.EvaluateOnExit });
+    expect(b.TrainTrial.Parameters.Timeout).toEqual({ 'AttemptDurationSeconds.$': '$.job.timeoutSeconds' });
+    expect(b.TrainTrial).toMatchObject({ ResultSelector: { 'StartedAt.$': '$.StartedAt', 'StoppedAt.$': '$.StoppedAt' }, ResultPath: '$.jobResult' });
     expect(b.Observe).toMatchObject({ Type: 'Task', ResultPath: null, End: true });
     expect(b.TrialSkipped.Type).toBe('Succeed');
     expect(b.Promote).toMatchObject({ Type: 'Task', Next: 'IsBracketDone' });

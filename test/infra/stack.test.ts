@@ -39,6 +39,7 @@ describe('storage', () => {
           { AttributeName: 'sk', AttributeType: 'S' },
         ]),
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
         SSESpecification: { SSEEnabled: true },
       },
     });

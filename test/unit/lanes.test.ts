@@ -150,4 +150,26 @@ describe('asynchronous lanes (ASHA)', () => {
     expect(await ctx.store.getTrial('t', study.studyId, job.trialId!)).toMatchObject({ state: 'FAILED', error: 'job failed: States.TaskFailed: exit code 2' });
     expect((await nextJob(ctx.steps, next)).trialId).toBe('1');
   });
+
+  it('starts no job the budget cannot pay for, and ends the rounds instead of planning empty ones', async () => {
+    // Prepare: one 1-epoch job is forecast at an hour of a g5.xlarge (1.006 USD on demand).
+    const ctx = contexts();
+    const spec = {
+      ...ashaSpec(6, 2),
+      limits: { maxTrials: 6, parallelism: 2, maxCostUsd: 1.5 },
+      trial: { command: ['train'], instanceTypes: ['g5.xlarge'], spot: false, secondsPerResource: 3600 },
+    };
+    const study = await createStudy(ctx.service, 't', spec, undefined);
+    await plan(ctx.steps, study);
+    // Act: two lanes ask at once; only one forecast fits under 1.5 USD.
+    const a = await nextJob(ctx.steps, { team: 't', studyId: study.studyId, lane: 0, round: 0, jobIndex: 0 });
+    const b = await nextJob(ctx.steps, { team: 't', studyId: study.studyId, lane: 1, round: 0, jobIndex: 0 });
+    const replanned = await plan(ctx.steps, { team: 't', studyId: study.studyId, round: 1 });
+    // Assess
+    expect([a.run, b.run]).toEqual([true, false]);
+    const after = (await ctx.store.getStudy('t', study.studyId))!;
+    expect(after.cost).toMatchObject({ budgetExhausted: true });
+    expect(Object.values(after.cost!.reservedUsd)).toEqual([1.006]);
+    expect(replanned.lanes).toEqual([]);
+  });
 });
