@@ -40,21 +40,7 @@ export const LANE_MACHINE_STATES = {
 } as const;
 
 /** Environment of every training job, in the order of the contract table; each value is a string. */
-export const JOB_ENVIRONMENT = [
-  'RUNG_TEAM',
-  'RUNG_STUDY_ID',
-  'RUNG_TRIAL_ID',
-  'RUNG_PARAMS',
-  'RUNG_RESOURCE_FROM',
-  'RUNG_RESOURCE_TO',
-  'RUNG_RUNG',
-  'RUNG_CHECKPOINT_URI',
-  'RUNG_API_URL',
-  'RUNG_API_TOKEN',
-  'RUNG_ENV',
-] as const;
-
-export type JobEnvironmentName = (typeof JOB_ENVIRONMENT)[number];
+export { jobEnvNames as JOB_ENVIRONMENT, type JobEnvName as JobEnvironmentName } from '../shared/study/job-environment.js';
 
 /** Logical ids of the resources the embedded runtime looks for in the synthesized template. */
 export const LOGICAL_IDS = {

@@ -7,6 +7,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { defaultJobTimeoutSeconds } from '../../shared/study/job-environment.js';
 import {
   S3_READ_WILDCARD_ACTIONS,
   S3_WRITE_WILDCARD_ACTIONS,
@@ -54,7 +55,7 @@ function reasonOf(rule: (typeof RETRY_RULES)[number]): batch.CustomReason {
 export const DEFAULT_JOB_COMMAND = ['python', 'train.py'];
 
 /** Wall-clock limit of one Batch job (one trial slice). */
-export const JOB_TIMEOUT = Duration.hours(12);
+export const JOB_TIMEOUT = Duration.seconds(defaultJobTimeoutSeconds);
 
 export interface BatchTrainingProps {
   readonly vpc: ec2.IVpc;

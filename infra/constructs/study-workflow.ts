@@ -154,21 +154,11 @@ export class StudyWorkflow extends Construct {
     // ---------------------------------------------------------------- StudyMachine
     const plan = invoke(S.plan, steps.plan);
 
-    // associateWithParent needs an object input: the BracketInput fields, spelled out.
-    const runBracket = tasks.StepFunctionsStartExecution.jsonPath(this, S.runBracket, {
-      stateName: S.runBracket,
-      stateMachine: this.bracketMachine,
-      integrationPattern: sfn.IntegrationPattern.RUN_JOB,
-      associateWithParent: true,
+    const runBracket = this.childExecution(S.runBracket, this.bracketMachine, {
+      team: sfn.JsonPath.stringAt('$.team'),
+      studyId: sfn.JsonPath.stringAt('$.studyId'),
+      bracket: sfn.JsonPath.numberAt('$.bracket'),
       name: sfn.JsonPath.stringAt('$.name'),
-      input: sfn.TaskInput.fromObject({
-        team: sfn.JsonPath.stringAt('$.team'),
-        studyId: sfn.JsonPath.stringAt('$.studyId'),
-        bracket: sfn.JsonPath.numberAt('$.bracket'),
-        name: sfn.JsonPath.stringAt('$.name'),
-      }),
-      // Without a timeout the embedded runtime would stop the bracket after 60 s.
-      taskTimeout: sfn.Timeout.duration(BRACKET_TASK_TIMEOUT),
     });
 
     const runBrackets = sfn.Map.jsonPath(this, S.runBrackets, {
@@ -201,20 +191,12 @@ export class StudyWorkflow extends Construct {
     });
     const studyDone = new sfn.Succeed(this, S.studyDone, { stateName: S.studyDone });
 
-    const runLane = tasks.StepFunctionsStartExecution.jsonPath(this, S.runLane, {
-      stateName: S.runLane,
-      stateMachine: this.laneMachine,
-      integrationPattern: sfn.IntegrationPattern.RUN_JOB,
-      associateWithParent: true,
-      name: sfn.JsonPath.stringAt('$.name'),
-      input: sfn.TaskInput.fromObject({
-        team: sfn.JsonPath.stringAt('$.team'),
-        studyId: sfn.JsonPath.stringAt('$.studyId'),
-        lane: sfn.JsonPath.numberAt('$.lane'),
-        round: sfn.JsonPath.numberAt('$.round'),
-        jobIndex: 0,
-      }),
-      taskTimeout: sfn.Timeout.duration(BRACKET_TASK_TIMEOUT),
+    const runLane = this.childExecution(S.runLane, this.laneMachine, {
+      team: sfn.JsonPath.stringAt('$.team'),
+      studyId: sfn.JsonPath.stringAt('$.studyId'),
+      lane: sfn.JsonPath.numberAt('$.lane'),
+      round: sfn.JsonPath.numberAt('$.round'),
+      jobIndex: 0,
     });
     // Every lane at once: Plan makes as many lanes as the study's parallelism.
     const runLanes = sfn.Map.jsonPath(this, S.runLanes, {
@@ -239,6 +221,23 @@ export class StudyWorkflow extends Construct {
     markFailed.next(studyFailed);
 
     this.studyMachine = this.machine(LOGICAL_IDS.studyMachine, plan.next(useLanes));
+  }
+
+  /**
+   * A child execution (`startExecution.sync:2`) named by `$.name`, so that a retried Task starts no
+   * second child; associateWithParent needs an object input, so the fields are spelled out.
+   */
+  private childExecution(stateName: string, machine: sfn.IStateMachine, input: Record<string, unknown>): sfn.TaskStateBase {
+    return tasks.StepFunctionsStartExecution.jsonPath(this, stateName, {
+      stateName,
+      stateMachine: machine,
+      integrationPattern: sfn.IntegrationPattern.RUN_JOB,
+      associateWithParent: true,
+      name: sfn.JsonPath.stringAt('$.name'),
+      input: sfn.TaskInput.fromObject(input),
+      // Without a timeout the embedded runtime would stop the child after 60 s.
+      taskTimeout: sfn.Timeout.duration(BRACKET_TASK_TIMEOUT),
+    });
   }
 
   /** One Batch `.sync` training job per Task, with the job contract's environment from `$.job`. */

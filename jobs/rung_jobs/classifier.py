@@ -6,19 +6,13 @@ its checkpoint (weights, optimizer state, epoch).
 """
 from __future__ import annotations
 
-from rung_trainer import Trial
 
-from .common import accuracy, device, limit_threads, optimizer_for, train_epoch
-from .data import dataset
+from .common import accuracy, optimizer_for, start_image_job, train_epoch
 from .resnet import ResNet
 
 
 def main() -> None:
-    limit_threads()
-    trial = Trial.from_env()
-    p = trial.params
-    dev = device()
-    train, val, classes = dataset(size=16)
+    trial, p, dev, train, val, classes = start_image_job()
     model = ResNet(classes, width=int(p.get("width", 16)), blocks=int(p.get("blocks", 1))).to(dev)
     optimizer = optimizer_for(p, model.parameters())
     checkpoint = trial.load_checkpoint(map_location=dev)

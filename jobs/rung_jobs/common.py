@@ -60,3 +60,20 @@ def accuracy(model, data, dev, batch_size: int = 512, train_mode: bool = False) 
 
 def count_params(model) -> int:
     return sum(p.numel() for p in model.parameters())
+
+
+def start_image_job(size: int = 16):
+    """What every image job does first: a CPU-friendly thread count, the trial, the device, the data.
+
+    Returns (trial, params, device, train, val, classes).
+    """
+    # Imported here so that helpers above stay usable without the trainer client on the path.
+    from rung_trainer import Trial
+
+    from .data import dataset
+
+    limit_threads()
+    trial = Trial.from_env()
+    train, val, classes = dataset(size=size)
+    return trial, trial.params, device(), train, val, classes
+

@@ -14,11 +14,10 @@ import itertools
 import torch
 from torch import nn
 
-from rung_trainer import Trial
 
 from .archs import Reduce, format_genotype, stage_channels, stem
-from .common import accuracy, device, limit_threads, optimizer_for
-from .data import batches, dataset
+from .common import accuracy, optimizer_for, start_image_job
+from .data import batches
 from .ops import DARTS_OPS, OPS
 
 
@@ -94,11 +93,7 @@ class SearchNet(nn.Module):
 
 
 def main() -> None:
-    limit_threads()
-    trial = Trial.from_env()
-    p = trial.params
-    dev = device()
-    train, val, classes = dataset(size=16)
+    trial, p, dev, train, val, classes = start_image_job()
     torch.manual_seed(int(p.get("seed", 0)))
     net = SearchNet(classes, int(p.get("width", 8)), int(p.get("nodes", 3)), int(p.get("cells", 2))).to(dev)
     w_opt = optimizer_for(p, net.weights())

@@ -15,11 +15,10 @@ import random
 import torch
 from torch import nn
 
-from rung_trainer import Trial
 
 from .archs import Reduce, stage_channels, stem
-from .common import accuracy, count_params, device, limit_threads, optimizer_for
-from .data import batches, dataset
+from .common import accuracy, count_params, optimizer_for, start_image_job
+from .data import batches
 from .ops import ONESHOT_OPS, OPS
 
 
@@ -62,11 +61,7 @@ def score(net: Supernet, path, val, dev) -> float:
 
 
 def main() -> None:
-    limit_threads()
-    trial = Trial.from_env()
-    p = trial.params
-    dev = device()
-    train, val, classes = dataset(size=16)
+    trial, p, dev, train, val, classes = start_image_job()
     layers = int(p.get("layers", 4))
     net = Supernet(classes, int(p.get("width", 16)), layers).to(dev)
     optimizer = optimizer_for(p, net.parameters())

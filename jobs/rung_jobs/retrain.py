@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import json
 
-from rung_trainer import Trial, read_uri
+from rung_trainer import read_uri
 
 from .archs import network_for
-from .common import accuracy, count_params, device, limit_threads, optimizer_for, train_epoch
-from .data import dataset
+from .common import accuracy, count_params, optimizer_for, start_image_job, train_epoch
 
 
 def resolve_arch(arch: str) -> str:
@@ -25,11 +24,7 @@ def resolve_arch(arch: str) -> str:
 
 
 def main() -> None:
-    limit_threads()
-    trial = Trial.from_env()
-    p = trial.params
-    dev = device()
-    train, val, classes = dataset(size=16)
+    trial, p, dev, train, val, classes = start_image_job()
     arch = resolve_arch(str(p["arch"]))
     model = network_for(arch, classes, int(p.get("width", 16)), int(p.get("cells", 2))).to(dev)
     optimizer = optimizer_for(p, model.parameters())

@@ -1,3 +1,4 @@
+import { defaultJobTimeoutSeconds, type JobEnvName } from './job-environment.js';
 import type { StepContext } from './workflow.js';
 import type { Study, Trial } from './types.js';
 
@@ -12,23 +13,6 @@ export interface JobSpec {
   env: Record<JobEnvName, string>;
 }
 
-/** The job definition's own timeout (infra/constructs/batch-training.ts JOB_TIMEOUT). */
-export const defaultJobTimeoutSeconds = 12 * 3600;
-
-export const jobEnvNames = [
-  'RUNG_TEAM',
-  'RUNG_STUDY_ID',
-  'RUNG_TRIAL_ID',
-  'RUNG_PARAMS',
-  'RUNG_RESOURCE_FROM',
-  'RUNG_RESOURCE_TO',
-  'RUNG_RUNG',
-  'RUNG_CHECKPOINT_URI',
-  'RUNG_API_URL',
-  'RUNG_API_TOKEN',
-  'RUNG_ENV',
-] as const;
-export type JobEnvName = (typeof jobEnvNames)[number];
 
 export function checkpointUri(base: string, trial: Pick<Trial, 'team' | 'studyId' | 'trialId'>): string {
   return `${base.replace(/\/+$/, '')}/teams/${trial.team}/studies/${trial.studyId}/trials/${trial.trialId}/checkpoint`;

@@ -1,21 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { memoryContexts } from '../support/contexts.js';
 import { createRng } from '../../shared/rng.js';
-import { MemoryStore } from '../../shared/store/memory.js';
 import { readAll } from '../../shared/store/port.js';
 import { nextJob, observeJob, rungLevelsOf, type LaneJob } from '../../shared/study/lanes.js';
-import { createStudy, reportMeasurement, type ServiceContext } from '../../shared/study/service.js';
-import { finalize, plan, type StepContext } from '../../shared/study/workflow.js';
+import { createStudy, reportMeasurement } from '../../shared/study/service.js';
+import { finalize, plan } from '../../shared/study/workflow.js';
 
-function contexts() {
-  const store = new MemoryStore();
-  let clock = Date.parse('2026-01-01T00:00:00Z');
-  const now = () => new Date((clock += 1000));
-  const rng = createRng(2);
-  const service: ServiceContext = { store, now, random: () => rng.next() };
-  const steps: StepContext = { store, now, artifactBaseUri: 's3://bucket' };
-  return { store, service, steps };
-}
+const contexts = () => memoryContexts(2);
 
 const ashaSpec = (maxTrials: number, parallelism: number) => ({
   name: 'lanes',

@@ -1,22 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { createRng } from '../../shared/rng.js';
-import { MemoryStore } from '../../shared/store/memory.js';
+import { memoryContexts } from '../support/contexts.js';
 import { readAll } from '../../shared/store/port.js';
 import { enqueueConfigs } from '../../shared/study/enqueue.js';
-import { createStudy, reportMeasurement, type ServiceContext } from '../../shared/study/service.js';
+import { createStudy, reportMeasurement } from '../../shared/study/service.js';
 import { patchStudy, stopTrial } from '../../shared/study/steering.js';
-import { observe, plan, promote, startTrial, suggest, type StepContext } from '../../shared/study/workflow.js';
+import { observe, plan, promote, startTrial, suggest } from '../../shared/study/workflow.js';
 
 /** Steering a workflow study through its steps: enqueued configs, stopped trials, a lowered maxTrials. */
-function contexts() {
-  const store = new MemoryStore();
-  let clock = Date.parse('2026-01-01T00:00:00Z');
-  const now = () => new Date((clock += 1000));
-  const rng = createRng(1);
-  const service: ServiceContext = { store, now, random: () => rng.next() };
-  const steps: StepContext = { store, now, artifactBaseUri: 's3://bucket', jobApiToken: '' };
-  return { store, service, steps };
-}
+const contexts = () => memoryContexts();
 
 const spec = (overrides: Record<string, unknown> = {}) => ({
   name: 'steer',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryStore } from '../../shared/store/memory.js';
+import { memoryContexts } from '../support/contexts.js';
 import { readAll } from '../../shared/store/port.js';
-import { createStudy, reportMeasurement, stopStudy, type ServiceContext } from '../../shared/study/service.js';
+import { createStudy, reportMeasurement, stopStudy } from '../../shared/study/service.js';
 import {
   finalize,
   observe,
@@ -13,17 +13,8 @@ import {
   type RungPlan,
   type StepContext,
 } from '../../shared/study/workflow.js';
-import { createRng } from '../../shared/rng.js';
 
-function contexts() {
-  const store = new MemoryStore();
-  let clock = Date.parse('2026-01-01T00:00:00Z');
-  const now = () => new Date((clock += 1000));
-  const rng = createRng(1);
-  const service: ServiceContext = { store, now, random: () => rng.next() };
-  const steps: StepContext = { store, now, artifactBaseUri: 's3://bucket', jobApiToken: '' };
-  return { store, service, steps };
-}
+const contexts = () => memoryContexts();
 
 const spec = (overrides: Record<string, unknown> = {}) => ({
   name: 'unit',
