@@ -119,16 +119,25 @@ export class RungApi extends Construct {
     studies.addMethod('POST', integration, options({ operationName: 'CreateStudy', requestModels: { 'application/json': objectModel } }));
 
     const study = studies.addResource('{studyId}');
-    study.addMethod('GET', integration, options({ operationName: 'GetStudy', requestParameters: path('studyId') }));
-    study
-      .addResource('stop')
-      .addMethod('POST', integration, options({ operationName: 'StopStudy', requestParameters: path('studyId') }));
+    const onStudy = (operationName: string, body = false) =>
+      options({ operationName, requestParameters: path('studyId'), ...(body ? { requestModels: { 'application/json': objectModel } } : {}) });
+    const onTrial = (operationName: string, body = false) =>
+      options({ operationName, requestParameters: path('studyId', 'trialId'), ...(body ? { requestModels: { 'application/json': objectModel } } : {}) });
+    study.addMethod('GET', integration, onStudy('GetStudy'));
+    study.addMethod('PATCH', integration, onStudy('UpdateStudy', true));
+    study.addResource('stop').addMethod('POST', integration, onStudy('StopStudy'));
+    study.addResource('resume').addMethod('POST', integration, onStudy('ResumeStudy'));
 
     const trials = study.addResource('trials');
-    trials.addMethod('GET', integration, options({ operationName: 'ListTrials', requestParameters: path('studyId') }));
+    trials.addMethod('GET', integration, onStudy('ListTrials'));
+    // Ask/tell and steering (docs/ask-tell.md): static names beside {trialId}.
+    trials.addResource('suggest').addMethod('POST', integration, onStudy('SuggestTrial', true));
+    trials.addResource('enqueue').addMethod('POST', integration, onStudy('EnqueueTrials', true));
 
     const trial = trials.addResource('{trialId}');
-    trial.addMethod('GET', integration, options({ operationName: 'GetTrial', requestParameters: path('studyId', 'trialId') }));
+    trial.addMethod('GET', integration, onTrial('GetTrial'));
+    trial.addResource('complete').addMethod('POST', integration, onTrial('CompleteTrial', true));
+    trial.addResource('stop').addMethod('POST', integration, onTrial('StopTrial'));
     trial.addResource('measurements').addMethod(
       'POST',
       integration,
