@@ -10,5 +10,5 @@ const bestOptuna = optuna.length ? Math.min(...optuna.map((r) => r.summary)) : N
 console.log(`| method | seeds | ${rows[0].checkpoints.join(' | ')} | summary | / best Optuna |`);
 console.log(`|---|---|${rows[0].checkpoints.map(() => '---|').join('')}---|---|`);
 for (const r of rows.sort((a, b) => a.summary - b.summary)) {
-  console.log(`| ${r.method} | ${r.seed_start}..${r.seed_start + r.seeds - 1} | ${r.mean.map((x) => x.toFixed(4)).join(' | ')} | **${r.summary.toFixed(4)}** | ${(r.summary / bestOptuna).toFixed(2)} |`);
+  console.log(`| ${r.method} | ${r.seed_start ?? 0}..${(r.seed_start ?? 0) + r.seeds - 1} | ${r.mean.map((x) => x.toFixed(4)).join(' | ')} | **${r.summary.toFixed(4)}** | ${(r.summary / bestOptuna).toFixed(2)} |`);
 }

@@ -8,6 +8,7 @@ import type { StudyStore } from '../store/port.js';
 import { isTrialFinished } from './trial-state.js';
 import { stopAdvice } from './stop-advice.js';
 import { parseStudySpec, zodIssues } from './spec.js';
+import { warmStartConfigs } from './warm-start.js';
 import { finishedStudyStates, type Measurement, type Page, type PageRequest, type Study, type Trial } from './types.js';
 
 /**
@@ -76,6 +77,7 @@ export async function createStudy(
     ]);
   }
   const at = ctx.now().toISOString();
+  const warm = await warmStartConfigs(ctx.store, team, spec, at);
   const study: Study = {
     team,
     studyId: options.idempotencyKey === undefined ? studyIdFor(spec.name, ctx.random) : studyIdForKey(spec.name, team, options.idempotencyKey),
@@ -85,6 +87,7 @@ export async function createStudy(
     seed: spec.strategy.seed ?? Math.floor(ctx.random() * 2 ** 31),
     attempt: 1,
     apiUrl,
+    ...(warm.length > 0 ? { enqueued: warm, enqueuedCount: warm.length } : {}),
     createdAt: at,
     updatedAt: at,
     version: 0,

@@ -63,6 +63,13 @@ export const studySpecSchema = z.strictObject({
       /** tpe: the benchmark's best model (a Sobol design until each rung has enough results). */
       sampler: z.enum(['random', 'sobol', 'grid', 'tpe', 'bo', 'evolution', 'rl', 'arch-bo', 'nsga2', 'parego']).default('tpe'),
       scheduler: schedulerSchema.default({ type: 'fifo', resource: 'epoch', max: 1 }),
+      /** Start from the best trials of earlier studies of the team (same objective; configurations that fit this space). */
+      warmStart: z
+        .strictObject({
+          studies: z.array(z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be a study id')).min(1).max(20),
+          topK: z.number().int().min(1).max(50).default(5),
+        })
+        .optional(),
       /** Makes the study's suggestions reproducible; drawn at creation when absent. */
       seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
       /**
