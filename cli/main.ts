@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { InvalidInputError } from '../shared/errors.js';
 import { loadSpecFile } from './spec-file.js';
-import { studiesTable, trialsTable } from './output.js';
+import { importanceText, studiesTable, trialsTable } from './output.js';
 
 // The embedded runtime loads aws-cdk-lib to render the state machines: only the commands that
 // need it pay for that (validate stays instant).
@@ -118,6 +118,26 @@ program
         if (s.best) console.log(`best: trial ${s.best.trialId} ${s.spec.objective.metric}=${s.best.value} at ${s.best.resource} ${s.spec.strategy.scheduler.resource}`);
         if (s.error) console.log(`error: ${s.error}`);
       } else console.log(studiesTable(res.body.items));
+    } catch (e) {
+      fail(e, Boolean(opts.json));
+    } finally {
+      await api.close();
+    }
+  });
+
+program
+  .command('importance')
+  .description('what mattered in a study: the importance of each parameter, and the mean objective of each choice')
+  .argument('<studyId>')
+  .addOption(dataOption())
+  .option('--json', 'machine-readable output')
+  .action(async (studyId: string, opts: { data: string; json?: boolean }) => {
+    const api = await connect(path.resolve(opts.data));
+    try {
+      const res = await api.request('GET', `/studies/${encodeURIComponent(studyId)}/importance`);
+      if (res.status !== 200) throw new Error(res.body.error?.message ?? `HTTP ${res.status}`);
+      if (opts.json) console.log(JSON.stringify(res.body));
+      else console.log(importanceText(res.body));
     } catch (e) {
       fail(e, Boolean(opts.json));
     } finally {

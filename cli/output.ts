@@ -35,3 +35,17 @@ export function studiesTable(studies: { studyId: string; name: string; state: st
   for (const s of studies) table.push([s.studyId, s.name, s.state, s.createdAt, s.best ? formatValue(s.best.value) : '-']);
   return table.toString();
 }
+
+export function importanceText(e: {
+  resource?: number;
+  n: number;
+  parameters: { name: string; importance: number; share: number; effects?: { value: unknown; mean: number; count: number }[] }[];
+}): string {
+  const table = new Table({ head: ['parameter', 'importance', 'share', 'best choices (mean objective, trials)'], style: { head: [] } });
+  for (const p of e.parameters) {
+    const effects = (p.effects ?? []).slice(0, 3).map((x) => `${String(x.value)} ${formatValue(x.mean)} (${x.count})`).join(', ');
+    table.push([p.name, formatValue(p.importance), `${Math.round(p.share * 100)}%`, effects]);
+  }
+  return `${e.n} results${e.resource === undefined ? '' : ` at resource ${e.resource}`}; first-order ANOVA (omega squared)\n${table.toString()}`;
+}
+

@@ -30,6 +30,7 @@ import { registerSteeringRoutes } from './steering-routes.js';
 import { idempotency, idempotencyKeyOf } from './idempotency.js';
 import { jsonDepthGuard } from './json-depth.js';
 import { registerResumeRoute } from './resume-route.js';
+import { registerExplainRoute } from './explain-route.js';
 
 /** Starts the study workflow: Step Functions on AWS, aws-local-stepfunctions in the embedded runtime. */
 export interface ExecutionStarter {
@@ -185,6 +186,7 @@ export function createApi(deps: ApiDeps) {
   registerAskTellRoutes(app, deps);
   registerSteeringRoutes(app, deps);
   registerResumeRoute(app, deps);
+  registerExplainRoute(app, deps);
 
   return app;
 }

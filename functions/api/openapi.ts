@@ -67,6 +67,19 @@ const schemas = {
   StudyPage: z.object({ items: z.array(studySchema), nextToken: z.string().optional() }),
   Trial: trialSchema,
   TrialPage: z.object({ items: z.array(trialSchema), nextToken: z.string().optional() }),
+  Explanation: z.object({
+    resource: z.number().optional(),
+    n: z.number().int(),
+    parameters: z.array(
+      z.object({
+        name: z.string(),
+        importance: z.number(),
+        share: z.number(),
+        groups: z.number().int(),
+        effects: z.array(z.object({ value: z.union([z.string(), z.number(), z.boolean()]), mean: z.number(), count: z.number().int() })).optional(),
+      }),
+    ),
+  }),
   TrialWithMeasurements: trialSchema.extend({ measurements: z.array(storedMeasurement) }),
   MeasurementInput: measurementSchema,
   MeasurementResult: z.object({ stored: z.boolean(), shouldStop: z.boolean() }),
@@ -144,6 +157,12 @@ export function openApiDocument() {
         post: op('resumeStudy', 'Run a FAILED study again as a new attempt that skips every trial-rung already done', {
           parameters: [studyId],
           responses: { '202': json('Study', 'the study, about to run'), ...errors },
+        }),
+      },
+      '/studies/{studyId}/importance': {
+        get: op('getImportance', 'What mattered: each parameter\'s importance (first-order ANOVA at one resource) and, for choice parameters, the mean objective of each value', {
+          parameters: [studyId],
+          responses: { '200': json('Explanation', 'the explanation'), ...errors },
         }),
       },
       '/studies/{studyId}/trials': {

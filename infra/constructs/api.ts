@@ -127,6 +127,7 @@ export class RungApi extends Construct {
     study.addMethod('PATCH', integration, onStudy('UpdateStudy', true));
     study.addResource('stop').addMethod('POST', integration, onStudy('StopStudy'));
     study.addResource('resume').addMethod('POST', integration, onStudy('ResumeStudy'));
+    study.addResource('importance').addMethod('GET', integration, onStudy('GetImportance'));
 
     const trials = study.addResource('trials');
     trials.addMethod('GET', integration, onStudy('ListTrials'));

@@ -121,6 +121,7 @@ describe('REST API v1 on dynalite', () => {
       ['POST', `/studies/${study.studyId}/resume`],
       ['GET', `/studies/${study.studyId}/trials`],
       ['GET', `/studies/${study.studyId}/trials/0`],
+      ['GET', `/studies/${study.studyId}/importance`],
       ['POST', `/studies/${study.studyId}/trials/0/measurements`],
     ] as const) {
       const res = await call(method, path, method === 'POST' ? { step: 1, metrics: { acc: 1 } } : undefined, 'tokenB');
@@ -186,5 +187,31 @@ describe('REST API v1 on dynalite', () => {
     const res = await call('DELETE', '/studies');
     expect(res.status).toBe(404);
     expect(res.body.error.code).toBe('NotFound');
+  });
+
+  it('explains a study: the parameter that drives the objective matters most, and its best choice comes first', async () => {
+    // Prepare: acc depends on the optimizer only.
+    const { body: study } = await call('POST', '/studies', {
+      ...spec(),
+      parameters: { lr: { type: 'float', min: 0.001, max: 0.1, scale: 'log' }, opt: { type: 'categorical', values: ['sgd', 'adam'] } },
+    });
+    for (let i = 0; i < 16; i++) {
+      const opt = i % 2 === 0 ? 'adam' : 'sgd';
+      await store.createTrial({
+        team: 'team-a', studyId: study.studyId, trialId: String(i), number: i, bracket: 0, rung: 0,
+        params: { lr: 0.001 * 1.3 ** i, opt }, state: 'COMPLETE', resource: 1, rungValues: [opt === 'adam' ? 0.9 + i / 1000 : 0.5 + i / 1000],
+        value: opt === 'adam' ? 0.9 : 0.5, createdAt: 'x', updatedAt: 'x', version: 0,
+      });
+    }
+    // Act
+    const res = await call('GET', `/studies/${study.studyId}/importance`);
+    // Assess
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ resource: 1, n: 16 });
+    const [first, second] = res.body.parameters;
+    expect(first).toMatchObject({ name: 'opt', effects: [{ value: 'adam', count: 8 }, { value: 'sgd', count: 8 }] });
+    expect(first.importance).toBeGreaterThan(0.9);
+    expect(second).toMatchObject({ name: 'lr' });
+    expect(second.importance).toBeLessThan(0.1);
   });
 });

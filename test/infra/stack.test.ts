@@ -214,7 +214,7 @@ describe('api', () => {
     const [[validatorId, validator]] = ofType('AWS::ApiGateway::RequestValidator') as [[string, Resources[string]]];
 
     // Assess
-    expect(methods).toHaveLength(13);
+    expect(methods).toHaveLength(14);
     expect(validator.Properties).toMatchObject({ ValidateRequestBody: true, ValidateRequestParameters: true });
     for (const [, method] of methods) {
       expect(method.Properties.AuthorizationType).toBe('AWS_IAM');

@@ -1,0 +1,271 @@
+import fc from 'fast-check';
+import { expect } from 'vitest';
+import { createRng } from '../../../shared/rng.js';
+import { FaultyStore } from '../../../shared/store/faulty.js';
+import { MemoryStore } from '../../../shared/store/memory.js';
+import { readAll, type StudyStore } from '../../../shared/store/port.js';
+import { orient } from '../../../shared/study/best.js';
+import { nextJob, observeJob, type LaneInput, type LaneJob } from '../../../shared/study/lanes.js';
+import type { Trial } from '../../../shared/study/types.js';
+import { finalize, plan, type StartTrialResult } from '../../../shared/study/workflow.js';
+import { anomalies, record } from './counters.js';
+import { Interleaver, interleaved } from './interleaver.js';
+import { accountingAnomalies, outcome, studySpec, team, World, type WorldOptions } from './world.js';
+
+/**
+ * The asynchronous path (docs/workflow.md, LaneMachine) driven as the World drives brackets:
+ * Plan, then each lane NextJob -> the job reports through the API -> ObserveJob -> NextJob ...
+ * until it gets no job, Replan (round + 1) while lanes come back, then Finalize. Sequentially the
+ * lanes take turns one job at a time (a deterministic run); the interleaving property runs them
+ * at once with duplicated deliveries.
+ */
+
+export const eta = 3;
+
+export function laneSpec(overrides: Record<string, unknown> = {}) {
+  return studySpec({
+    strategy: { sampler: 'random', scheduler: { type: 'asha', min: 1, max: 9, eta }, seed: 17 },
+    limits: { maxTrials: 10, parallelism: 3, maxFailedTrials: 10, maxCostUsd: 500 },
+    ...overrides,
+  });
+}
+
+type Lane = { position: LaneInput };
+
+export class LaneWorld extends World {
+  constructor(options: WorldOptions) {
+    super(options);
+  }
+
+  /** One execution of StudyMachine on the lane path: Plan, RunLanes, Replan until no lanes, Finalize. */
+  override async execute(studyId: string): Promise<void> {
+    let planned = await this.step(() => plan(this.steps, { team, studyId }));
+    let round = 0;
+    while (planned.lanes.length > 0) {
+      let lanes: Lane[] = planned.lanes.map((l) => ({ position: { team, studyId, lane: l.lane, round: l.round, jobIndex: 0 } }));
+      // The lanes take turns, one job each.
+      while (lanes.length > 0) {
+        const still: Lane[] = [];
+        for (const lane of lanes) {
+          const job = await this.step(() => nextJob(this.steps, lane.position));
+          if (!job.run) continue;
+          lane.position = await this.laneJob(job);
+          still.push(lane);
+        }
+        lanes = still;
+      }
+      const r = ++round;
+      planned = await this.step(() => plan(this.steps, { team, studyId, round: r }));
+    }
+    await this.step(() => finalize(this.steps, { team, studyId, outcome: 'COMPLETED' }));
+  }
+
+  /** TrainTrial then ObserveJob (a failed job goes to ObserveJob with its error, as the Catch does). */
+  async laneJob(job: LaneJob, observeCopies = 1): Promise<LaneInput> {
+    const jobError = await this.job(job as unknown as StartTrialResult);
+    const input = { ...job, trialId: job.trialId!, rung: job.rung!, ...(jobError ? { jobError } : {}) };
+    const next = await Promise.all(Array.from({ length: observeCopies }, () => this.step(() => observeJob(this.steps, input))));
+    return next[0];
+  }
+}
+
+export async function laneReference() {
+  const store = new FaultyStore(new MemoryStore());
+  const world = new LaneWorld({ store, onStepError: 'retry' });
+  const studyId = await world.createStudy(laneSpec());
+  await world.run(studyId);
+  return { store, world, studyId, result: await outcome(store, studyId) };
+}
+
+/** Fault before and after every write of the reference lane study (see sweep.ts). */
+export async function laneSweep(mode: 'retry' | 'resume') {
+  const ref = await laneReference();
+  expect(ref.world.anomalies).toEqual([]);
+  expect(await accountingAnomalies(ref.store, ref.studyId)).toEqual([]);
+  const total = ref.store.writes.length;
+  const pointsInRun = new Set(ref.store.writes.map((w) => w.point));
+  const hit = new Set<string>();
+  const found: string[] = [];
+  let faults = 0;
+  let duplicates = 0;
+  for (let at = 1; at <= total; at++) {
+    for (const when of ['before', 'after'] as const) {
+      const store = new FaultyStore(new MemoryStore(), { at, when }, false);
+      const point = ref.store.writes[at - 1].point;
+      const world = new LaneWorld({ store, onStepError: mode });
+      try {
+        const studyId = await world.createStudy(laneSpec());
+        await world.run(studyId);
+        if (studyId !== ref.studyId) found.push(`${when} write ${at}: study id ${studyId}, not ${ref.studyId}`);
+        const result = await outcome(store.inner, studyId);
+        if (result !== ref.result) found.push(`${when} write ${at} (${point}): the lane study ended differently`);
+        for (const a of await accountingAnomalies(store.inner, studyId)) found.push(`${when} write ${at} (${point}): ${a}`);
+      } catch (e) {
+        found.push(`${when} write ${at} (${point}): ${(e as Error).message}`);
+      }
+      for (const a of world.anomalies) found.push(`${when} write ${at} (${point}): ${a}`);
+      if (store.fired) {
+        faults++;
+        hit.add(point);
+        if (store.fired.method !== ref.store.writes[at - 1].method) found.push(`${when} write ${at}: hit ${store.fired.method}, the reference wrote ${point}`);
+      }
+      duplicates += world.duplicates;
+    }
+  }
+  record({ faults, duplicates, writePoints: [...hit] });
+  return { total, faults, pointsInRun, hit, found: anomalies(found) };
+}
+
+/**
+ * The store under the interleaver, watching each write as it lands (the interleaver serializes
+ * store calls, so the inner store's state at a write is the state at the moment of the write):
+ * a trial created twice, a trial-rung run twice, a measurement stored twice, a promotion from
+ * outside the top floor(n / eta) of its rung that is not the documented finishing promotion.
+ */
+function watched(inner: StudyStore, found: string[]): StudyStore {
+  const all = (studyId: string) => readAll((p) => inner.listTrials(team, studyId, p));
+  return new Proxy(inner, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver) as unknown;
+      if (property === 'createTrial') {
+        return async (trial: Trial) => {
+          const res = await inner.createTrial(trial);
+          if (res.created && (await all(trial.studyId)).filter((t) => t.number === trial.number).length !== 1) found.push(`trial number ${trial.number} created twice`);
+          return res;
+        };
+      }
+      if (property === 'putMeasurement') {
+        return async (m: Parameters<StudyStore['putMeasurement']>[0]) => {
+          const before = await inner.listMeasurements(m.team, m.studyId, m.trialId);
+          const stored = await inner.putMeasurement(m);
+          if (stored && before.some((b) => b.step === m.step)) found.push(`trial ${m.trialId} step ${m.step} stored twice`);
+          return stored;
+        };
+      }
+      if (property === 'updateTrial') {
+        return async (next: Trial) => {
+          const prev = await inner.getTrial(next.team, next.studyId, next.trialId);
+          const trials = await all(next.studyId);
+          const written = await inner.updateTrial(next);
+          if (prev && prev.state === 'PAUSED' && written.state === 'RUNNING') checkPromotion(prev, written, trials, found);
+          if (prev && prev.state === 'RUNNING' && prev.rungValues[prev.rung] !== undefined) found.push(`trial ${prev.trialId} ran rung ${prev.rung} again`);
+          return written;
+        };
+      }
+      return value;
+    },
+  });
+}
+
+function checkPromotion(prev: Trial, next: Trial, trials: Trial[], found: string[]) {
+  const study = { goal: 'maximize' as const, maxTrials: laneSpec().limits.maxTrials };
+  const k = prev.rung;
+  if (next.rung !== k + 1) found.push(`trial ${prev.trialId} went from PAUSED at rung ${k} to RUNNING at rung ${next.rung}`);
+  if (prev.rungValues[k] === undefined) return void found.push(`trial ${prev.trialId} promoted from rung ${k} without a value there`);
+  const score = (t: Trial) => orient(study.goal, t.rungValues[k]);
+  const atRung = trials.filter((t) => t.rungValues[k] !== undefined && t.rungValues[k] !== null).sort((a, b) => score(b) - score(a) || a.number - b.number);
+  const rank = atRung.findIndex((t) => t.trialId === prev.trialId);
+  if (rank >= 0 && rank < Math.floor(atRung.length / eta)) return;
+  // The finishing promotion: every trial created, none running or complete, the best paused trial of the highest paused rung.
+  const paused = trials.filter((t) => t.state === 'PAUSED' && !t.stopRequested);
+  const top = Math.max(...paused.map((t) => t.rung));
+  const best = paused.filter((t) => t.rung === top).sort((a, b) => score(b) - score(a) || a.number - b.number)[0];
+  const finishing = trials.length >= study.maxTrials && !trials.some((t) => t.state === 'RUNNING' || t.state === 'COMPLETE');
+  if (!finishing || top !== k || best?.trialId !== prev.trialId)
+    found.push(`trial ${prev.trialId} promoted from rung ${k} at rank ${rank} of ${atRung.length}${finishing ? ' (not the finishing best)' : ''}`);
+}
+
+const deliveries = fc.record({
+  seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+  plan: fc.integer({ min: 1, max: 2 }),
+  next: fc.integer({ min: 1, max: 3 }),
+  observe: fc.integer({ min: 1, max: 3 }),
+  finalize: fc.integer({ min: 1, max: 2 }),
+  reportCopies: fc.integer({ min: 1, max: 3 }),
+  parallelism: fc.integer({ min: 2, max: 4 }),
+});
+type Deliveries = typeof deliveries extends fc.Arbitrary<infer T> ? T : never;
+
+function copies<T>(n: number, fn: () => Promise<T>): Promise<T[]> {
+  return Promise.all(Array.from({ length: n }, fn));
+}
+
+/** One lane study with every lane at once and every step delivered `d.*` times at once. */
+async function concurrentLanes(d: Deliveries) {
+  const inner = new MemoryStore();
+  const found: string[] = [];
+  const rng = createRng(d.seed);
+  const il = new Interleaver(() => rng.next());
+  const world = new LaneWorld({
+    store: interleaved(watched(inner, found), il),
+    onStepError: 'retry',
+    reportCopies: (trialId, step) => 1 + ((Number(trialId) * 7 + step + d.seed) % d.reportCopies),
+  });
+  const spec = laneSpec({ limits: { maxTrials: 10, parallelism: d.parallelism, maxFailedTrials: 10, maxCostUsd: 500 } });
+  const s = world.steps;
+  const claims: string[] = [];
+  let delivered = 0;
+  const same = <T>(what: string, results: T[]) => {
+    delivered += results.length - 1;
+    if (new Set(results.map((r) => JSON.stringify(r))).size > 1) found.push(`${what}: duplicate deliveries answered differently`);
+    return results[0];
+  };
+  const runLane = async (position: LaneInput) => {
+    for (;;) {
+      const job: LaneJob = same(`NextJob ${JSON.stringify(position)}`, await copies(d.next, () => world.step(() => nextJob(s, position))));
+      if (!job.run) return;
+      claims.push(`${job.trialId}@${job.rung}`);
+      position = await world.laneJob(job, d.observe);
+      delivered += d.observe - 1;
+    }
+  };
+  const studyId = await il.run(
+    (async () => {
+      const id = (await world.createStudy(spec)) as string;
+      let planned = same('Plan', await copies(d.plan, () => world.step(() => plan(s, { team, studyId: id }))));
+      let round = 0;
+      while (planned.lanes.length > 0) {
+        await Promise.all(planned.lanes.map((l) => runLane({ team, studyId: id, lane: l.lane, round: l.round, jobIndex: 0 })));
+        const r = ++round;
+        if (r > 50) throw new Error('Replan never ended the rounds');
+        planned = same(`Replan ${r}`, await copies(d.plan, () => world.step(() => plan(s, { team, studyId: id, round: r }))));
+      }
+      await copies(d.finalize, () => world.step(() => finalize(s, { team, studyId: id, outcome: 'COMPLETED' })));
+      delivered += d.finalize - 1;
+      return id;
+    })(),
+  );
+  const dup = claims.filter((c, i) => claims.indexOf(c) !== i);
+  if (dup.length > 0) found.push(`trial-rungs claimed twice: ${dup.join(', ')}`);
+  found.push(...world.anomalies, ...(await accountingAnomalies(inner, studyId)));
+  const study = (await inner.getStudy(team, studyId))!;
+  if (study.state !== 'COMPLETED') found.push(`the study ended ${study.state}`);
+  const trials = await readAll((p) => inner.listTrials(team, studyId, p));
+  if (trials.length !== 10) found.push(`${trials.length} trials, not 10`);
+  if (!trials.some((t) => t.state === 'COMPLETE')) found.push('no trial trained to the full budget');
+  for (const t of trials) {
+    const steps = (await inner.listMeasurements(team, studyId, t.trialId)).map((m) => m.step);
+    if (new Set(steps).size !== steps.length || steps.some((x, i) => x !== i + 1)) found.push(`trial ${t.trialId} measurements ${steps.join(',')}`);
+  }
+  return { found, duplicates: world.duplicates + delivered, released: il.released };
+}
+
+export async function laneProperty(numRuns: number) {
+  let runs = 0;
+  let duplicates = 0;
+  const found: string[] = [];
+  // The first failing case ends the run; what it found is the assertion's message.
+  const report = await fc.check(
+    fc.asyncProperty(deliveries, async (d) => {
+      const run = await concurrentLanes(d);
+      runs++;
+      duplicates += run.duplicates;
+      if (run.found.length > 0) found.push(`seed ${d.seed}: ${run.found.join('; ')}`);
+      return run.found.length === 0;
+    }),
+    { numRuns, seed: 20260102, endOnFailure: true },
+  );
+  if (report.failed && found.length === 0) found.push(`the property failed: ${String(report.errorInstance ?? report.counterexample)}`);
+  record({ interleavings: runs, duplicates });
+  return { found: anomalies(found), runs };
+}
