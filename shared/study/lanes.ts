@@ -120,7 +120,7 @@ export async function planLanes(ctx: StepContext, study: Study, round: number) {
   if (!isAsha(study) || isWinding(study) || overWallClock(ctx, study) || study.cost?.budgetExhausted) return [];
   if (round > 0) {
     const trials = await readAll((p) => ctx.store.listTrials(study.team, study.studyId, p));
-    if (!hasWork(study, trials)) return [];
+    if (!hasWork(study, trials, round)) return [];
   }
   return Array.from({ length: study.spec.limits.parallelism }, (_, lane) => ({
     team: study.team,
@@ -131,7 +131,20 @@ export async function planLanes(ctx: StepContext, study: Study, round: number) {
   }));
 }
 
-function hasWork(study: Study, trials: Trial[]): boolean {
+/**
+ * A trial whose lane is gone: created but never started (WAITING), or interrupted mid-slice (a
+ * failed attempt's Finalize leaves it PAUSED without a result at its rung), under a claim of an
+ * earlier round or attempt. Rounds run one after another, so no lane of the current round holds
+ * it; the first lane to ask adopts it and runs the slice again from its checkpoint.
+ */
+function isOrphan(study: Study, trials: Trial, round: number): boolean {
+  const mine = `${study.attempt}:${round}:`;
+  if ((trials.claim ?? '').startsWith(mine)) return false;
+  return trials.state === 'WAITING' || (trials.state === 'PAUSED' && trials.rungValues[trials.rung] === undefined);
+}
+
+function hasWork(study: Study, trials: Trial[], round: number): boolean {
+  if (trials.some((t) => isOrphan(study, t, round))) return true;
   const next = schedulerOf(study).next(records(study, trials));
   if (next.decision === 'PROMOTE' || (next.decision === 'NEW' && trials.length < study.spec.limits.maxTrials)) return true;
   return finishingPromotion(study, trials) !== undefined;
@@ -145,7 +158,8 @@ function hasWork(study: Study, trials: Trial[]): boolean {
  */
 function finishingPromotion(study: Study, trials: Trial[]): Trial | undefined {
   if (trials.length < study.spec.limits.maxTrials) return undefined;
-  if (trials.some((t) => t.state === 'RUNNING' || t.state === 'COMPLETE')) return undefined;
+  // A WAITING trial is a job another lane just created and is about to start (statusOf counts it RUNNING too).
+  if (trials.some((t) => t.state === 'RUNNING' || t.state === 'WAITING' || t.state === 'COMPLETE')) return undefined;
   const goal = study.spec.objective.goal;
   const paused = trials.filter((t) => t.state === 'PAUSED' && !t.stopRequested);
   const top = Math.max(-1, ...paused.map((t) => t.rung));
@@ -170,6 +184,17 @@ export async function nextJob(ctx: StepContext, input: LaneInput): Promise<LaneJ
     // Created by this position, not started yet (a retry after a crash between the two writes).
     if (mine?.state === 'WAITING') return startNew(ctx, study, position, mine, levels);
     if (mine) return none;
+
+    const orphan = trials.find((t) => isOrphan(study, t, input.round));
+    if (orphan) {
+      const adopted = await adopt(ctx, study, orphan, claim, levels).catch((e: unknown) => {
+        if (e instanceof RetryableConflictError) return undefined;
+        throw e;
+      });
+      if (adopted === 'refused') return none;
+      if (adopted) return adopted.state === 'WAITING' ? startNew(ctx, study, position, adopted, levels) : jobFor(ctx, study, position, adopted, levels);
+      continue; // another lane adopted it first
+    }
 
     const decision = schedulerOf(study).next(records(study, trials));
     const finishing = decision.decision === 'PROMOTE' ? undefined : finishingPromotion(study, trials);
@@ -226,6 +251,24 @@ export async function nextJob(ctx: StepContext, input: LaneInput): Promise<LaneJ
     // Another lane created that number first: decide again with it in view.
   }
   throw new RetryableConflictError(`lane ${input.lane} could not claim a job after 50 tries`);
+}
+
+/** Takes an orphan over with one conditional write; an interrupted slice restarts (budget first). */
+async function adopt(ctx: StepContext, study: Study, orphan: Trial, claim: string, levels: number[]): Promise<Trial | 'refused' | undefined> {
+  if (orphan.state === 'WAITING') {
+    const taken = await updateTrialWith(ctx, orphan, (t) => (t.state === 'WAITING' && t.claim === orphan.claim ? { ...t, claim } : undefined));
+    return taken.claim === claim ? taken : undefined;
+  }
+  const reservation = await reserveJob(ctx, study, orphan, levels[orphan.rung]);
+  if (!reservation.admitted) return 'refused';
+  const taken = await updateTrialWith(ctx, orphan, (t) =>
+    t.state === 'PAUSED' && t.claim === orphan.claim && t.rungValues[t.rung] === undefined
+      ? { ...t, state: 'RUNNING', claim, error: undefined, jobs: [...(t.jobs ?? []), jobRecord(ctx, t.rung, reservation.forecastUsd)] }
+      : undefined,
+  );
+  if (taken.claim === claim) return taken;
+  await settleJobs(ctx, study, taken);
+  return undefined;
 }
 
 function jobRecord(ctx: StepContext, rung: number, forecastUsd: number | undefined): TrialJob {

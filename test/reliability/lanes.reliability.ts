@@ -24,7 +24,7 @@ describe('ASHA lanes', () => {
   });
 
   it('lanes racing with duplicated NextJob/ObserveJob deliveries: no double claim, ASHA promotions, study completes', async () => {
-    const result = await laneProperty(60);
+    const result = await laneProperty(200);
     expect(result.found).toEqual([]);
   });
 });

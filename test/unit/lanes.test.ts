@@ -4,7 +4,7 @@ import { memoryContexts } from '../support/contexts.js';
 import { createRng } from '../../shared/rng.js';
 import { readAll } from '../../shared/store/port.js';
 import { nextJob, observeJob, rungLevelsOf, type LaneJob } from '../../shared/study/lanes.js';
-import { createStudy, reportMeasurement } from '../../shared/study/service.js';
+import { createStudy, reportMeasurement, resumeStudy } from '../../shared/study/service.js';
 import { finalize, plan } from '../../shared/study/workflow.js';
 
 const contexts = () => memoryContexts(2);
@@ -163,5 +163,33 @@ describe('asynchronous lanes (ASHA)', () => {
     expect(after.cost).toMatchObject({ budgetExhausted: true });
     expect(Object.values(after.cost!.reservedUsd)).toEqual([1.006]);
     expect(replanned.lanes).toEqual([]);
+  });
+
+  it('resumes a failed study: interrupted and never-started trials are adopted and finished, finished slices are kept', async () => {
+    // Prepare: attempt 1 starts two jobs, finishes one, and fails with the other running.
+    const ctx = contexts();
+    const study = await createStudy(ctx.service, 't', ashaSpec(6, 2), undefined);
+    await plan(ctx.steps, study);
+    const first = await nextJob(ctx.steps, { team: 't', studyId: study.studyId, lane: 0, round: 0, jobIndex: 0 });
+    const second = await nextJob(ctx.steps, { team: 't', studyId: study.studyId, lane: 1, round: 0, jobIndex: 0 });
+    await train(ctx, first);
+    await observeJob(ctx.steps, { ...first, trialId: first.trialId!, rung: first.rung! });
+    await finalize(ctx.steps, { team: 't', studyId: study.studyId, outcome: 'FAILED', error: { Error: 'States.Timeout' } });
+    const interrupted = (await ctx.store.getTrial('t', study.studyId, second.trialId!))!;
+    // Act
+    await resumeStudy(ctx.service, 't', study.studyId);
+    const rng = createRng(5);
+    await runLanes(ctx, study.studyId, (n) => rng.int(0, n - 1), () => false);
+    await finalize(ctx.steps, { team: 't', studyId: study.studyId, outcome: 'COMPLETED' });
+    // Assess
+    expect(interrupted).toMatchObject({ state: 'PAUSED', rung: 0, rungValues: [] });
+    const trials = await readAll((p) => ctx.store.listTrials('t', study.studyId, p));
+    expect(trials).toHaveLength(6);
+    expect(trials.every((t) => ['COMPLETE', 'PRUNED'].includes(t.state) && t.rungValues.length > 0)).toBe(true);
+    // The slice finished in attempt 1 ran once; the interrupted one ran again.
+    const jobsAtRung0 = (id: string) => trials.find((t) => t.trialId === id)!.jobs!.filter((j) => j.rung === 0).length;
+    expect(jobsAtRung0(first.trialId!)).toBe(1);
+    expect(jobsAtRung0(second.trialId!)).toBe(2);
+    expect((await ctx.store.getStudy('t', study.studyId))!.state).toBe('COMPLETED');
   });
 });
