@@ -99,31 +99,44 @@ program
     }
   });
 
+/**
+ * Runs a read command against the local API: `get(route)` answers the body of a 200 and throws
+ * the API's error message otherwise; errors end the process with the right exit code.
+ */
+async function withApi(opts: { data: string; json?: boolean }, read: (get: (route: string) => Promise<any>) => Promise<void>) {
+  const api = await connect(path.resolve(opts.data));
+  try {
+    await read(async (route) => {
+      const res = await api.request('GET', route);
+      if (res.status !== 200) throw new Error(res.body.error?.message ?? `HTTP ${res.status}`);
+      return res.body;
+    });
+  } catch (e) {
+    fail(e, Boolean(opts.json));
+  } finally {
+    await api.close();
+  }
+}
+
 program
   .command('status')
   .description('list studies, or show one study')
   .argument('[studyId]')
   .addOption(dataOption())
   .option('--json', 'machine-readable output')
-  .action(async (studyId: string | undefined, opts: { data: string; json?: boolean }) => {
-    const api = await connect(path.resolve(opts.data));
-    try {
-      const res = await api.request('GET', studyId ? `/studies/${encodeURIComponent(studyId)}` : '/studies?limit=100');
-      if (res.status !== 200) throw new Error(res.body.error?.message ?? `HTTP ${res.status}`);
-      if (opts.json) console.log(JSON.stringify(res.body));
+  .action((studyId: string | undefined, opts: { data: string; json?: boolean }) =>
+    withApi(opts, async (get) => {
+      const body = await get(studyId ? `/studies/${encodeURIComponent(studyId)}` : '/studies?limit=100');
+      if (opts.json) console.log(JSON.stringify(body));
       else if (studyId) {
-        const s = res.body;
+        const s = body;
         console.log(`${s.studyId}  ${s.name}  ${s.state}`);
         console.log(`trials: ${Object.entries(s.trialCounts ?? {}).map(([k, v]) => `${k} ${v}`).join(', ') || 'none yet'}`);
         if (s.best) console.log(`best: trial ${s.best.trialId} ${s.spec.objective.metric}=${s.best.value} at ${s.best.resource} ${s.spec.strategy.scheduler.resource}`);
         if (s.error) console.log(`error: ${s.error}`);
-      } else console.log(studiesTable(res.body.items));
-    } catch (e) {
-      fail(e, Boolean(opts.json));
-    } finally {
-      await api.close();
-    }
-  });
+      } else console.log(studiesTable(body.items));
+    }),
+  );
 
 program
   .command('importance')
@@ -131,19 +144,12 @@ program
   .argument('<studyId>')
   .addOption(dataOption())
   .option('--json', 'machine-readable output')
-  .action(async (studyId: string, opts: { data: string; json?: boolean }) => {
-    const api = await connect(path.resolve(opts.data));
-    try {
-      const res = await api.request('GET', `/studies/${encodeURIComponent(studyId)}/importance`);
-      if (res.status !== 200) throw new Error(res.body.error?.message ?? `HTTP ${res.status}`);
-      if (opts.json) console.log(JSON.stringify(res.body));
-      else console.log(importanceText(res.body));
-    } catch (e) {
-      fail(e, Boolean(opts.json));
-    } finally {
-      await api.close();
-    }
-  });
+  .action((studyId: string, opts: { data: string; json?: boolean }) =>
+    withApi(opts, async (get) => {
+      const body = await get(`/studies/${encodeURIComponent(studyId)}/importance`);
+      console.log(opts.json ? JSON.stringify(body) : importanceText(body));
+    }),
+  );
 
 program
   .command('trials')
@@ -151,28 +157,19 @@ program
   .argument('<studyId>')
   .addOption(dataOption())
   .option('--json', 'machine-readable output')
-  .action(async (studyId: string, opts: { data: string; json?: boolean }) => {
-    const api = await connect(path.resolve(opts.data));
-    try {
-      const study = await api.request('GET', `/studies/${encodeURIComponent(studyId)}`);
-      if (study.status !== 200) throw new Error(study.body.error?.message ?? `HTTP ${study.status}`);
+  .action((studyId: string, opts: { data: string; json?: boolean }) =>
+    withApi(opts, async (get) => {
+      const study = await get(`/studies/${encodeURIComponent(studyId)}`);
       const items: any[] = [];
       let nextToken: string | undefined;
       do {
-        const q = `/studies/${encodeURIComponent(studyId)}/trials?limit=100${nextToken ? `&nextToken=${encodeURIComponent(nextToken)}` : ''}`;
-        const res = await api.request('GET', q);
-        if (res.status !== 200) throw new Error(res.body.error?.message ?? `HTTP ${res.status}`);
-        items.push(...res.body.items);
-        nextToken = res.body.nextToken;
+        const page = await get(`/studies/${encodeURIComponent(studyId)}/trials?limit=100${nextToken ? `&nextToken=${encodeURIComponent(nextToken)}` : ''}`);
+        items.push(...page.items);
+        nextToken = page.nextToken;
       } while (nextToken);
-      if (opts.json) console.log(JSON.stringify(items));
-      else console.log(trialsTable(items, study.body.spec.objective.metric));
-    } catch (e) {
-      fail(e, Boolean(opts.json));
-    } finally {
-      await api.close();
-    }
-  });
+      console.log(opts.json ? JSON.stringify(items) : trialsTable(items, study.spec.objective.metric));
+    }),
+  );
 
 program
   .command('report')

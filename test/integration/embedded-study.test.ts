@@ -36,23 +36,28 @@ async function runStudy(spec: object) {
   return { study: done, trials };
 }
 
+/** The quickstart's trainer on a small budget (6 trials, 2 at a time), under the given strategy. */
+function spiralsSpec(name: string, strategy: object) {
+  return {
+    name,
+    objective: { metric: 'val_accuracy', goal: 'maximize' },
+    parameters: {
+      lr: { type: 'float', min: 0.01, max: 0.3, scale: 'log' },
+      hidden: { type: 'int', min: 8, max: 32 },
+      optimizer: { type: 'categorical', values: ['adam'] },
+      weight_decay: { type: 'float', min: 1e-6, max: 1e-4, scale: 'log' },
+      batch_size: { type: 'ordinal', values: [32, 64] },
+    },
+    strategy,
+    limits: { maxTrials: 6, parallelism: 2 },
+    trial: { command: ['node', '--import', 'tsx', 'examples/quickstart/train.ts'], gpus: 0 },
+  };
+}
+
 describe('a study on the embedded runtime', () => {
   it('trains the quickstart network with successive halving, resuming promoted trials from their checkpoints', async () => {
     // Prepare: the quickstart's trainer on a small budget.
-    const spec = {
-      name: 'it-spirals',
-      objective: { metric: 'val_accuracy', goal: 'maximize' },
-      parameters: {
-        lr: { type: 'float', min: 0.01, max: 0.3, scale: 'log' },
-        hidden: { type: 'int', min: 8, max: 32 },
-        optimizer: { type: 'categorical', values: ['adam'] },
-        weight_decay: { type: 'float', min: 1e-6, max: 1e-4, scale: 'log' },
-        batch_size: { type: 'ordinal', values: [32, 64] },
-      },
-      strategy: { sampler: 'random', scheduler: { type: 'successive_halving', min: 1, max: 9, eta: 3 }, seed: 11 },
-      limits: { maxTrials: 6, parallelism: 2 },
-      trial: { command: ['node', '--import', 'tsx', 'examples/quickstart/train.ts'], gpus: 0 },
-    };
+    const spec = spiralsSpec('it-spirals', { sampler: 'random', scheduler: { type: 'successive_halving', min: 1, max: 9, eta: 3 }, seed: 11 });
     // Act
     const { study, trials } = await runStudy(spec);
     // Assess
@@ -76,20 +81,7 @@ describe('a study on the embedded runtime', () => {
 
   it('runs ASHA on lanes: every worker pulls its next job, promoted trials resume from their checkpoints', async () => {
     // Act
-    const { study, trials } = await runStudy({
-      name: 'it-asha',
-      objective: { metric: 'val_accuracy', goal: 'maximize' },
-      parameters: {
-        lr: { type: 'float', min: 0.01, max: 0.3, scale: 'log' },
-        hidden: { type: 'int', min: 8, max: 32 },
-        optimizer: { type: 'categorical', values: ['adam'] },
-        weight_decay: { type: 'float', min: 1e-6, max: 1e-4, scale: 'log' },
-        batch_size: { type: 'ordinal', values: [32, 64] },
-      },
-      strategy: { sampler: 'tpe', scheduler: { type: 'asha', min: 1, max: 9, eta: 3 }, seed: 3 },
-      limits: { maxTrials: 6, parallelism: 2 },
-      trial: { command: ['node', '--import', 'tsx', 'examples/quickstart/train.ts'], gpus: 0 },
-    });
+    const { study, trials } = await runStudy(spiralsSpec('it-asha', { sampler: 'tpe', scheduler: { type: 'asha', min: 1, max: 9, eta: 3 }, seed: 3 }));
     // Assess
     expect(study.state).toBe('COMPLETED');
     expect(trials).toHaveLength(6);
