@@ -1,7 +1,5 @@
 import fc from 'fast-check';
-import { expect } from 'vitest';
 import { createRng } from '../../../shared/rng.js';
-import { FaultyStore } from '../../../shared/store/faulty.js';
 import { MemoryStore } from '../../../shared/store/memory.js';
 import { readAll, type StudyStore } from '../../../shared/store/port.js';
 import { orient } from '../../../shared/study/best.js';
@@ -10,7 +8,8 @@ import type { Trial } from '../../../shared/study/types.js';
 import { finalize, plan, type StartTrialResult } from '../../../shared/study/workflow.js';
 import { anomalies, record } from './counters.js';
 import { Interleaver, interleaved } from './interleaver.js';
-import { accountingAnomalies, outcome, studySpec, team, World, type WorldOptions } from './world.js';
+import { accountingAnomalies, studySpec, team, World, type WorldOptions } from './world.js';
+import { reference, sweep, type StudyRun } from './sweep.js';
 
 /**
  * The asynchronous path (docs/workflow.md, LaneMachine) driven as the World drives brackets:
@@ -69,52 +68,17 @@ export class LaneWorld extends World {
   }
 }
 
-export async function laneReference() {
-  const store = new FaultyStore(new MemoryStore());
-  const world = new LaneWorld({ store, onStepError: 'retry' });
-  const studyId = await world.createStudy(laneSpec());
-  await world.run(studyId);
-  return { store, world, studyId, result: await outcome(store, studyId) };
-}
+/** The lane study as the fault sweep runs it (support/sweep.ts). */
+export const laneRun: StudyRun = {
+  world: (store, mode) => new LaneWorld({ store, onStepError: mode }),
+  create: (world) => world.createStudy(laneSpec()),
+  label: 'lane study',
+};
+
+export const laneReference = () => reference(laneRun);
 
 /** Fault before and after every write of the reference lane study (see sweep.ts). */
-export async function laneSweep(mode: 'retry' | 'resume') {
-  const ref = await laneReference();
-  expect(ref.world.anomalies).toEqual([]);
-  expect(await accountingAnomalies(ref.store, ref.studyId)).toEqual([]);
-  const total = ref.store.writes.length;
-  const pointsInRun = new Set(ref.store.writes.map((w) => w.point));
-  const hit = new Set<string>();
-  const found: string[] = [];
-  let faults = 0;
-  let duplicates = 0;
-  for (let at = 1; at <= total; at++) {
-    for (const when of ['before', 'after'] as const) {
-      const store = new FaultyStore(new MemoryStore(), { at, when }, false);
-      const point = ref.store.writes[at - 1].point;
-      const world = new LaneWorld({ store, onStepError: mode });
-      try {
-        const studyId = await world.createStudy(laneSpec());
-        await world.run(studyId);
-        if (studyId !== ref.studyId) found.push(`${when} write ${at}: study id ${studyId}, not ${ref.studyId}`);
-        const result = await outcome(store.inner, studyId);
-        if (result !== ref.result) found.push(`${when} write ${at} (${point}): the lane study ended differently`);
-        for (const a of await accountingAnomalies(store.inner, studyId)) found.push(`${when} write ${at} (${point}): ${a}`);
-      } catch (e) {
-        found.push(`${when} write ${at} (${point}): ${(e as Error).message}`);
-      }
-      for (const a of world.anomalies) found.push(`${when} write ${at} (${point}): ${a}`);
-      if (store.fired) {
-        faults++;
-        hit.add(point);
-        if (store.fired.method !== ref.store.writes[at - 1].method) found.push(`${when} write ${at}: hit ${store.fired.method}, the reference wrote ${point}`);
-      }
-      duplicates += world.duplicates;
-    }
-  }
-  record({ faults, duplicates, writePoints: [...hit] });
-  return { total, faults, pointsInRun, hit, found: anomalies(found) };
-}
+export const laneSweep = (mode: 'retry' | 'resume') => sweep(mode, laneRun);
 
 /**
  * The store under the interleaver, watching each write as it lands (the interleaver serializes

@@ -12,16 +12,31 @@ import { accountingAnomalies, outcome, World } from './world.js';
  * without running a finished trial-rung again.
  */
 
-export async function reference() {
+/** How a kind of study is run from scratch on a store (the bracket World, or the LaneWorld). */
+export interface StudyRun {
+  world(store: FaultyStore, mode: 'retry' | 'resume'): World;
+  create(world: World): Promise<string>;
+  /** Names the kind in anomaly messages. */
+  label: string;
+}
+
+const bracketRun: StudyRun = {
+  world: (store, mode) => new World({ store, onStepError: mode }),
+  create: (world) => world.createStudy(),
+  label: 'study',
+};
+
+export async function reference(run: StudyRun = bracketRun) {
   const store = new FaultyStore(new MemoryStore());
-  const world = new World({ store, onStepError: 'retry' });
-  const studyId = await world.createStudy();
+  const world = run.world(store, 'retry');
+  const studyId = await run.create(world);
   await world.run(studyId);
   return { store, world, studyId, result: await outcome(store, studyId) };
 }
 
-export async function sweep(mode: 'retry' | 'resume') {
-  const ref = await reference();
+export async function sweep(mode: 'retry' | 'resume', run: StudyRun = bracketRun) {
+  const ref = await reference(run);
+  expect(ref.world.anomalies).toEqual([]);
   expect(await accountingAnomalies(ref.store, ref.studyId)).toEqual([]);
   const total = ref.store.writes.length;
   const pointsInRun = new Set(ref.store.writes.map((w) => w.point));
@@ -34,13 +49,13 @@ export async function sweep(mode: 'retry' | 'resume') {
       // The run is the reference's up to the fault (it is deterministic): its write point is the reference's.
       const store = new FaultyStore(new MemoryStore(), { at, when }, false);
       const point = ref.store.writes[at - 1].point;
-      const world = new World({ store, onStepError: mode });
+      const world = run.world(store, mode);
       try {
-        const studyId = await world.createStudy();
+        const studyId = await run.create(world);
         await world.run(studyId);
         if (studyId !== ref.studyId) found.push(`${when} write ${at}: study id ${studyId}, not ${ref.studyId}`);
         const result = await outcome(store.inner, studyId);
-        if (result !== ref.result) found.push(`${when} write ${at} (${point}): the study ended differently`);
+        if (result !== ref.result) found.push(`${when} write ${at} (${point}): the ${run.label} ended differently`);
         for (const a of await accountingAnomalies(store.inner, studyId)) found.push(`${when} write ${at} (${point}): ${a}`);
       } catch (e) {
         found.push(`${when} write ${at} (${point}): ${(e as Error).message}`);
