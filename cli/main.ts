@@ -133,6 +133,7 @@ program
         console.log(`${s.studyId}  ${s.name}  ${s.state}`);
         console.log(`trials: ${Object.entries(s.trialCounts ?? {}).map(([k, v]) => `${k} ${v}`).join(', ') || 'none yet'}`);
         if (s.best) console.log(`best: trial ${s.best.trialId} ${s.spec.objective.metric}=${s.best.value} at ${s.best.resource} ${s.spec.strategy.scheduler.resource}`);
+        if (s.utilization) console.log(`workers busy: ${Math.round(s.utilization.busyFraction * 100)}% of the time`);
         if (s.error) console.log(`error: ${s.error}`);
       } else console.log(studiesTable(body.items));
     }),

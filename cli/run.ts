@@ -6,6 +6,7 @@ import { readAll } from '../shared/store/port.js';
 import { orient } from '../shared/study/best.js';
 import { finishedStudyStates, type Study, type Trial } from '../shared/study/types.js';
 import { startEmbedded } from '../runtime/embedded.js';
+import { utilization } from '../shared/analysis/utilization.js';
 import { announceServer } from './connection.js';
 import { formatParams, formatValue, trialsTable } from './output.js';
 import { loadSpecFile } from './spec-file.js';
@@ -80,6 +81,8 @@ export async function runCommand(file: string, opts: { data: string; port?: numb
       if (study.error) console.log(`error: ${study.error}`);
       if (top.length > 0) console.log(trialsTable(top, spec.objective.metric));
       if (study.best) console.log(`best: trial ${study.best.trialId} ${spec.objective.metric}=${formatValue(study.best.value)} · ${formatParams(study.best.params)}`);
+      const busy = utilization(trials, spec.limits.parallelism, new Date());
+      if (busy) console.log(`workers busy ${Math.round(busy.busyFraction * 100)}% of the time (${busy.busySeconds.toFixed(0)} job-seconds on ${spec.limits.parallelism} workers over ${busy.spanSeconds.toFixed(0)} s)`);
       console.log(`data: ${dataDir} (database db/, checkpoints artifacts/, job logs logs/)`);
       console.log(`more: npx rung status ${studyId} · npx rung trials ${studyId}`);
     }

@@ -22,6 +22,7 @@ import {
 } from '../../shared/study/service.js';
 import { zodIssues } from '../../shared/study/spec.js';
 import { readAll } from '../../shared/store/port.js';
+import { utilization } from '../../shared/analysis/utilization.js';
 import type { Study, Trial } from '../../shared/study/types.js';
 import { settleExternalStudy } from '../../shared/study/ask-tell.js';
 import { isExternal } from '../../shared/study/ladder.js';
@@ -86,12 +87,13 @@ function pageOf(c: Context) {
 }
 
 /** What a study looks like on the API: the stored item without store internals. */
-export function studyView(study: Study, trials?: Trial[]) {
+export function studyView(study: Study, trials?: Trial[], now = new Date()) {
   const { version: _version, ...rest } = study;
   if (!trials) return rest;
   const trialCounts: Record<string, number> = {};
   for (const t of trials) trialCounts[t.state] = (trialCounts[t.state] ?? 0) + 1;
-  return { ...rest, trialCounts };
+  const busy = utilization(trials, study.spec.limits.parallelism, now);
+  return { ...rest, trialCounts, ...(busy ? { utilization: busy } : {}) };
 }
 
 export function trialView<T extends Trial>(trial: T) {
@@ -154,7 +156,7 @@ export function createApi(deps: ApiDeps) {
     const team = person(c);
     const study = await getStudy(service, team, c.req.param('studyId'));
     const trials = await readAll((p) => service.store.listTrials(team, study.studyId, p));
-    return c.json(studyView(study, trials));
+    return c.json(studyView(study, trials, service.now()));
   });
 
   app.post('/studies/:studyId/stop', async (c) => {

@@ -54,6 +54,10 @@ const studySchema = z.looseObject({
   error: z.string().optional(),
   enqueued: z.array(enqueuedSchema).optional(),
   trialCounts: z.record(trialState, z.number().int()).optional().describe('GET /studies/{id} only'),
+  utilization: z
+    .object({ busySeconds: z.number(), spanSeconds: z.number(), busyFraction: z.number() })
+    .optional()
+    .describe('GET /studies/{id} only: how much of the workers\' time trained (job-seconds / (parallelism × span))'),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

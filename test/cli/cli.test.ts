@@ -62,6 +62,10 @@ describe('rung CLI', () => {
     expect(run.code, run.stderr).toBe(0);
     expect(study.state).toBe('COMPLETED');
     expect(JSON.parse(status.stdout)).toMatchObject({ studyId: study.studyId, state: 'COMPLETED', trialCounts: { COMPLETE: 1, FAILED: 1 } });
+    const { utilization } = JSON.parse(status.stdout);
+    expect(utilization.busySeconds).toBeGreaterThan(0);
+    expect(utilization.busyFraction).toBeGreaterThan(0);
+    expect(utilization.busyFraction).toBeLessThanOrEqual(1);
     expect(JSON.parse(trials.stdout).map((t: { trialId: string; state: string }) => [t.trialId, t.state])).toEqual([
       ['0', 'COMPLETE'],
       ['1', 'FAILED'],
