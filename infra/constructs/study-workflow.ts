@@ -152,6 +152,9 @@ export class StudyWorkflow extends Construct {
     this.laneMachine = this.machine(LOGICAL_IDS.laneMachine, nextJob.next(hasJob));
 
     // ---------------------------------------------------------------- StudyMachine
+    /** A Lambda payload for the study in the state (`team`, `studyId`) and the given fields. */
+    const studyPayload = (fields: Record<string, unknown>) =>
+      sfn.TaskInput.fromObject({ team: sfn.JsonPath.stringAt('$.team'), studyId: sfn.JsonPath.stringAt('$.studyId'), ...fields });
     const plan = invoke(S.plan, steps.plan);
 
     const runBracket = this.childExecution(S.runBracket, this.bracketMachine, {
@@ -169,20 +172,9 @@ export class StudyWorkflow extends Construct {
     });
     runBrackets.itemProcessor(runBracket);
 
-    const finalize = invoke(S.finalize, steps.finalize, {
-      payload: sfn.TaskInput.fromObject({
-        team: sfn.JsonPath.stringAt('$.team'),
-        studyId: sfn.JsonPath.stringAt('$.studyId'),
-        outcome: 'COMPLETED',
-      }),
-    });
+    const finalize = invoke(S.finalize, steps.finalize, { payload: studyPayload({ outcome: 'COMPLETED' }) });
     const markFailed = invoke(S.markFailed, steps.finalize, {
-      payload: sfn.TaskInput.fromObject({
-        team: sfn.JsonPath.stringAt('$.team'),
-        studyId: sfn.JsonPath.stringAt('$.studyId'),
-        outcome: 'FAILED',
-        error: sfn.JsonPath.objectAt('$.error'),
-      }),
+      payload: studyPayload({ outcome: 'FAILED', error: sfn.JsonPath.objectAt('$.error') }),
     });
     const studyFailed = new sfn.Fail(this, S.studyFailed, {
       stateName: S.studyFailed,
@@ -206,11 +198,7 @@ export class StudyWorkflow extends Construct {
     });
     runLanes.itemProcessor(runLane);
     const replan = invoke(S.replan, steps.plan, {
-      payload: sfn.TaskInput.fromObject({
-        team: sfn.JsonPath.stringAt('$.team'),
-        studyId: sfn.JsonPath.stringAt('$.studyId'),
-        round: sfn.JsonPath.mathAdd(sfn.JsonPath.numberAt('$.round'), 1),
-      }),
+      payload: studyPayload({ round: sfn.JsonPath.mathAdd(sfn.JsonPath.numberAt('$.round'), 1) }),
     });
     const useLanes = sfn.Choice.jsonPath(this, S.useLanes, { stateName: S.useLanes })
       .when(sfn.Condition.isPresent('$.lanes[0]'), runLanes.next(replan))

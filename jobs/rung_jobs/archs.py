@@ -67,18 +67,25 @@ def stage_channels(width: int, layers: int, stages: int = 2) -> List[Tuple[int, 
     return [(width * 2 ** (i // per), i > 0 and i % per == 0) for i in range(layers)]
 
 
+def staged_blocks(width: int, layers: int, block) -> Tuple[list, int]:
+    """The searchable layers of a network, a Reduce before each new stage: `block(i, channels)`
+    makes layer i. Returns the modules in order and the channels of the last one."""
+    blocks, c = [], width
+    for i, (channels, reduce) in enumerate(stage_channels(width, layers)):
+        if reduce:
+            blocks.append(Reduce(c, channels))
+            c = channels
+        blocks.append(block(i, c))
+    return blocks, c
+
+
 class PathNet(nn.Module):
     """A discrete one-shot architecture: stem, one op per layer (residual), stage reductions, head."""
 
     def __init__(self, path: List[str], classes: int, width: int = 16):
         super().__init__()
         self.stem = stem(width)
-        blocks, c = [], width
-        for op, (channels, reduce) in zip(path, stage_channels(width, len(path))):
-            if reduce:
-                blocks.append(Reduce(c, channels))
-                c = channels
-            blocks.append(Residual(OPS[op](c, 1, True)))
+        blocks, c = staged_blocks(width, len(path), lambda i, ch: Residual(OPS[path[i]](ch, 1, True)))
         self.blocks = nn.Sequential(*blocks)
         self.head = nn.Linear(c, classes)
 
@@ -117,12 +124,7 @@ class CellNet(nn.Module):
     def __init__(self, genotype: Genotype, classes: int, width: int = 16, cells: int = 2):
         super().__init__()
         self.stem = stem(width)
-        blocks, c = [], width
-        for channels, reduce in stage_channels(width, cells):
-            if reduce:
-                blocks.append(Reduce(c, channels))
-                c = channels
-            blocks.append(Cell(genotype, c))
+        blocks, c = staged_blocks(width, cells, lambda _, ch: Cell(genotype, ch))
         self.blocks = nn.Sequential(*blocks)
         self.head = nn.Linear(c, classes)
 

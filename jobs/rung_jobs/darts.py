@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 
-from .archs import Reduce, format_genotype, stage_channels, stem
+from .archs import format_genotype, staged_blocks, stem
 from .common import accuracy, optimizer_for, start_image_job
 from .data import batches
 from .ops import DARTS_OPS, OPS
@@ -52,12 +52,7 @@ class SearchNet(nn.Module):
         super().__init__()
         self.nodes = nodes
         self.stem = stem(width)
-        blocks, c = [], width
-        for channels, reduce in stage_channels(width, cells):
-            if reduce:
-                blocks.append(Reduce(c, channels))
-                c = channels
-            blocks.append(SearchCell(c, nodes))
+        blocks, c = staged_blocks(width, cells, lambda _, ch: SearchCell(ch, nodes))
         self.blocks = nn.ModuleList(blocks)
         self.head = nn.Linear(c, classes)
         edges = nodes * (nodes + 1) // 2
