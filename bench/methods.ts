@@ -32,7 +32,7 @@ const sync = (type: 'successive_halving' | 'hyperband', eta = 3, min = 1) => ({
   geometry: (g: Geometry, max: number) => syncHalvingScheduler({ type, eta: g.eta ?? eta, minResource: g.min ?? min, maxResource: max }),
 });
 
-const defaultSampler = studySpecSchema.shape.strategy.parse(undefined).sampler;
+const defaultSampler = studySpecSchema.in.shape.strategy.parse(undefined).sampler;
 
 const methods: Method[] = [
   {

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { InvalidInputError } from '../shared/errors.js';
 import { loadSpecFile } from './spec-file.js';
-import { importanceText, studiesTable, trialsTable } from './output.js';
+import { importanceText, paretoText, studiesTable, trialsTable } from './output.js';
+import { sweepSize } from '../shared/study/retrain.js';
 
 // The embedded runtime loads aws-cdk-lib to render the state machines: only the commands that
 // need it pay for that (validate stays instant).
@@ -51,7 +52,10 @@ program
     try {
       const { spec } = await loadSpecFile(file);
       if (opts.json) console.log(JSON.stringify({ valid: true, spec }));
-      else console.log(`${file}: valid (${Object.keys(spec.parameters).length} parameters, ${spec.strategy.scheduler.type}, up to ${spec.limits.maxTrials} trials)`);
+      else {
+        const retrain = spec.retrain ? `, then retrains up to ${spec.retrain.topK * sweepSize(spec.retrain.sweep)} from scratch` : '';
+        console.log(`${file}: valid (${Object.keys(spec.parameters).length} parameters, ${spec.strategy.scheduler.type}, up to ${spec.limits.maxTrials} trials${retrain})`);
+      }
     } catch (e) {
       fail(e, Boolean(opts.json));
     }
@@ -94,6 +98,21 @@ program
   .action(async (opts: { data: string; port: number }) => {
     try {
       await serveCommand(opts);
+    } catch (e) {
+      fail(e, false);
+    }
+  });
+
+program
+  .command('dashboard')
+  .description("open the deployed dashboard: a proxy on 127.0.0.1 that signs the browser's requests (SigV4) with your AWS credentials")
+  .requiredOption('--api <url>', 'the stack\'s ApiUrl output (https://{id}.execute-api.{region}.amazonaws.com/v1)')
+  .option('--region <region>', 'region of the API (default: from the URL)')
+  .option('--profile <profile>', 'AWS profile to sign with (default: the SDK default chain)')
+  .option('--port <port>', 'port to listen on', (v) => Number(v), 8788)
+  .action(async (opts: { api: string; region?: string; profile?: string; port: number }) => {
+    try {
+      await (await import('./dashboard-proxy.js')).dashboardCommand(opts);
     } catch (e) {
       fail(e, false);
     }
@@ -149,6 +168,19 @@ program
     withApi(opts, async (get) => {
       const body = await get(`/studies/${encodeURIComponent(studyId)}/importance`);
       console.log(opts.json ? JSON.stringify(body) : importanceText(body));
+    }),
+  );
+
+program
+  .command('pareto')
+  .description("a study's Pareto front over its objectives (the best trial for one objective), its hypervolume, and the dominated and infeasible trials")
+  .argument('<studyId>')
+  .addOption(dataOption())
+  .option('--json', 'machine-readable output')
+  .action((studyId: string, opts: { data: string; json?: boolean }) =>
+    withApi(opts, async (get) => {
+      const body = await get(`/studies/${encodeURIComponent(studyId)}/pareto`);
+      console.log(opts.json ? JSON.stringify(body) : paretoText(body));
     }),
   );
 

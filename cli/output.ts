@@ -16,6 +16,8 @@ export interface TrialRow {
   trialId: string;
   state: string;
   bracket: number;
+  phase?: string;
+  source?: string;
   rung: number;
   resource: number;
   value?: number;
@@ -25,7 +27,9 @@ export interface TrialRow {
 export function trialsTable(trials: TrialRow[], metric: string): string {
   const table = new Table({ head: ['trial', 'state', 'bracket', 'rung', 'resource', metric, 'parameters'], style: { head: [] } });
   for (const t of trials) {
-    table.push([t.trialId, t.state, t.bracket, t.rung, formatValue(t.resource), t.value === undefined ? '-' : formatValue(t.value), formatParams(t.params)]);
+    // A retraining trial shows where its candidate came from instead of a bracket number.
+    const bracket = t.phase === 'retrain' ? `retrain of ${t.source}` : t.bracket;
+    table.push([t.trialId, t.state, bracket, t.rung, formatValue(t.resource), t.value === undefined ? '-' : formatValue(t.value), formatParams(t.params)]);
   }
   return table.toString();
 }
@@ -49,3 +53,28 @@ export function importanceText(e: {
   return `${e.n} results${e.resource === undefined ? '' : ` at resource ${e.resource}`}; first-order ANOVA (omega squared)\n${table.toString()}`;
 }
 
+
+/** `rung pareto`: the front (then the dominated and infeasible trials) with each objective's value. */
+export function paretoText(r: {
+  objectives: { metric: string; goal: string }[];
+  reference: Record<string, number>;
+  hypervolume?: number;
+  front: { trialId: string; params: Params; values: Record<string, number> }[];
+  dominated: { trialId: string; params: Params; values: Record<string, number> }[];
+  infeasible: { trialId: string; params: Params; values: Record<string, number> }[];
+}): string {
+  const arrow = (goal: string) => (goal === 'maximize' ? '↑' : '↓');
+  const table = new Table({ head: ['trial', 'set', ...r.objectives.map((o) => `${o.metric} ${arrow(o.goal)}`), 'parameters'], style: { head: [] } });
+  const rows = (set: string, points: typeof r.front) => {
+    for (const p of points) table.push([p.trialId, set, ...r.objectives.map((o) => formatValue(p.values[o.metric])), formatParams(p.params)]);
+  };
+  rows('front', r.front);
+  rows('dominated', r.dominated);
+  rows('infeasible', r.infeasible);
+  const reference = r.objectives.filter((o) => r.reference[o.metric] !== undefined).map((o) => `${o.metric}=${formatValue(r.reference[o.metric])}`);
+  const summary = [
+    `${r.front.length} on the front, ${r.dominated.length} dominated, ${r.infeasible.length} infeasible`,
+    ...(r.hypervolume === undefined ? [] : [`hypervolume ${formatValue(r.hypervolume)} (reference ${reference.join(' ')})`]),
+  ];
+  return `${summary.join('; ')}\n${table.toString()}`;
+}

@@ -2,6 +2,8 @@ import { views } from '../dashboard/chart-options.js';
 import { echarts } from '../dashboard/echarts-setup.js';
 import { analyzeStudy, type StudyAnalysis, type StudyView, type TrialView } from '../dashboard/study-data.js';
 import { bestTrialsTable, escapeHtml, importanceTable, summaryHtml } from '../dashboard/tables.js';
+import { isMultiObjective, objectivesOf, paretoOption, paretoTable, type ParetoReport } from '../dashboard/pareto-view.js';
+import { architectureOption, trialArchitectures } from '../dashboard/architecture-view.js';
 import type { MeasurementLike } from '../shared/analysis/evaluations.js';
 import type { ApiConnection } from './connection.js';
 
@@ -10,6 +12,8 @@ export interface StudyData {
   study: StudyView;
   trials: TrialView[];
   measurements: Record<string, MeasurementLike[]>;
+  /** The front over the objectives, for a study with 2 or more (`GET /studies/{id}/pareto`). */
+  pareto?: ParetoReport;
 }
 
 async function ok(api: ApiConnection, route: string) {
@@ -30,7 +34,8 @@ export async function loadStudyData(api: ApiConnection, studyId: string): Promis
   } while (nextToken);
   const measurements: Record<string, MeasurementLike[]> = {};
   for (const t of trials) measurements[t.trialId] = (await ok(api, `${base}/trials/${encodeURIComponent(t.trialId)}`)).measurements;
-  return { study, trials, measurements };
+  const pareto = isMultiObjective(study.spec) ? ((await ok(api, `${base}/pareto`)) as ParetoReport) : undefined;
+  return { study, trials, measurements, ...(pareto ? { pareto } : {}) };
 }
 
 /** One chart as an SVG string (ECharts server-side rendering: no browser, no canvas). */
@@ -56,11 +61,17 @@ td.params{font-family:ui-monospace,monospace;font-size:12px}.summary{display:fle
 /** A self-contained HTML report: the dashboard's charts as inline SVG, the best trials and parameter importance. */
 export function renderReport(a: StudyAnalysis, generatedAt: Date): string {
   const charts = views.map((v) => `<section id="view-${v.id}"><h2>${escapeHtml(v.title)}</h2>${chartSvg(v.option(a))}${v.id === 'importance' ? importanceTable(a) : ''}</section>`);
+  if (a.pareto) charts.push(`<section id="view-pareto"><h2>Pareto front</h2>${chartSvg(paretoOption(a.pareto))}${paretoTable(a.pareto)}</section>`);
+  // The best trial's architecture, when the space has architecture parameters.
+  const best = a.trials.find((t) => t.trialId === a.study.best?.trialId);
+  const graphs = best ? trialArchitectures(a.study.spec.parameters, best.params) : [];
+  if (graphs.length > 0)
+    charts.push(`<section id="view-architecture"><h2>Architecture of the best trial (${escapeHtml(best!.trialId)})</h2>${graphs.map((g) => chartSvg(architectureOption(g), 660, 300)).join('')}</section>`);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(a.study.name)} · rung report</title><style>${css}</style></head>
 <body>
 <h1>${escapeHtml(a.study.name)} <small>${escapeHtml(a.study.studyId)}</small></h1>
-<p class="note">rung report generated ${escapeHtml(generatedAt.toISOString())}: objective ${escapeHtml(a.study.spec.objective.metric)} (${escapeHtml(a.study.spec.objective.goal)}).</p>
+<p class="note">rung report generated ${escapeHtml(generatedAt.toISOString())}: ${objectivesOf(a.study.spec).length > 1 ? 'objectives' : 'objective'} ${objectivesOf(a.study.spec).map((o) => `${escapeHtml(o.metric)} (${escapeHtml(o.goal)})`).join(', ')}.</p>
 <section>${summaryHtml(a)}</section>
 <section id="view-best"><h2>Best trials</h2>${bestTrialsTable(a, 20)}</section>
 <div class="grid">${charts.join('\n')}</div>
@@ -69,5 +80,5 @@ export function renderReport(a: StudyAnalysis, generatedAt: Date): string {
 }
 
 export function reportFor(data: StudyData, now = new Date()): string {
-  return renderReport(analyzeStudy(data.study, data.trials, data.measurements, now.getTime()), now);
+  return renderReport(analyzeStudy(data.study, data.trials, data.measurements, now.getTime(), data.pareto), now);
 }

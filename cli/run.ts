@@ -6,9 +6,10 @@ import { readAll } from '../shared/store/port.js';
 import { orient } from '../shared/study/best.js';
 import { finishedStudyStates, type Study, type Trial } from '../shared/study/types.js';
 import { startEmbedded } from '../runtime/embedded.js';
+import { paretoOf } from '../shared/analysis/pareto.js';
 import { utilization } from '../shared/analysis/utilization.js';
 import { announceServer } from './connection.js';
-import { formatParams, formatValue, trialsTable } from './output.js';
+import { formatParams, formatValue, paretoText, trialsTable } from './output.js';
 import { loadSpecFile } from './spec-file.js';
 
 const finishedTrial = new Set(['COMPLETE', 'PRUNED', 'FAILED', 'INFEASIBLE']);
@@ -81,10 +82,15 @@ export async function runCommand(file: string, opts: { data: string; port?: numb
       if (study.error) console.log(`error: ${study.error}`);
       if (top.length > 0) console.log(trialsTable(top, spec.objective.metric));
       if (study.best) console.log(`best: trial ${study.best.trialId} ${spec.objective.metric}=${formatValue(study.best.value)} · ${formatParams(study.best.params)}`);
+      const searchBest = study.retrain?.searchBest;
+      if (study.retrain && study.retrain.trials > 0 && searchBest)
+        console.log(`retrained ${study.retrain.trials} from scratch; the search's own best was trial ${searchBest.trialId} ${spec.objective.metric}=${formatValue(searchBest.value)} at ${searchBest.resource} ${spec.strategy.scheduler.resource}`);
+      // A Pareto study's answer is its front, not one trial.
+      if (spec.objectives) console.log(`Pareto front: ${paretoText(paretoOf(spec, trials))}`);
       const busy = utilization(trials, spec.limits.parallelism, new Date());
       if (busy) console.log(`workers busy ${Math.round(busy.busyFraction * 100)}% of the time (${busy.busySeconds.toFixed(0)} job-seconds on ${spec.limits.parallelism} workers over ${busy.spanSeconds.toFixed(0)} s)`);
       console.log(`data: ${dataDir} (database db/, checkpoints artifacts/, job logs logs/)`);
-      console.log(`more: npx rung status ${studyId} · npx rung trials ${studyId}`);
+      console.log(`more: npx rung status ${studyId} · npx rung trials ${studyId}${spec.objectives ? ` · npx rung pareto ${studyId}` : ''}`);
     }
     return finishedStudyStates.includes(study.state) && study.state !== 'FAILED' ? 0 : 1;
   } finally {

@@ -137,6 +137,8 @@ export function parallelOption(a: StudyAnalysis): Option {
   const axes = names.map((name, dim) => {
     const p = a.study.spec.parameters[name];
     if (p.type === 'categorical' || p.type === 'ordinal') return { dim, name, type: 'category', data: p.values.map(String) };
+    // An architecture parameter (docs/spaces.md): its composed value, one category per distinct architecture.
+    if (p.type !== 'float' && p.type !== 'int') return { dim, name, type: 'category', data: [...new Set(rows.map((t) => String(t.params[name])))] };
     return { dim, name, type: p.scale === 'log' ? 'log' : 'value', min: p.min, max: p.max };
   });
   const values = rows.map((t) => t.value!);

@@ -1,5 +1,5 @@
-import { BarChart, CustomChart, LineChart, ParallelChart, ScatterChart } from 'echarts/charts';
-import { GridComponent, LegendComponent, MarkLineComponent, ParallelComponent, TooltipComponent, VisualMapComponent } from 'echarts/components';
+import { BarChart, CustomChart, GraphChart, LineChart, ParallelChart, ScatterChart } from 'echarts/charts';
+import { GridComponent, LegendComponent, MarkLineComponent, ParallelComponent, TitleComponent, TooltipComponent, VisualMapComponent } from 'echarts/components';
 import * as echarts from 'echarts/core';
 import { SVGRenderer } from 'echarts/renderers';
 
@@ -10,6 +10,7 @@ import { SVGRenderer } from 'echarts/renderers';
 echarts.use([
   BarChart,
   CustomChart,
+  GraphChart,
   LineChart,
   ParallelChart,
   ScatterChart,
@@ -17,6 +18,7 @@ echarts.use([
   LegendComponent,
   MarkLineComponent,
   ParallelComponent,
+  TitleComponent,
   TooltipComponent,
   VisualMapComponent,
   SVGRenderer,

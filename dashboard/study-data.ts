@@ -2,9 +2,11 @@ import { learningCurves, promotions, timeline, type LearningCurve, type Promotio
 import { bestSoFar, evaluations, importanceRows, rankTrials, type Evaluation, type MeasurementsByTrial, type TrialLike } from '../shared/analysis/evaluations.js';
 import { parameterImportance, type ImportanceResult } from '../shared/analysis/importance.js';
 import { SearchSpace } from '../shared/space/space.js';
+import type { ParetoReport } from '../shared/analysis/pareto.js';
 import { rungBoundaries } from '../shared/study/ladder.js';
 import type { StudySpec } from '../shared/study/spec.js';
 import type { TrialJob } from '../shared/study/types.js';
+import { searchTrials } from '../shared/study/retrain.js';
 
 /** A study as the API shows it (GET /studies/{id}). */
 export interface StudyView {
@@ -19,7 +21,7 @@ export interface StudyView {
   updatedAt: string;
   enqueued?: { id: string; trialId?: string }[];
   /** Budget ledger, when the study has one (limits.maxCostUsd). */
-  cost?: { spentUsd: number; reservedUsd?: Record<string, number> };
+  cost?: { spentUsd: number; reservedUsd?: Record<string, number>; budgetExhausted?: boolean };
 }
 
 export type TrialView = TrialLike & { jobs?: (TrialJob & { costUsd?: number })[]; error?: string; clientId?: string };
@@ -38,12 +40,16 @@ export interface StudyAnalysis {
   ranked: TrialView[];
   /** Spent so far in USD, when the study or its jobs record cost; undefined otherwise. */
   costUsd?: number;
+  /** The front over the objectives (`GET /studies/{id}/pareto`), for a study with 2 or more. */
+  pareto?: ParetoReport;
 }
 
-export function analyzeStudy(study: StudyView, trials: TrialView[], measurements: MeasurementsByTrial, now: number): StudyAnalysis {
+export function analyzeStudy(study: StudyView, trials: TrialView[], measurements: MeasurementsByTrial, now: number, pareto?: ParetoReport): StudyAnalysis {
   const goal = study.spec.objective.goal;
   const evals = evaluations(study, trials, measurements);
-  const rows = importanceRows(evals, trials);
+  // What mattered in the search: retraining trials train other budgets with fixed values.
+  const search = new Set(searchTrials(trials).map((t) => t.trialId));
+  const rows = importanceRows(evals.filter((e) => search.has(e.trialId)), trials);
   const jobCosts = trials.flatMap((t) => (t.jobs ?? []).map((j) => j.costUsd).filter((c): c is number => typeof c === 'number'));
   const costUsd = typeof study.cost?.spentUsd === 'number' ? study.cost.spentUsd : jobCosts.length > 0 ? jobCosts.reduce((a, b) => a + b, 0) : undefined;
   return {
@@ -58,5 +64,6 @@ export function analyzeStudy(study: StudyView, trials: TrialView[], measurements
     importance: { ...parameterImportance(new SearchSpace(study.spec.parameters), rows.rows), resource: rows.resource },
     ranked: rankTrials(goal, trials),
     costUsd,
+    ...(pareto ? { pareto } : {}),
   };
 }

@@ -38,11 +38,28 @@ export function summaryHtml(a: StudyAnalysis): string {
     ],
     ['strategy', `${escapeHtml(s.spec.strategy.sampler)} · ${escapeHtml(s.spec.strategy.scheduler.type)} · ${escapeHtml(s.spec.strategy.execution ?? 'workflow')} · parallelism ${s.spec.limits.parallelism}`],
   ];
-  if (a.costUsd !== undefined) tiles.push(['cost so far', `<span data-cost="${a.costUsd}">$${a.costUsd.toFixed(2)}</span>${s.spec.limits.maxCostUsd ? ` of $${s.spec.limits.maxCostUsd}` : ''}`]);
+  if (a.costUsd !== undefined || s.spec.limits.maxCostUsd !== undefined) tiles.push(['cost so far', costHtml(a)]);
   const waiting = (s.enqueued ?? []).filter((e) => !e.trialId).length;
   if (waiting > 0) tiles.push(['enqueued', `${waiting} waiting`]);
   if (s.error) tiles.push(['error', escapeHtml(s.error)]);
   return `<dl class="summary">${tiles.map(([k, v]) => `<div><dt>${escapeHtml(k)}</dt><dd>${v}</dd></div>`).join('')}</dl>`;
+}
+
+/**
+ * Spent against the budget (`limits.maxCostUsd`): the dollars, a meter, and what running jobs have
+ * reserved (the ledger admits a job only if spent + reserved + its forecast fits the budget).
+ */
+function costHtml(a: StudyAnalysis): string {
+  const spent = a.costUsd ?? 0;
+  const max = a.study.spec.limits.maxCostUsd;
+  // Cents hide what CPU-second jobs cost: below a cent, two significant digits.
+  const money = (v: number) => `$${v >= 10 ? v.toFixed(0) : v >= 0.01 || v === 0 ? v.toFixed(2) : v.toPrecision(2)}`;
+  const amount = `<span data-cost="${spent}">${escapeHtml(money(spent))}</span>`;
+  if (max === undefined) return amount;
+  const reserved = Object.values(a.study.cost?.reservedUsd ?? {}).reduce((x, y) => x + y, 0);
+  const share = Math.min(1, spent / max);
+  const percent = share > 0 && share < 0.01 ? '<1%' : `${(share * 100).toFixed(0)}%`;
+  return `${amount} of <span data-budget="${max}">${escapeHtml(money(max))}</span> <meter class="budget" min="0" max="1" low="0.75" high="0.9" optimum="0" value="${share}" title="${escapeHtml(percent)} of the budget"></meter> ${escapeHtml(percent)}${reserved > 0 ? ` · ${escapeHtml(money(reserved))} reserved` : ''}${a.study.cost?.budgetExhausted ? ' · <span class="state state-FAILED">budget reached</span>' : ''}`;
 }
 
 export function bestTrialsTable(a: StudyAnalysis, limit = 10): string {

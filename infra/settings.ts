@@ -8,12 +8,23 @@ export interface RungSettings {
   readonly maxvCpus: number;
   /** `rung:privateSubnets`: private subnets behind one NAT gateway (costs money while idle) instead of public subnets only. */
   readonly privateSubnets: boolean;
+  /**
+   * `rung:auth`: how people authenticate to the API. `iam` (default): SigV4, the team is the IAM
+   * role's name. `cognito`: a Cognito user pool's JWT (a CognitoUserPoolsAuthorizer on every person
+   * route), the team is the user's `rung-team-<team>` group. Training jobs sign with IAM either way.
+   */
+  readonly auth: AuthMode;
+  /** `rung:cognitoUserPoolArn`: with `auth: cognito`, an existing user pool to trust instead of creating one. */
+  readonly cognitoUserPoolArn?: string;
 }
+
+export type AuthMode = 'iam' | 'cognito';
 
 export const DEFAULT_SETTINGS: RungSettings = {
   gpuInstanceTypes: ['g5.xlarge', 'g6.xlarge'],
   maxvCpus: 64,
   privateSubnets: false,
+  auth: 'iam',
 };
 
 export class RungSettingsError extends Error {
@@ -47,15 +58,32 @@ function parseBoolean(key: string, value: unknown): boolean {
   throw new RungSettingsError(`${key} must be true or false, got ${JSON.stringify(value)}`);
 }
 
+function parseAuth(value: unknown): AuthMode {
+  if (value === 'iam' || value === 'cognito') return value;
+  throw new RungSettingsError(`rung:auth must be iam or cognito, got ${JSON.stringify(value)}`);
+}
+
+function parseUserPoolArn(value: unknown): string {
+  if (typeof value !== 'string' || !/^arn:aws[a-z-]*:cognito-idp:[a-z0-9-]+:\d{12}:userpool\/[\w-]+_[0-9a-zA-Z]+$/.test(value)) {
+    throw new RungSettingsError(`rung:cognitoUserPoolArn must be a Cognito user pool ARN, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
 /** Reads and checks the `rung:*` context keys, falling back to {@link DEFAULT_SETTINGS}. */
 export function readRungSettings(scope: Construct): RungSettings {
   const get = (key: string): unknown => scope.node.tryGetContext(key);
   const types = get('rung:gpuInstanceTypes');
   const maxvCpus = get('rung:maxvCpus');
   const privateSubnets = get('rung:privateSubnets');
+  const auth = get('rung:auth') === undefined ? DEFAULT_SETTINGS.auth : parseAuth(get('rung:auth'));
+  const poolArn = get('rung:cognitoUserPoolArn');
+  if (poolArn !== undefined && auth !== 'cognito') throw new RungSettingsError('rung:cognitoUserPoolArn needs rung:auth=cognito');
   return {
     gpuInstanceTypes: types === undefined ? DEFAULT_SETTINGS.gpuInstanceTypes : parseList('rung:gpuInstanceTypes', types),
     maxvCpus: maxvCpus === undefined ? DEFAULT_SETTINGS.maxvCpus : parsePositiveInt('rung:maxvCpus', maxvCpus),
     privateSubnets: privateSubnets === undefined ? DEFAULT_SETTINGS.privateSubnets : parseBoolean('rung:privateSubnets', privateSubnets),
+    auth,
+    ...(poolArn !== undefined ? { cognitoUserPoolArn: parseUserPoolArn(poolArn) } : {}),
   };
 }

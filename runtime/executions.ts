@@ -18,6 +18,7 @@ type TaskHandler = (input: any) => Promise<any>;
 export const lambdaTasks: Record<string, TaskHandler> = {
   Plan: plan,
   Replan: plan,
+  PlanRetrain: plan,
   Suggest: suggest,
   StartTrial: startTrial,
   Observe: observe,
@@ -66,6 +67,7 @@ export class LocalExecutions implements ExecutionStarter {
       ...lambdaTasks,
       TrainTrial: (params: SubmitJobParameters) => options.batch.submitJobSync(params),
       RunBracket: (params: { Input: unknown; Name?: string }) => this.runChild(this.bracketMachine, 'BracketMachine', params),
+      RetrainBracket: (params: { Input: unknown; Name?: string }) => this.runChild(this.bracketMachine, 'BracketMachine', params),
       RunLane: (params: { Input: unknown; Name?: string }) => this.runChild(this.laneMachine, 'LaneMachine', params),
     };
     for (const def of [options.studyMachine, options.bracketMachine, options.laneMachine]) {

@@ -47,6 +47,12 @@ export function trialEnvironment(env: NodeJS.ProcessEnv = process.env): TrialEnv
   };
 }
 
+/** An architecture a search job found, for the study's retraining phase (`retrain.from: candidates`). */
+export interface Candidate {
+  params: Record<string, string | number | boolean>;
+  metrics?: Record<string, number>;
+}
+
 export class Trainer {
   constructor(readonly trial: TrialEnvironment = trialEnvironment()) {}
 
@@ -54,7 +60,7 @@ export class Trainer {
    * Reports the metrics of one step. Retried on network errors and 5xx; the API stores a step
    * once, so a retry never double-counts. Returns whether the study asks the job to stop.
    */
-  async report(step: number, metrics: Record<string, number>): Promise<{ shouldStop: boolean }> {
+  async report(step: number, metrics: Record<string, number>, options: { candidates?: Candidate[] } = {}): Promise<{ shouldStop: boolean }> {
     const { apiUrl, studyId, trialId, apiToken, team } = this.trial;
     const url = `${apiUrl}/studies/${encodeURIComponent(studyId)}/trials/${encodeURIComponent(trialId)}/measurements`;
     let lastError: unknown;
@@ -67,7 +73,7 @@ export class Trainer {
             'x-rung-team': team,
             ...(apiToken ? { authorization: `Bearer ${apiToken}` } : {}),
           },
-          body: JSON.stringify({ step, metrics }),
+          body: JSON.stringify({ step, metrics, ...(options.candidates ? { candidates: options.candidates } : {}) }),
         });
         if (res.status < 500) {
           const body = (await res.json()) as { shouldStop?: boolean; error?: { message: string } };

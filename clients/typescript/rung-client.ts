@@ -42,6 +42,25 @@ export interface CompleteOptions {
   reason?: string;
 }
 
+/** One trial on the objectives' axes (`GET /studies/{id}/pareto`). */
+export interface ParetoPoint {
+  trialId: string;
+  number: number;
+  params: Params;
+  values: Record<string, number>;
+}
+
+export interface ParetoReport {
+  objectives: { metric: string; goal: 'maximize' | 'minimize' }[];
+  reference: Record<string, number>;
+  /** Two or more objectives: the volume the front dominates above `reference`. */
+  hypervolume?: number;
+  /** Non-dominated feasible trials, best first on the first objective. */
+  front: ParetoPoint[];
+  dominated: ParetoPoint[];
+  infeasible: ParetoPoint[];
+}
+
 export class RungApiError extends Error {
   override name = 'RungApiError';
   constructor(
@@ -110,6 +129,11 @@ export class RungClient {
 
   getStudy(studyId: string) {
     return this.request<{ studyId: string; state: string; best?: { trialId: string; value: number; params: Params }; [field: string]: unknown }>('GET', this.study(studyId));
+  }
+
+  /** The Pareto front over the study's objectives (the best trial for one objective) and its hypervolume. */
+  pareto(studyId: string) {
+    return this.request<ParetoReport>('GET', `${this.study(studyId)}/pareto`);
   }
 
   /** A trial for this worker: its active one until it completes it; `done` when the study needs no more. */

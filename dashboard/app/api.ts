@@ -23,7 +23,17 @@ export class ApiError extends Error {
   }
 }
 
-export function apiClient(token: string, base = `${location.origin}/v1`) {
+/**
+ * Where the API is, from where the page is: `rung serve` serves the page at `/` beside the API at
+ * `/v1`; the stack serves it at `<api>/dashboard/` (and `rung dashboard` mirrors that at
+ * `/v1/dashboard/`), so there the API is the path before `/dashboard/`. Same origin either way.
+ */
+export function apiBase(at: { origin: string; pathname: string } = location): string {
+  const match = /^(.*)\/dashboard(?:\/|$)/.exec(at.pathname);
+  return `${at.origin}${match ? match[1] : '/v1'}`;
+}
+
+export function apiClient(token: string, base = apiBase()) {
   async function call<T>(method: string, route: string, body?: unknown): Promise<T> {
     const res = await fetch(`${base}${route}`, {
       method,

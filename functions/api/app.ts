@@ -32,6 +32,7 @@ import { idempotency, idempotencyKeyOf } from './idempotency.js';
 import { jsonDepthGuard } from './json-depth.js';
 import { registerResumeRoute } from './resume-route.js';
 import { registerExplainRoute } from './explain-route.js';
+import { registerParetoRoute } from './pareto-route.js';
 
 /** Starts the study workflow: Step Functions on AWS, aws-local-stepfunctions in the embedded runtime. */
 export interface ExecutionStarter {
@@ -88,7 +89,8 @@ function pageOf(c: Context) {
 
 /** What a study looks like on the API: the stored item without store internals. */
 export function studyView(study: Study, trials?: Trial[], now = new Date()) {
-  const { version: _version, ...rest } = study;
+  // Bookkeeping that is no part of the study's view: its version and the keys of enqueue requests.
+  const { version: _version, enqueueRequests: _requests, ...rest } = study;
   if (!trials) return rest;
   const trialCounts: Record<string, number> = {};
   for (const t of trials) trialCounts[t.state] = (trialCounts[t.state] ?? 0) + 1;
@@ -189,6 +191,7 @@ export function createApi(deps: ApiDeps) {
   registerSteeringRoutes(app, deps);
   registerResumeRoute(app, deps);
   registerExplainRoute(app, deps);
+  registerParetoRoute(app, deps);
 
   return app;
 }

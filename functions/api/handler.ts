@@ -4,7 +4,7 @@ import type { Context } from 'hono';
 import { handle, type ApiGatewayRequestContext, type LambdaContext, type LambdaEvent } from 'hono/aws-lambda';
 import { handlerContext, logger } from '../context.js';
 import { createApi, type ExecutionStarter } from './app.js';
-import { callerFromPrincipal } from './identity.js';
+import { callerOf, type AuthMode } from './identity.js';
 
 const sfn = new SFNClient({});
 
@@ -31,8 +31,12 @@ async function api() {
   app ??= createApi({
     service: { store: ctx.store, now: ctx.now, random: ctx.random },
     starter,
-    identify: (c) =>
-      callerFromPrincipal((eventOf(c).requestContext as { identity?: { userArn?: string | null } }).identity?.userArn ?? undefined, process.env.JOB_ROLE_ARN, c.req.header('x-rung-team')),
+    identify: (c) => {
+      // Only what API Gateway verified: the authorizer's claims or the SigV4 principal.
+      const rc = eventOf(c).requestContext as { identity?: { userArn?: string | null }; authorizer?: { claims?: Record<string, unknown> } | null };
+      const mode: AuthMode = process.env.AUTH_MODE === 'cognito' ? 'cognito' : 'iam';
+      return callerOf(mode, { claims: rc.authorizer?.claims, userArn: rc.identity?.userArn ?? undefined, teamHeader: c.req.header('x-rung-team') }, process.env.JOB_ROLE_ARN);
+    },
     publicUrl: (c) => {
       const rc = eventOf(c).requestContext as ApiGatewayRequestContext;
       return `https://${rc.domainName}/${rc.stage}`;

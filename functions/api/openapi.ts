@@ -36,9 +36,15 @@ const trialSchema = z.looseObject({
   clientId: z.string().optional(),
   enqueuedId: z.string().optional(),
   stopRequested: z.boolean().optional(),
+  phase: z.literal('retrain').optional().describe('retrain: trains a candidate of the finished search from scratch (spec.retrain); absent: a search trial'),
+  source: z.string().optional().describe('retraining trials: the search trial whose result or reported candidate it retrains'),
+  metrics: z.record(z.string(), z.number()).optional().describe('studies with objectives, constraints or trial.metrics: the metrics the spec names, at the last finished rung'),
+  feasible: z.boolean().optional().describe('whether the constraints held at the last finished rung (absent: unconstrained or not yet known)'),
+  violation: z.number().optional().describe('largest relative constraint value, <= 0 when feasible'),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
+const paretoPoint = z.object({ trialId: z.string(), number: z.number().int(), params, values: z.record(z.string(), z.number()) });
 const storedMeasurement = z.object({ step: z.number(), metrics: z.record(z.string(), z.number()), at: z.string() });
 const enqueuedSchema = z.object({ id: z.string(), params, at: z.string(), trialId: z.string().optional() });
 const studySchema = z.looseObject({
@@ -50,9 +56,13 @@ const studySchema = z.looseObject({
   seed: z.number().int(),
   attempt: z.number().int(),
   apiUrl: z.string().optional(),
-  best: z.object({ trialId: z.string(), value: z.number(), resource: z.number(), params }).optional(),
+  best: z.object({ trialId: z.string(), value: z.number(), resource: z.number(), params }).optional().describe('with a retraining phase: its best trial once planned'),
   error: z.string().optional(),
   enqueued: z.array(enqueuedSchema).optional(),
+  retrain: z
+    .object({ firstTrial: z.number().int(), trials: z.number().int(), searchBest: z.object({ trialId: z.string(), value: z.number(), resource: z.number(), params }).optional() })
+    .optional()
+    .describe('the retraining phase once planned: its trials are numbered from firstTrial; searchBest is the search\'s own best'),
   trialCounts: z.record(trialState, z.number().int()).optional().describe('GET /studies/{id} only'),
   utilization: z
     .object({ busySeconds: z.number(), spanSeconds: z.number(), busyFraction: z.number() })
@@ -83,6 +93,16 @@ const schemas = {
         effects: z.array(z.object({ value: z.union([z.string(), z.number(), z.boolean()]), mean: z.number(), count: z.number().int() })).optional(),
       }),
     ),
+  }),
+  Pareto: z.object({
+    objectives: z.array(z.object({ metric: z.string(), goal: z.enum(['maximize', 'minimize']) })),
+    reference: z
+      .record(z.string(), z.number())
+      .describe("the hypervolume's reference point: each objective's reference, else its worst value on the feasible trials pushed out by 10% of their range"),
+    hypervolume: z.number().optional().describe('2+ objectives: the volume the front dominates above the reference (objectives oriented larger-is-better)'),
+    front: z.array(paretoPoint).describe('non-dominated feasible trials trained furthest, best first on the first objective'),
+    dominated: z.array(paretoPoint).describe('feasible trials some front trial dominates, by number'),
+    infeasible: z.array(paretoPoint).describe('finished trials that violated a constraint (at any budget), by number'),
   }),
   TrialWithMeasurements: trialSchema.extend({ measurements: z.array(storedMeasurement) }),
   MeasurementInput: measurementSchema,
@@ -128,6 +148,8 @@ export function openApiDocument() {
     const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { io: 'input', target: 'draft-2020-12', unrepresentable: 'any' }) as Record<string, unknown>;
     components[name] = rest;
   }
+  // A refinement JSON Schema cannot carry over from zod: a spec names `objective` or `objectives` (shared/study/objectives.ts).
+  (components.StudySpec as Record<string, unknown>).anyOf = [{ required: ['objective'] }, { required: ['objectives'] }];
   return {
     openapi: '3.1.0',
     info: {
@@ -167,6 +189,12 @@ export function openApiDocument() {
         get: op('getImportance', 'What mattered: each parameter\'s importance (first-order ANOVA at one resource) and, for choice parameters, the mean objective of each value', {
           parameters: [studyId],
           responses: { '200': json('Explanation', 'the explanation'), ...errors },
+        }),
+      },
+      '/studies/{studyId}/pareto': {
+        get: op('getPareto', 'The Pareto front over the study\'s objectives (the best trial for one objective), its hypervolume, and the dominated and infeasible trials', {
+          parameters: [studyId],
+          responses: { '200': json('Pareto', 'the front'), ...errors },
         }),
       },
       '/studies/{studyId}/trials': {

@@ -4,6 +4,7 @@ import { patchStudy, stopTrial } from '../../shared/study/steering.js';
 import { studyView, trialView, type ApiDeps } from './app.js';
 import { personTeam } from './ask-tell-routes.js';
 import { jsonBody } from './body.js';
+import { idempotencyKeyOf } from './idempotency.js';
 
 /**
  * Steering a running study (shared/study/steering.ts says what each change can mean): change
@@ -21,7 +22,7 @@ export function registerSteeringRoutes(app: Hono, deps: ApiDeps): void {
 
   app.post('/studies/:studyId/trials/enqueue', async (c) => {
     const team = personTeam(deps, c);
-    const result = await enqueueConfigs(service, team, c.req.param('studyId'), await jsonBody(c));
+    const result = await enqueueConfigs(service, team, c.req.param('studyId'), await jsonBody(c), { idempotencyKey: idempotencyKeyOf(c) });
     return c.json(result, 201);
   });
 

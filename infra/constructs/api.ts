@@ -1,5 +1,6 @@
 import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -12,7 +13,18 @@ export const API_STAGE = 'v1';
 export const MEASUREMENTS_ROUTE = { method: 'POST', path: '/studies/*/trials/*/measurements' } as const;
 
 /**
- * The rung REST API: IAM (SigV4) authorization on every method, request validation,
+ * How people authenticate (infra/settings.ts `rung:auth`): SigV4 (IAM), or a Cognito user pool's
+ * JWT. The measurement route that the training jobs call is IAM in both.
+ */
+export type ApiAuth = { mode: 'iam' } | { mode: 'cognito'; userPool: cognito.IUserPool };
+
+export interface RungApiProps {
+  /** @default IAM */
+  readonly auth?: ApiAuth;
+}
+
+/**
+ * The rung REST API: IAM (SigV4) or Cognito authorization on every method, request validation,
  * access logs, X-Ray tracing. Routes are added with {@link RungApi.addRoutes} once the
  * handler exists (the handler needs the state machine, which needs the step functions,
  * one of which needs this API's URL: creating the RestApi first breaks that loop).
@@ -20,9 +32,14 @@ export const MEASUREMENTS_ROUTE = { method: 'POST', path: '/studies/*/trials/*/m
 export class RungApi extends Construct {
   readonly restApi: apigateway.RestApi;
   private readonly validator: apigateway.RequestValidator;
+  readonly authMode: ApiAuth['mode'];
+  /** Method options of the routes people call: IAM, or the Cognito authorizer. */
+  private readonly personAuth: apigateway.MethodOptions;
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, props: RungApiProps = {}) {
     super(scope, id);
+    const auth = props.auth ?? { mode: 'iam' };
+    this.authMode = auth.mode;
 
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', {
       retention: logs.RetentionDays.THREE_MONTHS,
@@ -45,8 +62,21 @@ export class RungApi extends Construct {
         throttlingRateLimit: 100,
         throttlingBurstLimit: 200,
       },
+      // IAM unless a route says otherwise: a method added without the person options is never open.
       defaultMethodOptions: { authorizationType: apigateway.AuthorizationType.IAM },
     });
+
+    this.personAuth =
+      auth.mode === 'cognito'
+        ? {
+            authorizationType: apigateway.AuthorizationType.COGNITO,
+            // The ID token (it carries cognito:groups, whence the team) in the Authorization header.
+            authorizer: new apigateway.CognitoUserPoolsAuthorizer(this, 'Authorizer', {
+              cognitoUserPools: [auth.userPool],
+              identitySource: apigateway.IdentitySource.header('Authorization'),
+            }),
+          }
+        : { authorizationType: apigateway.AuthorizationType.IAM };
 
     this.validator = this.restApi.addRequestValidator('Validator', {
       validateRequestBody: true,
@@ -61,13 +91,18 @@ export class RungApi extends Construct {
     Validations.of(this.restApi).acknowledge({
       id: 'AwsSolutions-APIG3',
       reason:
-        'No WAF web ACL: every method requires SigV4 (IAM) authorization and the stage is throttled; a web ACL is billed monthly even while no study runs, which rung avoids.',
+        auth.mode === 'cognito'
+          ? 'No WAF web ACL: every method requires a Cognito JWT (or SigV4 for the job route) and the stage is throttled; a web ACL is billed monthly even while no study runs, which rung avoids.'
+          : 'No WAF web ACL: every method requires SigV4 (IAM) authorization and the stage is throttled; a web ACL is billed monthly even while no study runs, which rung avoids.',
     });
-    Validations.of(this.restApi).acknowledge({
-      id: 'AwsSolutions-COG4',
-      reason:
-        'Callers are IAM principals (team users and roles, and the training job role) signing with SigV4; AuthorizationType.IAM is used on every method instead of a Cognito user pool.',
-    });
+    // With Cognito every person route has the authorizer, and only the job route is acknowledged (addRoutes).
+    if (auth.mode === 'iam') {
+      Validations.of(this.restApi).acknowledge({
+        id: 'AwsSolutions-COG4',
+        reason:
+          'Callers are IAM principals (team users and roles, and the training job role) signing with SigV4; AuthorizationType.IAM is used on every method instead of a Cognito user pool (rung:auth=cognito switches people to one).',
+      });
+    }
   }
 
   /**
@@ -80,8 +115,11 @@ export class RungApi extends Construct {
     return `https://${this.restApi.restApiId}.execute-api.${stack.region}.${stack.urlSuffix}`;
   }
 
-  /** Every route, each a Lambda proxy integration of the API handler. */
-  addRoutes(handler: lambda.IFunction): void {
+  /**
+   * Every route, each a Lambda proxy integration of the API handler; with `dashboard`, also the
+   * dashboard's static files (infra/constructs/dashboard-site.ts) on `GET /dashboard[/{proxy+}]`.
+   */
+  addRoutes(handler: lambda.IFunction, dashboard?: lambda.IFunction): void {
     const integration = new apigateway.LambdaIntegration(handler, { allowTestInvoke: false });
 
     const objectModel = this.restApi.addModel('JsonObject', {
@@ -109,7 +147,7 @@ export class RungApi extends Construct {
 
     const path = (...names: string[]) => Object.fromEntries(names.map((n) => [`method.request.path.${n}`, true]));
     const options = (extra: apigateway.MethodOptions = {}): apigateway.MethodOptions => ({
-      authorizationType: apigateway.AuthorizationType.IAM,
+      ...this.personAuth,
       requestValidator: this.validator,
       ...extra,
     });
@@ -128,6 +166,7 @@ export class RungApi extends Construct {
     study.addResource('stop').addMethod('POST', integration, onStudy('StopStudy'));
     study.addResource('resume').addMethod('POST', integration, onStudy('ResumeStudy'));
     study.addResource('importance').addMethod('GET', integration, onStudy('GetImportance'));
+    study.addResource('pareto').addMethod('GET', integration, onStudy('GetPareto'));
 
     const trials = study.addResource('trials');
     trials.addMethod('GET', integration, onStudy('ListTrials'));
@@ -139,15 +178,34 @@ export class RungApi extends Construct {
     trial.addMethod('GET', integration, onTrial('GetTrial'));
     trial.addResource('complete').addMethod('POST', integration, onTrial('CompleteTrial', true));
     trial.addResource('stop').addMethod('POST', integration, onTrial('StopTrial'));
-    trial.addResource('measurements').addMethod(
+    const measurements = trial.addResource('measurements').addMethod(
       'POST',
       integration,
       options({
+        // The training jobs sign with their Batch job role (IAM) whatever people use.
+        authorizationType: apigateway.AuthorizationType.IAM,
+        authorizer: undefined,
         operationName: 'ReportMeasurement',
         requestParameters: path('studyId', 'trialId'),
         requestModels: { 'application/json': measurementModel },
       }),
     );
+    if (this.authMode === 'cognito') {
+      Validations.of(measurements).acknowledge({
+        id: 'AwsSolutions-COG4',
+        reason:
+          'The measurement route is called by the training jobs, which sign with their Batch job role (SigV4), not by people; every other method has the Cognito user pool authorizer.',
+      });
+    }
+
+    if (dashboard) {
+      // The page's files hold no data, but take the same method options as every route above, so
+      // that the page is behind the same authorization (and whatever it becomes) as the API.
+      const site = new apigateway.LambdaIntegration(dashboard, { allowTestInvoke: false });
+      const page = this.restApi.root.addResource('dashboard');
+      page.addMethod('GET', site, options({ operationName: 'GetDashboard' }));
+      page.addResource('{proxy+}').addMethod('GET', site, options({ operationName: 'GetDashboardFile', requestParameters: path('proxy') }));
+    }
   }
 
   /** `execute-api:Invoke` ARN of the measurement route on the `v1` stage (literal stage: no dependency on the deployment). */

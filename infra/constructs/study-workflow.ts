@@ -80,7 +80,8 @@ const BRACKET_TASK_TIMEOUT = Duration.days(24);
  * Variables, no Distributed Map): the embedded runtime executes these very definitions.
  *
  * StudyMachine: Plan -> RunBrackets (Map, one bracket at a time) -> RunBracket (child
- * execution, `startExecution.sync:2`) -> Finalize; failures go to MarkFailed.
+ * execution, `startExecution.sync:2`) -> PlanRetrain -> RunRetrain (the retraining bracket, if
+ * any) -> Finalize; failures go to MarkFailed.
  * BracketMachine: Suggest -> IsBracketDone -> RunRung (Map over trial slots, at most
  * `parallelism` at once: StartTrial -> ShouldTrain -> TrainTrial (Batch `.sync`) -> Observe)
  * -> Promote -> IsBracketDone.
@@ -157,12 +158,13 @@ export class StudyWorkflow extends Construct {
       sfn.TaskInput.fromObject({ team: sfn.JsonPath.stringAt('$.team'), studyId: sfn.JsonPath.stringAt('$.studyId'), ...fields });
     const plan = invoke(S.plan, steps.plan);
 
-    const runBracket = this.childExecution(S.runBracket, this.bracketMachine, {
+    const bracketInput = {
       team: sfn.JsonPath.stringAt('$.team'),
       studyId: sfn.JsonPath.stringAt('$.studyId'),
       bracket: sfn.JsonPath.numberAt('$.bracket'),
       name: sfn.JsonPath.stringAt('$.name'),
-    });
+    };
+    const runBracket = this.childExecution(S.runBracket, this.bracketMachine, bracketInput);
 
     const runBrackets = sfn.Map.jsonPath(this, S.runBrackets, {
       stateName: S.runBrackets,
@@ -200,12 +202,23 @@ export class StudyWorkflow extends Construct {
     const replan = invoke(S.replan, steps.plan, {
       payload: studyPayload({ round: sfn.JsonPath.mathAdd(sfn.JsonPath.numberAt('$.round'), 1) }),
     });
+    // Once the search has ended: the retraining of its top-k from scratch (`retrain` in the spec;
+    // no brackets without one), as one more bracket of the BracketMachine.
+    const planRetrain = invoke(S.planRetrain, steps.plan, { payload: studyPayload({ phase: 'retrain' }) });
+    const runRetrain = sfn.Map.jsonPath(this, S.runRetrain, {
+      stateName: S.runRetrain,
+      itemsPath: '$.brackets',
+      maxConcurrency: 1,
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    runRetrain.itemProcessor(this.childExecution(S.retrainBracket, this.bracketMachine, bracketInput));
+
     const useLanes = sfn.Choice.jsonPath(this, S.useLanes, { stateName: S.useLanes })
       .when(sfn.Condition.isPresent('$.lanes[0]'), runLanes.next(replan))
-      .otherwise(runBrackets.next(finalize).next(studyDone));
+      .otherwise(runBrackets.next(planRetrain).next(runRetrain).next(finalize).next(studyDone));
     replan.next(useLanes);
 
-    for (const state of [plan, runBrackets, runLanes, replan]) state.addCatch(markFailed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+    for (const state of [plan, runBrackets, runLanes, replan, planRetrain, runRetrain]) state.addCatch(markFailed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
     markFailed.next(studyFailed);
 
     this.studyMachine = this.machine(LOGICAL_IDS.studyMachine, plan.next(useLanes));

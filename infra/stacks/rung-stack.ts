@@ -2,12 +2,14 @@ import { ArnFormat, CfnOutput, CfnResource, Duration, Stack, type StackProps } f
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { RungApi } from '../constructs/api.js';
+import { type ApiAuth, RungApi } from '../constructs/api.js';
 import { BatchTraining } from '../constructs/batch-training.js';
+import { DashboardSite } from '../constructs/dashboard-site.js';
 import { Network } from '../constructs/network.js';
 import { RungFunction } from '../constructs/rung-function.js';
 import { STUDY_DATA_PREFIX, Storage } from '../constructs/storage.js';
 import { StudyWorkflow } from '../constructs/study-workflow.js';
+import { RungUserPool } from '../constructs/user-pool.js';
 import {
   S3_READ_WILDCARD_ACTIONS,
   acknowledgeWildcardAction,
@@ -47,6 +49,9 @@ export class RungStack extends Stack {
   readonly workflow: StudyWorkflow;
   readonly api: RungApi;
   readonly apiFunction: RungFunction;
+  /** With `rung:auth` = cognito: the user pool (created or imported) whose JWTs the API accepts. */
+  readonly userPool?: RungUserPool;
+  readonly dashboard: DashboardSite;
   readonly stepFunctions: {
     plan: RungFunction;
     suggest: RungFunction;
@@ -120,6 +125,8 @@ export class RungStack extends Stack {
         ...stepEnvironment,
         STUDY_MACHINE_ARN: studyMachine.stateMachineArn,
         JOB_ROLE_ARN: this.training.jobRole.roleArn,
+        // functions/api/identity.ts: where the team comes from (the IAM role, or a Cognito group).
+        AUTH_MODE: settings.auth,
       },
     });
     this.stableLogicalId(this.apiFunction, this.apiFunction.node.id);
@@ -129,8 +136,16 @@ export class RungStack extends Stack {
     studyMachine.grantStartExecution(this.apiFunction);
     studyMachine.grantExecution(this.apiFunction, 'states:StopExecution', 'states:DescribeExecution');
 
-    this.api = new RungApi(this, 'Api');
-    this.api.addRoutes(this.apiFunction);
+    // The dashboard's static files, served on the API itself (same authorization, same origin).
+    this.dashboard = new DashboardSite(this, 'Dashboard');
+
+    let auth: ApiAuth = { mode: 'iam' };
+    if (settings.auth === 'cognito') {
+      this.userPool = new RungUserPool(this, 'Users', { userPoolArn: settings.cognitoUserPoolArn });
+      auth = { mode: 'cognito', userPool: this.userPool.userPool };
+    }
+    this.api = new RungApi(this, 'Api', { auth });
+    this.api.addRoutes(this.apiFunction, this.dashboard.function);
 
     // The training jobs report measurements through the API, signing with the job role...
     iam.Grant.addToPrincipal({
@@ -142,6 +157,10 @@ export class RungStack extends Stack {
     this.acknowledgeWildcards();
 
     new CfnOutput(this, 'ApiUrl', { value: `${this.api.baseUrl}/v1`, description: 'Base URL of the rung API v1 (SigV4-signed); jobs get it as RUNG_API_URL' });
+    new CfnOutput(this, 'DashboardUrl', {
+      value: `${this.api.baseUrl}/v1/dashboard/`,
+      description: 'The dashboard (SigV4 like every route): open it through `rung dashboard --api <ApiUrl>`, which signs for the browser',
+    });
     new CfnOutput(this, 'TableName', { value: table.tableName });
     new CfnOutput(this, 'BucketName', { value: artifactBucket.bucketName });
     new CfnOutput(this, 'StudyMachineArn', { value: studyMachine.stateMachineArn });

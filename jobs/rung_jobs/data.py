@@ -6,6 +6,7 @@ model does poorly, so hyperparameters and architectures matter.
 """
 from __future__ import annotations
 
+import io
 import math
 import os
 
@@ -36,13 +37,37 @@ def gratings(n: int, classes: int = 6, size: int = 32, seed: int = 0, noise: flo
 
 
 def dataset(size: int = 32, classes: int = 6):
-    # IMAGE_SIZE shrinks the images for quick runs (tests on CPU).
+    """(train, val, classes): the dataset at DATA_URI when set, else generated gratings whose sizes come
+    from TRAIN_EXAMPLES / VAL_EXAMPLES so that tests stay small. IMAGE_SIZE shrinks the images."""
     size = env_int("IMAGE_SIZE", size)
-    """(train, val, classes): sizes from TRAIN_EXAMPLES / VAL_EXAMPLES so that tests stay small."""
+    uri = os.environ.get("DATA_URI")
+    if uri:
+        return load_dataset(uri, size)
     seed = env_int("DATA_SEED", 0)
     train = gratings(env_int("TRAIN_EXAMPLES", 2048), classes, size, seed=seed)
     val = gratings(env_int("VAL_EXAMPLES", 512), classes, size, seed=seed + 1)
     return train, val, classes
+
+
+def load_dataset(uri: str, size: int):
+    """A real dataset from the study's `trial.environment.DATA_URI` (s3:// on AWS, file:// locally): one
+    torch.save'd dict {"train": (x, y), "val": (x, y), "classes": n}, x float N x C x H x W, y int64.
+    Images are resized to `size` (square) when they differ."""
+    from rung_trainer import read_uri  # imported here: the generated data needs no trainer client
+
+    data = torch.load(io.BytesIO(read_uri(uri)))
+    missing = {"train", "val", "classes"} - set(data)
+    if missing:
+        raise ValueError(f"{uri}: the dataset file lacks {sorted(missing)}")
+
+    def fit(split):
+        x, y = split
+        x = x.float()
+        if x.shape[-1] != size or x.shape[-2] != size:
+            x = torch.nn.functional.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
+        return x, y.long()
+
+    return fit(data["train"]), fit(data["val"]), int(data["classes"])
 
 
 def batches(data, batch_size: int, seed: int, device):

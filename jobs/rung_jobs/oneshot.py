@@ -91,6 +91,10 @@ def main() -> None:
             uri = trial.save_json("topk.json", {"epoch": epoch, "space": ONESHOT_OPS, "layers": layers, "top": top})
             trial.log(f"top {len(top)} of {len(ranked)} candidates -> {uri}: " + ", ".join(t["arch"] for t in top))
             metrics["best_candidate_accuracy"] = top[0]["val_accuracy"]
+            # The study's retraining phase (retrain.from: candidates) trains these from scratch.
+            candidates = [{"params": {"arch": t["arch"]}, "metrics": {"val_accuracy": t["val_accuracy"]}} for t in top]
+            trial.report(epoch, candidates=candidates, **metrics)
+            continue
         trial.report(epoch, **metrics)
 
 

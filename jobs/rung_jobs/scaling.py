@@ -5,12 +5,14 @@ the FLOPs; the study searches alpha and beta at phi = 1 and the job sets
 gamma = sqrt(2 / (alpha * beta^2)) (at least 1), so every trial sits on the constraint.
 Scaling a found (alpha, beta) up is the same job with a larger phi.
 
-Parameters: alpha, beta, phi (default 1), lr, weight_decay, batch_size. Resource: epochs.
+Parameters: scale (a `compound_scaling` parameter: alpha, beta and gamma on the constraint) or plain
+alpha and beta, phi (default 1), lr, weight_decay, batch_size. Resource: epochs.
 Reports val_accuracy, mflops (measured on the scaled network), flops_ratio (against phi = 0),
 gamma, depth, width and resolution.
 """
 from __future__ import annotations
 
+import json
 import math
 
 import torch
@@ -87,13 +89,23 @@ def mflops(model: ScaledNet) -> float:
     return total / 1e6
 
 
+def coefficients(p: dict):
+    """(alpha, beta, gamma, phi): from a `compound_scaling` parameter named `scale` (its composed
+    value carries gamma, docs/spaces.md), else from plain alpha and beta with gamma derived."""
+    phi = float(p.get("phi", 1.0))
+    if "scale" in p:
+        c = json.loads(p["scale"]) if isinstance(p["scale"], str) else p["scale"]
+        return float(c["alpha"]), float(c["beta"]), float(c["gamma"]), phi
+    alpha, beta = float(p.get("alpha", 1.0)), float(p.get("beta", 1.0))
+    return alpha, beta, max(1.0, math.sqrt(2.0 / (alpha * beta**2))), phi
+
+
 def main() -> None:
     limit_threads()
     trial = Trial.from_env()
     p = trial.params
     dev = device()
-    alpha, beta, phi = float(p.get("alpha", 1.0)), float(p.get("beta", 1.0)), float(p.get("phi", 1.0))
-    gamma = max(1.0, math.sqrt(2.0 / (alpha * beta**2)))
+    alpha, beta, gamma, phi = coefficients(p)
     depths, widths, resolution = scaled(alpha, beta, gamma, phi)
     train, val, classes = dataset(size=SOURCE_RESOLUTION)
     model = ScaledNet(classes, depths, widths, resolution).to(dev)

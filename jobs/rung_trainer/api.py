@@ -59,10 +59,13 @@ class ApiClient:
             return headers
         return sigv4_headers("POST", url, body, headers)
 
-    def report(self, step: int, metrics: Mapping[str, float]) -> dict:
+    def report(self, step: int, metrics: Mapping[str, float], candidates: Optional[list] = None) -> dict:
         """POSTs one step; returns the API's answer ({stored, shouldStop}). Raises JobContractError on a 4xx."""
         url = self.measurement_url()
-        body = json.dumps({"step": step, "metrics": dict(metrics)}).encode()
+        payload: dict = {"step": step, "metrics": dict(metrics)}
+        if candidates:
+            payload["candidates"] = [{"params": dict(c["params"]), "metrics": dict(c.get("metrics", {}))} for c in candidates]
+        body = json.dumps(payload).encode()
         last_error: Optional[BaseException] = None
         for attempt in range(self.attempts):
             # Signed again on every try: a SigV4 signature is only valid for a few minutes.

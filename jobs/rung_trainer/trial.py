@@ -90,15 +90,19 @@ class Trial:
         return self.interrupted or self.stop_requested
 
     # -- measurements ------------------------------------------------------------------------
-    def report(self, step: int, **metrics: float) -> bool:
-        """Reports one step (stored once: a retry is harmless). Returns whether the job should stop."""
+    def report(self, step: int, candidates: Optional[list] = None, **metrics: float) -> bool:
+        """Reports one step (stored once: a retry is harmless). Returns whether the job should stop.
+
+        ``candidates``: architectures the search found, ``[{"params": {...}, "metrics": {...}}]``,
+        which a study with ``retrain: {from: candidates}`` retrains from scratch once the search ends.
+        """
         clean = {}
         for name, value in metrics.items():
             value = float(value)
             if not math.isfinite(value):
                 raise JobContractError(f"metric {name} at step {step} is {value}: report finite numbers")
             clean[name] = value
-        answer = self.api.report(int(step), clean)
+        answer = self.api.report(int(step), clean, candidates)
         self.last_reported = int(step)
         if answer.get("shouldStop"):
             self.stop_requested = True

@@ -61,6 +61,7 @@ export function timeline(trials: TrialLike[], now: number): TimelineSegment[] {
   for (const t of trials) {
     const jobs = t.jobs?.length ? t.jobs : t.startedAt ? [{ startedAt: t.startedAt, endedAt: t.endedAt ?? (t.state === 'RUNNING' ? undefined : t.updatedAt) }] : [];
     for (const j of jobs) {
+      if ('neverRan' in j && j.neverRan) continue; // a stranded lane claim: no job ran (shared/study/lanes.ts)
       const start = Date.parse(j.startedAt);
       if (!Number.isFinite(start)) continue;
       const endAt = j.endedAt ? Date.parse(j.endedAt) : NaN;

@@ -8,7 +8,7 @@ import type { Measurement, Study, Trial } from '../study/types.js';
  */
 export type StudyLike = Pick<Study, 'spec'>;
 export type TrialLike = Pick<Trial, 'trialId' | 'number' | 'bracket' | 'rung' | 'state' | 'params' | 'resource' | 'rungValues' | 'value'> &
-  Partial<Pick<Trial, 'startedAt' | 'endedAt' | 'updatedAt' | 'jobs' | 'stopRequested'>>;
+  Partial<Pick<Trial, 'startedAt' | 'endedAt' | 'updatedAt' | 'jobs' | 'stopRequested' | 'phase' | 'source'>>;
 export type MeasurementLike = Pick<Measurement, 'step' | 'metrics' | 'at'>;
 export type MeasurementsByTrial = Record<string, MeasurementLike[] | undefined>;
 

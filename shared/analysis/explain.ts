@@ -1,6 +1,7 @@
 import { SearchSpace, isChoice } from '../space/space.js';
 import type { ParamValue } from '../space/schema.js';
 import { readAll, type StudyStore } from '../store/port.js';
+import { searchTrials } from '../study/retrain.js';
 import { NotFoundError } from '../errors.js';
 import { evaluations, importanceRows } from './evaluations.js';
 import { parameterImportance, type ParameterImportance } from './importance.js';
@@ -27,7 +28,8 @@ export interface Explanation {
 export async function explainStudy(store: StudyStore, team: string, studyId: string): Promise<Explanation> {
   const study = await store.getStudy(team, studyId);
   if (!study) throw new NotFoundError(`study ${studyId} not found`);
-  const trials = await readAll((p) => store.listTrials(team, studyId, p));
+  // What the search learned; retraining trials train other budgets (and fixed values).
+  const trials = searchTrials(await readAll((p) => store.listTrials(team, studyId, p)));
   const space = new SearchSpace(study.spec.parameters);
   const { resource, rows } = importanceRows(evaluations(study, trials), trials);
   const importance = parameterImportance(space, rows);

@@ -14,7 +14,8 @@ export interface Utilization {
 
 /** The GPU (worker) busy fraction of a study from its trials' job records; undefined before any job. */
 export function utilization(trials: Pick<Trial, 'jobs'>[], parallelism: number, now: Date): Utilization | undefined {
-  const jobs = trials.flatMap((t) => t.jobs ?? []);
+  // A record closed as never run (a stranded lane claim, shared/study/lanes.ts) is no worker time.
+  const jobs = trials.flatMap((t) => (t.jobs ?? []).filter((j) => !j.neverRan));
   if (jobs.length === 0 || parallelism < 1) return undefined;
   const at = (iso: string | undefined) => (iso ? Date.parse(iso) : now.getTime());
   const start = Math.min(...jobs.map((j) => at(j.startedAt)));

@@ -1,5 +1,6 @@
 import { InvalidInputError, type Issue } from '../errors.js';
 import { planBrackets } from '../schedulers/brackets.js';
+import { RETRAIN_BRACKET, sweepSize } from '../study/retrain.js';
 import type { StudySpec } from '../study/spec.js';
 import { defaultInstanceTypes, instancePrices, pricesAsOf, type InstancePrice } from './prices.js';
 
@@ -97,6 +98,12 @@ export function estimateStudyCost(spec: StudySpec, options: { secondsPerResource
     });
     return { index: b.index, jobs, resource, usd: jobCostUsd(price.usdPerHour!, resource * secondsPerResource) };
   });
+  if (spec.retrain) {
+    // The retraining phase: at most topK candidates times the sweep, each from scratch to retrain.max.
+    const jobs = spec.retrain.topK * sweepSize(spec.retrain.sweep);
+    const resource = jobs * spec.retrain.max;
+    brackets.push({ index: RETRAIN_BRACKET, jobs, resource, usd: jobCostUsd(price.usdPerHour, resource * secondsPerResource) });
+  }
   const jobs = brackets.reduce((s, b) => s + b.jobs, 0);
   const resource = brackets.reduce((s, b) => s + b.resource, 0);
   const usd = jobCostUsd(price.usdPerHour, resource * secondsPerResource);

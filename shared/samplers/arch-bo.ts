@@ -2,9 +2,10 @@ import type { Rng } from '../rng.js';
 import type { Params } from '../space/schema.js';
 import { isChoice, type SearchSpace } from '../space/space.js';
 import { logExpectedImprovement } from './acquisition.js';
-import { configKey, enumerate, finiteSize, takenKeys, untaken } from './arch.js';
+import { applyPatch, architectureMoves, configKey, enumerate, finiteSize, takenKeys, untaken } from './arch.js';
 import { isConstrained, isFeasible, violationOf } from './constrained.js';
 import type { Observation, Sampler, SuggestRequest } from './sampler.js';
+import { featurizer, type CellEncoding, type Featurizer } from './encoding.js';
 import { phi } from './tpe.js';
 
 export interface ArchBoOptions {
@@ -18,9 +19,14 @@ export interface ArchBoOptions {
   enumerateUpTo: number;
   /** Largest training set (the best half and the most recent others are kept). */
   maxPoints: number;
+  /**
+   * How the model sees `cell` parameters: 'onehot' (an overlap kernel over each edge's operation)
+   * or 'path' (BANANAS path encoding, shared/samplers/encoding.ts).
+   */
+  cellEncoding: CellEncoding;
 }
 
-export const defaultArchBoOptions: ArchBoOptions = { initial: 5, candidates: 500, neighbourhoodOf: 10, enumerateUpTo: 5000, maxPoints: 200 };
+export const defaultArchBoOptions: ArchBoOptions = { initial: 5, candidates: 500, neighbourhoodOf: 10, enumerateUpTo: 5000, maxPoints: 200, cellEncoding: 'onehot' };
 
 /** A configuration as the kernel sees it: choice index or unit value per parameter, NaN where inactive. */
 type Vec = Float64Array;
@@ -48,7 +54,7 @@ export function archBoSampler(options: Partial<ArchBoOptions> = {}, name = 'arch
       const { space, rng } = req;
       const taken = takenKeys(req);
       if (req.observations.length < o.initial) return untaken(() => space.sample(rng), taken, space, rng);
-      const model = new ArchModel(space, req.observations, o.maxPoints, req.cache);
+      const model = new ArchModel(space, req.observations, o.maxPoints, req.cache, featurizer(space, o.cellEncoding));
       const pool = candidatePool(space, req.observations, taken, rng, o);
       if (pool.length === 0) return untaken(() => space.sample(rng), taken, space, rng);
       let best = pool[0];
@@ -86,11 +92,19 @@ export function candidatePool(space: SearchSpace, observations: readonly Observa
   return [...out.values()];
 }
 
-/** Every configuration that differs from `params` in one choice (numeric: four random steps). */
+/**
+ * Every configuration that differs from `params` in one choice (numeric: four random steps); for
+ * a dimension of a cell, DARTS cell or macro space, every one of its `architectureMoves`.
+ */
 export function neighbours(space: SearchSpace, params: Params, rng: Rng): Params[] {
   const out: Params[] = [];
   for (const target of space.names) {
     if (!(target in params)) continue;
+    const arch = space.architectureOf(target);
+    if (arch && arch.spec.type !== 'compound_scaling') {
+      for (const patch of architectureMoves(space, params, target)) out.push(applyPatch(space, params, patch, rng));
+      continue;
+    }
     const spec = space.spec(target);
     const alternatives = isChoice(spec) ? spec.values.length : 4;
     for (let a = 0; a < alternatives; a++) {
@@ -116,18 +130,18 @@ interface Dataset {
 }
 
 /** The training set of each model: measured scores; constraint values; measurable or not (0/1). */
-function datasets(space: SearchSpace, observations: readonly Observation[], maxPoints: number): Partial<Record<ModelKind, Dataset>> {
+function datasets(f: Featurizer, observations: readonly Observation[], maxPoints: number): Partial<Record<ModelKind, Dataset>> {
   const out: Partial<Record<ModelKind, Dataset>> = {};
   const measured = observations.filter((x) => Number.isFinite(x.score));
   const keep = trim(measured, maxPoints);
-  if (keep.length >= 2) out.objective = { X: keep.map((x) => toVec(space, x.params)), y: keep.map((x) => x.score), standardize: true };
+  if (keep.length >= 2) out.objective = { X: keep.map((x) => f.vec(x.params)), y: keep.map((x) => x.score), standardize: true };
   if (isConstrained(observations)) {
     const withViolation = trim(observations.filter((x) => violationOf(x) !== undefined), maxPoints);
-    if (withViolation.length >= 2) out.violation = { X: withViolation.map((x) => toVec(space, x.params)), y: withViolation.map((x) => violationOf(x)!), standardize: true };
+    if (withViolation.length >= 2) out.violation = { X: withViolation.map((x) => f.vec(x.params)), y: withViolation.map((x) => violationOf(x)!), standardize: true };
     // Whether a configuration can be measured at all (absent from a table, or it crashes).
     if (measured.length < observations.length) {
       const all = observations.slice(-maxPoints);
-      out.measurable = { X: all.map((x) => toVec(space, x.params)), y: all.map((x) => (Number.isFinite(x.score) ? 1 : 0)), standardize: false };
+      out.measurable = { X: all.map((x) => f.vec(x.params)), y: all.map((x) => (Number.isFinite(x.score) ? 1 : 0)), standardize: false };
     }
   }
   return out;
@@ -157,24 +171,25 @@ export class ArchModel {
   private readonly choice: boolean[];
 
   constructor(
-    private readonly space: SearchSpace,
+    space: SearchSpace,
     observations: readonly Observation[],
     maxPoints: number,
     cache?: Map<string, unknown>,
+    private readonly features: Featurizer = featurizer(space),
   ) {
-    this.choice = space.names.map((n) => isChoice(space.spec(n)));
+    this.choice = features.choice;
     const feasible = observations.filter(isFeasible);
     this.incumbent = feasible.length ? Math.max(...feasible.map((x) => x.score)) : NaN;
-    const full = datasets(space, observations, maxPoints);
+    const full = datasets(features, observations, maxPoints);
     const m = refitPoint(observations.length);
     let prefix: Partial<Record<ModelKind, Dataset>> | undefined;
     const fit = (kind: ModelKind): CategoricalGp | undefined => {
       const data = full[kind];
       if (!data) return undefined;
-      const key = `arch-bo:${kind}:${m}`;
+      const key = `arch-bo:${kind}:${m}:${features.choice.length}`;
       let hyper = cache?.get(key) as GpHyperparameters | undefined;
       if (!hyper) {
-        prefix ??= m === observations.length ? full : datasets(space, observations.slice(0, m), maxPoints);
+        prefix ??= m === observations.length ? full : datasets(features, observations.slice(0, m), maxPoints);
         const p = prefix[kind] ?? data;
         hyper = CategoricalGp.fit(p.X, p.y, this.choice, p.standardize).hyperparameters;
         cache?.set(key, hyper);
@@ -198,7 +213,7 @@ export class ArchModel {
   }
 
   acquisition(params: Params): number {
-    const x = toVec(this.space, params);
+    const x = this.features.vec(params);
     const lp = this.logFeasibility(x);
     if (!this.objective || Number.isNaN(this.incumbent)) return lp;
     const { mean, sd } = this.objective.predict(x);
@@ -206,11 +221,11 @@ export class ArchModel {
   }
 
   predictObjective(params: Params): { mean: number; sd: number } | undefined {
-    return this.objective?.predict(toVec(this.space, params));
+    return this.objective?.predict(this.features.vec(params));
   }
 
   feasibility(params: Params): number {
-    return Math.exp(this.logFeasibility(toVec(this.space, params)));
+    return Math.exp(this.logFeasibility(this.features.vec(params)));
   }
 }
 

@@ -2,7 +2,7 @@ import type { Params } from '../space/schema.js';
 import { crowdingDistance, nonDominatedSort } from '../objectives/pareto.js';
 import { archBoSampler, type ArchBoOptions } from './arch-bo.js';
 import { mutate, takenKeys, untaken } from './arch.js';
-import type { ConstrainedObservation } from './constrained.js';
+import { isFeasible, violationOf, type ConstrainedObservation } from './constrained.js';
 import type { Observation, Sampler, SuggestRequest } from './sampler.js';
 
 /**
@@ -62,7 +62,7 @@ export interface Nsga2Options {
 
 /**
  * NSGA-II-style evolution (Deb et al. 2002), pure: every call ranks the whole history by
- * non-dominated sorting and crowding distance, keeps the best `population` as parents, picks one
+ * non-dominated sorting (under constraints, feasible points first) and crowding distance, keeps the best `population` as parents, picks one
  * by a binary tournament on (rank, crowding) and mutates one parameter; never a configuration
  * already measured or pending.
  */
@@ -78,7 +78,14 @@ export function nsga2Sampler(options: Partial<Nsga2Options> = {}, name = 'nsga2'
         return v ? [{ obs, v }] : [];
       });
       if (req.observations.length < o.initial || measured.length < 2) return untaken(() => space.sample(rng), taken, space, rng);
-      const fronts = nonDominatedSort(measured.map((m) => m.v));
+      // Deb's constrained domination: every feasible point outranks every infeasible one, and infeasible
+      // points rank by how far they are from feasibility (an unconstrained study has no infeasible point).
+      const feasible = measured.flatMap((m, i) => (isFeasible(m.obs) ? [i] : []));
+      const fronts = nonDominatedSort(feasible.map((i) => measured[i].v)).map((front) => front.map((j) => feasible[j]));
+      measured
+        .flatMap((m, i) => (isFeasible(m.obs) ? [] : [{ i, violation: violationOf(m.obs) ?? Infinity }]))
+        .sort((a, b) => a.violation - b.violation || a.i - b.i)
+        .forEach(({ i }) => fronts.push([i]));
       const ranked: { i: number; rank: number; crowd: number }[] = [];
       fronts.forEach((front, rank) => {
         const crowd = crowdingDistance(front.map((i) => measured[i].v));

@@ -1,5 +1,9 @@
 import type { Rng } from '../rng.js';
-import type { ParamSpec, ParamValue, Params, ParametersSpec } from './schema.js';
+import { architectureDefect, composeArchitecture, expandParameters, readArchitecture, repairArchitecture, type ExpandedSpace } from './architecture.js';
+import type { FlatParametersSpec, ParamSpec, ParamValue, Params, ParametersSpec } from './schema.js';
+
+/** An architecture parameter of the space with its flat dimensions (in `names` order). */
+export type SpaceArchitecture = ExpandedSpace['architectures'][number];
 
 /**
  * A validated search space: parameters in an order where every parent comes before its
@@ -7,12 +11,31 @@ import type { ParamSpec, ParamValue, Params, ParametersSpec } from './schema.js'
  *
  * Numeric parameters map to the unit interval (after log10 for log scale); choice parameters
  * to an index. Samplers work in that unit space and never see units or scales.
+ *
+ * Architecture parameters (cell, darts_cell, macro, compound_scaling; shared/space/architecture.ts)
+ * are expanded into flat dimensions: `names` and `params` hold only flat parameters, so every
+ * sampler works on them unchanged. A configuration holds the flat dimensions plus, under each
+ * architecture parameter's own name, the composed architecture (a string) that a job builds.
  */
 export class SearchSpace {
   readonly names: string[];
+  /** Flat parameters (architecture parameters expanded). */
+  readonly params: FlatParametersSpec;
+  readonly architectures: SpaceArchitecture[];
+  private readonly owner = new Map<string, SpaceArchitecture>();
 
-  constructor(readonly params: ParametersSpec) {
-    this.names = topologicalOrder(params);
+  /** `declared`: the parameters as the spec gives them. */
+  constructor(readonly declared: ParametersSpec) {
+    const expanded = expandParameters(declared);
+    this.params = expanded.params;
+    this.architectures = expanded.architectures;
+    for (const a of this.architectures) for (const d of a.dims) this.owner.set(d, a);
+    this.names = topologicalOrder(this.params);
+  }
+
+  /** The architecture parameter a flat dimension belongs to (undefined for a plain parameter). */
+  architectureOf(name: string): SpaceArchitecture | undefined {
+    return this.owner.get(name);
   }
 
   spec(name: string): ParamSpec {
@@ -37,6 +60,45 @@ export class SearchSpace {
    * or an index (choice) for each parameter that is active. Samplers share this one walk.
    */
   build(pick: (name: string, spec: ParamSpec) => number): Params {
+    const out = this.walk(pick);
+    for (const a of this.architectures) if (a.dims[0] in out) repairArchitecture(a.name, a.spec, out);
+    return this.compose(out);
+  }
+
+  /** Like build, but undefined where an architecture would need repair (enumeration skips those). */
+  tryBuild(pick: (name: string, spec: ParamSpec) => number): Params | undefined {
+    const out = this.walk(pick);
+    return this.defects(out).length > 0 ? undefined : this.compose(out);
+  }
+
+  /**
+   * Uniform over usable configurations: a draw with an unusable architecture (a cell without an
+   * input-to-output path, gamma < 1) is redrawn whole (rejection sampling keeps the distribution
+   * uniform over the usable ones); after 100 draws the last one is repaired. A space without
+   * architecture parameters draws exactly once, as before.
+   */
+  sample(rng: Rng): Params {
+    const pick = (_: string, spec: ParamSpec) => (isChoice(spec) ? rng.int(0, spec.values.length - 1) : rng.next());
+    for (let attempt = 0; attempt < 99; attempt++) {
+      const out = this.tryBuild(pick);
+      if (out) return out;
+    }
+    return this.build(pick);
+  }
+
+  /** The architecture parameters of a configuration that cannot be built, with the reason. */
+  defects(config: Params): { name: string; message: string }[] {
+    const out: { name: string; message: string }[] = [];
+    for (const a of this.architectures) {
+      const value = readArchitecture(a.name, a.spec, config);
+      const message = value && architectureDefect(a.spec, value);
+      if (message) out.push({ name: a.name, message });
+    }
+    return out;
+  }
+
+  /** The flat walk: each active parameter in order, value from `pick`. */
+  private walk(pick: (name: string, spec: ParamSpec) => number): Params {
     const out: Params = {};
     for (const name of this.names) {
       if (!this.isActive(name, out)) continue;
@@ -46,8 +108,13 @@ export class SearchSpace {
     return out;
   }
 
-  sample(rng: Rng): Params {
-    return this.build((_, spec) => (isChoice(spec) ? rng.int(0, spec.values.length - 1) : rng.next()));
+  /** Adds the composed value of every active architecture parameter under its own name. */
+  private compose(out: Params): Params {
+    for (const a of this.architectures) {
+      const value = readArchitecture(a.name, a.spec, out);
+      if (value) out[a.name] = composeArchitecture(value);
+    }
+    return out;
   }
 
   /** Unit value (numeric) or index (choice) -> the value a trial receives. */
@@ -111,8 +178,21 @@ export class SearchSpace {
       }
       active[name] = v;
     }
+    for (const a of this.architectures) {
+      const value = issues.length === 0 ? readArchitecture(a.name, a.spec, config) : undefined;
+      if (!value) {
+        if (a.name in config && !(a.dims[0] in active)) issues.push({ path: a.name, message: 'is inactive under the given parent values' });
+        continue;
+      }
+      const defect = architectureDefect(a.spec, value);
+      if (defect) issues.push({ path: a.name, message: defect });
+      // The composed value is optional (a job's own record may leave it out), but it must agree.
+      const composed = composeArchitecture(value);
+      if (a.name in config && config[a.name] !== composed)
+        issues.push({ path: a.name, message: `must be ${JSON.stringify(composed)}, the architecture its dimensions compose (or be left out)` });
+    }
     for (const name of Object.keys(config)) {
-      if (!this.params[name]) issues.push({ path: name, message: 'is not a parameter of the space' });
+      if (!this.params[name] && !this.declared[name]) issues.push({ path: name, message: 'is not a parameter of the space' });
     }
     return issues;
   }
@@ -122,7 +202,7 @@ export function isChoice(spec: ParamSpec): spec is Extract<ParamSpec, { values: 
   return spec.type === 'categorical' || spec.type === 'ordinal';
 }
 
-function topologicalOrder(params: ParametersSpec): string[] {
+function topologicalOrder(params: FlatParametersSpec): string[] {
   const order: string[] = [];
   const placed = new Set<string>();
   const place = (name: string, depth: number) => {

@@ -33,6 +33,8 @@ export interface FaultPlan {
   /** 1-based index of the write to fail (counted over every write through this store). */
   at: number;
   when: 'before' | 'after';
+  /** A second fault, this many writes after the first fired: a fault while recovering from one. */
+  then?: { after: number; when: 'before' | 'after' };
 }
 
 export interface WriteRecord {
@@ -43,7 +45,7 @@ export interface WriteRecord {
 }
 
 /** Helpers that only loop around a write: the write point is their caller. */
-const helperFrames = new Set(['updateStudyWith', 'updateTrialWith', 'Object.write', 'FaultyStore.write']);
+const helperFrames = new Set(['updateStudyWith', 'updateTrialWith', 'changeStudy', 'changeTrial', 'Object.write', 'FaultyStore.write']);
 
 /** The write point of a call: the first function in shared/ or functions/ outside the store and the retry helpers. */
 export function writePointOf(method: WriteMethod, stack: string | undefined): string {
@@ -64,7 +66,10 @@ export function writePointOf(method: WriteMethod, stack: string | undefined): st
  */
 export class FaultyStore implements StudyStore {
   readonly writes: WriteRecord[] = [];
+  /** The first fault that fired. */
   fired?: WriteRecord & { when: 'before' | 'after' };
+  /** Every fault that fired, in order. */
+  readonly firedAll: (WriteRecord & { when: 'before' | 'after' })[] = [];
 
   constructor(
     readonly inner: StudyStore,
@@ -82,16 +87,20 @@ export class FaultyStore implements StudyStore {
     const record: WriteRecord = { n: this.writes.length + 1, method, point: this.tracePoints ? writePointOf(method, new Error().stack) : method };
     this.writes.push(record);
     const plan = this.plan;
-    if (plan && plan.at === record.n && plan.when === 'before') {
-      this.fired = { ...record, when: 'before' };
-      throw new InjectedFault(record.n, 'before', record.point);
-    }
+    if (plan && plan.at === record.n && plan.when === 'before') this.fire(record, plan);
     const result = await run();
-    if (plan && plan.at === record.n && plan.when === 'after') {
-      this.fired = { ...record, when: 'after' };
-      throw new InjectedFault(record.n, 'after', record.point);
-    }
+    if (plan && plan.at === record.n && plan.when === 'after') this.fire(record, plan);
     return result;
+  }
+
+  private fire(record: WriteRecord, plan: FaultPlan): never {
+    // Without traced points, the point of a fault is traced when it fires (one stack trace per run).
+    const point = this.tracePoints ? record.point : writePointOf(record.method, new Error().stack);
+    const fired = { ...record, point, when: plan.when };
+    this.fired ??= fired;
+    this.firedAll.push(fired);
+    this.plan = plan.then ? { at: record.n + plan.then.after, when: plan.then.when } : undefined;
+    throw new InjectedFault(record.n, plan.when, point);
   }
 
   createStudy(study: Study): Promise<void> {

@@ -46,6 +46,12 @@ export function checkMeasurement(m: Measurement): Key {
   for (const [name, value] of Object.entries(m.metrics)) {
     if (!isStorableNumber(value)) throw invalid(`metrics.${name}`, 'must be a finite number, 0 or of magnitude from 1e-130 to 9.99e125');
   }
+  (m.candidates ?? []).forEach((c, i) => {
+    for (const [name, value] of [...Object.entries(c.metrics), ...Object.entries(c.params)]) {
+      if (typeof value === 'number' && !isStorableNumber(value))
+        throw invalid(`candidates.${i}.${name in c.metrics ? 'metrics' : 'params'}.${name}`, 'must be a finite number, 0 or of magnitude from 1e-130 to 9.99e125');
+    }
+  });
   return measurementKey(m.team, m.studyId, m.trialId, m.step);
 }
 

@@ -5,7 +5,8 @@ import type { Observation } from '../samplers/sampler.js';
 import { samplerFor } from '../samplers/registry.js';
 import { SearchSpace } from '../space/space.js';
 import { readAll } from '../store/port.js';
-import { orient, pickBest } from './best.js';
+import { pickBest } from './best.js';
+import { observationOf, outcomeFields, rungOutcome } from './objectives.js';
 import { changeStudy, changeTrial, type CasContext } from './cas.js';
 import { claimEnqueued, releaseEnqueued } from './enqueue.js';
 import { externalLevels, isExternal, maxResourceOf } from './ladder.js';
@@ -59,10 +60,8 @@ async function externalStudy(ctx: CasContext, team: string, studyId: string): Pr
 
 function observationsOf(study: Study, trials: Trial[]): Observation[] {
   const levels = externalLevels(study);
-  const goal = study.spec.objective.goal;
-  return trials.flatMap((t) =>
-    t.rungValues.flatMap((v, k) => (v === undefined || v === null ? [] : [{ params: t.params, score: orient(goal, v), resource: levels[k] }])),
-  );
+  // With objectives or constraints each also carries feasibility and every objective (shared/study/objectives.ts).
+  return trials.flatMap((t) => t.rungValues.flatMap((v, k) => (v === undefined || v === null ? [] : [observationOf(study.spec, t, k, v, levels[k])])));
 }
 
 export async function suggestTrial(ctx: CasContext, team: string, studyId: string, body: unknown): Promise<SuggestResult> {
@@ -139,7 +138,13 @@ export async function completeTrial(ctx: CasContext, team: string, studyId: stri
   if (!before) throw new NotFoundError(`trial ${trialId} of study ${studyId} not found`);
   const target: TrialState = req.infeasible ? 'INFEASIBLE' : req.pruned || before.stopRequested ? 'PRUNED' : 'COMPLETE';
   if (isTrialFinished(before.state)) {
-    if (before.state === target) return { trial: before, changed: false };
+    // A completion that the study's constraints turned INFEASIBLE, told again.
+    const judged = target === 'COMPLETE' && before.state === 'INFEASIBLE' && before.feasible === false;
+    if (before.state === target || judged) {
+      // The first request may have stopped after the trial's write (its answer lost): repeat what follows it, which is idempotent.
+      await afterCompletion(ctx, team, studyId, before);
+      return { trial: before, changed: false };
+    }
     throw new ConflictError(`trial ${trialId} is already ${before.state}`);
   }
 
@@ -151,6 +156,10 @@ export async function completeTrial(ctx: CasContext, team: string, studyId: stri
   const value = req.metrics?.[metric] ?? reported.at(-1)?.metrics[metric];
   if (target !== 'INFEASIBLE' && value === undefined)
     throw new InvalidInputError([{ path: `metrics.${metric}`, message: 'is required: the trial never reported the objective' }], 'invalid completion');
+  // Pareto studies and constraints (shared/study/objectives.ts): the final metrics decide feasibility.
+  const outcome = rungOutcome(study.spec, [...measurements, { step, metrics: req.metrics ?? {} }], Infinity, target === 'COMPLETE');
+  if (outcome.missing) throw new InvalidInputError([{ path: 'metrics', message: `is incomplete: ${outcome.missing}` }], 'invalid completion');
+  const final: TrialState = target === 'COMPLETE' && outcome.feasible === false ? 'INFEASIBLE' : target;
   if (req.metrics && Object.keys(req.metrics).length > 0) {
     await ctx.store.putMeasurement({ team, studyId, trialId, step, metrics: req.metrics, at: ctx.now().toISOString() });
   }
@@ -163,9 +172,16 @@ export async function completeTrial(ctx: CasContext, team: string, studyId: stri
     const rungValues = [...t.rungValues];
     const top = levels.length - 1;
     if (step >= levels[top]) rungValues[top] = value!;
-    return { ...t, state: target, value, resource: Math.max(t.resource, step), rungValues, endedAt: at, ...(req.reason ? { error: req.reason } : {}) };
+    const fields = outcomeFields(outcome);
+    return { ...t, state: final, value, resource: Math.max(t.resource, step), rungValues, endedAt: at, ...(req.reason ? { error: req.reason } : {}), ...fields };
   });
-  if (trial.state !== target) throw new ConflictError(`trial ${trialId} is already ${trial.state}`);
+  if (trial.state !== final) throw new ConflictError(`trial ${trialId} is already ${trial.state}`);
+  await afterCompletion(ctx, team, studyId, trial);
+  return { trial, changed: true };
+}
+
+/** The writes after a trial's completion: the study's best, and the study's end once no trial runs. */
+async function afterCompletion(ctx: CasContext, team: string, studyId: string, trial: Trial): Promise<void> {
   if (trial.value !== undefined) {
     await changeStudy(ctx, team, studyId, (s) => {
       const best = pickBest(s.spec.objective.goal, s.best, trial);
@@ -173,7 +189,6 @@ export async function completeTrial(ctx: CasContext, team: string, studyId: stri
     });
   }
   await settleExternalStudy(ctx, team, studyId);
-  return { trial, changed: true };
 }
 
 /**
@@ -183,7 +198,8 @@ export async function completeTrial(ctx: CasContext, team: string, studyId: stri
 export async function settleExternalStudy(ctx: CasContext, team: string, studyId: string): Promise<Study> {
   const trials = await readAll((p) => ctx.store.listTrials(team, studyId, p));
   const running = trials.some((t) => !isTrialFinished(t.state));
-  return changeStudy(ctx, team, studyId, (s) => {
+  // Awaited, not returned: the frame stays on the async stack, which names the write point in fault tests.
+  return await changeStudy(ctx, team, studyId, (s) => {
     if (!isExternal(s) || running) return undefined;
     if (s.state === 'STOPPING') return { ...s, state: 'STOPPED' };
     if ((s.state === 'RUNNING' || s.state === 'PENDING') && trials.length >= s.spec.limits.maxTrials) return { ...s, state: 'COMPLETED' };

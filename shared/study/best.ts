@@ -11,6 +11,8 @@ export function orient(goal: 'maximize' | 'minimize', value: number): number {
  * trained to the full budget; Optuna's best_trial likewise ignores pruned trials when any completed).
  */
 export function pickBest(goal: 'maximize' | 'minimize', current: BestTrial | undefined, trial: Trial): BestTrial | undefined {
+  // A trial that violates a constraint is never the best; if it was (feasible at an earlier rung), it stops being.
+  if (trial.feasible === false || trial.state === 'INFEASIBLE') return current?.trialId === trial.trialId ? undefined : current;
   if (trial.value === undefined || !Number.isFinite(trial.value)) return current;
   const candidate: BestTrial = { trialId: trial.trialId, value: trial.value, resource: trial.resource, params: trial.params };
   if (!current) return candidate;

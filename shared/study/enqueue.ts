@@ -21,7 +21,16 @@ export const enqueueRequestSchema = z.strictObject({
     .max(maxWaitingConfigs),
 });
 
-export async function enqueueConfigs(ctx: CasContext, team: string, studyId: string, body: unknown): Promise<{ enqueued: EnqueuedConfig[]; waiting: number }> {
+/** Enqueue requests remembered by key on the study item (the idempotency record is written after the request, so it cannot be the guard). */
+const maxEnqueueRequests = 100;
+
+export async function enqueueConfigs(
+  ctx: CasContext,
+  team: string,
+  studyId: string,
+  body: unknown,
+  options: { idempotencyKey?: string } = {},
+): Promise<{ enqueued: EnqueuedConfig[]; waiting: number }> {
   const parsed = enqueueRequestSchema.safeParse(body);
   if (!parsed.success) throw new InvalidInputError(zodIssues(parsed.error), 'invalid configurations');
   const first = await ctx.store.getStudy(team, studyId);
@@ -35,7 +44,14 @@ export async function enqueueConfigs(ctx: CasContext, team: string, studyId: str
   const trials = await readAll((p) => ctx.store.listTrials(team, studyId, p));
   const applied = new Set(trials.filter((t) => t.enqueuedId).map((t) => t.enqueuedId));
   let added: EnqueuedConfig[] = [];
+  const key = options.idempotencyKey;
   const study = await changeStudy(ctx, team, studyId, (s) => {
+    // The same request again (its first run wrote, then its answer was lost): the same answer, nothing added.
+    const seen = key === undefined ? undefined : (s.enqueueRequests ?? []).find((r) => r.key === key);
+    if (seen) {
+      added = parsed.data.configs.map((params, i) => ({ id: `q${seen.firstId + i}`, params, at: seen.at }));
+      return undefined;
+    }
     if (finishedStudyStates.includes(s.state) || s.state === 'STOPPING') throw new ConflictError(`study ${studyId} is ${s.state}: nothing more will start`);
     const kept = (s.enqueued ?? []).filter((e) => !(e.trialId && applied.has(e.id)));
     const waiting = kept.filter((e) => !e.trialId).length;
@@ -44,7 +60,8 @@ export async function enqueueConfigs(ctx: CasContext, team: string, studyId: str
     const count = s.enqueuedCount ?? 0;
     const at = ctx.now().toISOString();
     added = parsed.data.configs.map((params, i) => ({ id: `q${count + i}`, params, at }));
-    return { ...s, enqueued: [...kept, ...added], enqueuedCount: count + added.length };
+    const requests = key === undefined ? s.enqueueRequests : [...(s.enqueueRequests ?? []), { key, firstId: count, at }].slice(-maxEnqueueRequests);
+    return { ...s, enqueued: [...kept, ...added], enqueuedCount: count + added.length, ...(requests ? { enqueueRequests: requests } : {}) };
   });
   return { enqueued: added, waiting: (study.enqueued ?? []).filter((e) => !e.trialId).length };
 }
@@ -85,7 +102,8 @@ export async function takeEnqueued(ctx: CasContext, study: Study, trial: Trial, 
   if (!(study.enqueued ?? []).some((e) => !e.trialId || e.trialId === trial.trialId)) return trial;
   const entry = await claimEnqueued(ctx, study, trial.trialId);
   if (!entry) return trial;
-  return changeTrial(ctx, trial, (t) =>
+  // Awaited, not returned: the frame stays on the async stack, which names the write point in fault tests.
+  return await changeTrial(ctx, trial, (t) =>
     t.state === 'WAITING' && t.resource === 0 && !t.enqueuedId ? { ...t, params: entry.params, enqueuedId: entry.id } : undefined,
   );
 }

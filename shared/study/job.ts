@@ -19,10 +19,12 @@ export function checkpointUri(base: string, trial: Pick<Trial, 'team' | 'studyId
 }
 
 export function jobSpecFor(ctx: StepContext, study: Study, trial: Trial, resourceTo: number): JobSpec {
+  // A retraining trial runs the retraining program, with its environment over the search's.
+  const retrain = trial.phase === 'retrain' ? study.spec.retrain : undefined;
   return {
     // Batch job names: up to 128 letters, digits, hyphens and underscores.
     jobName: `${study.studyId}-t${trial.trialId}-r${trial.rung}`.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 128),
-    command: study.spec.trial.command,
+    command: retrain?.command ?? study.spec.trial.command,
     attempts: study.spec.trial.retries + 1,
     timeoutSeconds: Math.max(60, Math.round(study.spec.trial.timeout ?? defaultJobTimeoutSeconds)),
     env: {
@@ -36,7 +38,7 @@ export function jobSpecFor(ctx: StepContext, study: Study, trial: Trial, resourc
       RUNG_CHECKPOINT_URI: checkpointUri(ctx.artifactBaseUri, trial),
       RUNG_API_URL: study.apiUrl ?? '',
       RUNG_API_TOKEN: ctx.jobApiToken ?? '',
-      RUNG_ENV: JSON.stringify(study.spec.trial.environment),
+      RUNG_ENV: JSON.stringify({ ...study.spec.trial.environment, ...retrain?.environment }),
     },
   };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { RetryableConflictError } from '../errors.js';
+import { hourlyPrice } from '../cost/cost.js';
 import { createRng, deriveSeed } from '../rng.js';
 import type { Observation } from '../samplers/sampler.js';
 import { samplerFor } from '../samplers/registry.js';
@@ -12,6 +13,8 @@ import { orient } from './best.js';
 import { jobSpecFor, type JobSpec } from './job.js';
 import type { Study, Trial } from './types.js';
 import { takeEnqueued } from './enqueue.js';
+import { observationOf, outcomeFields, rungOutcome } from './objectives.js';
+import { searchTrials } from './retrain.js';
 import type { TrialJob } from './types.js';
 import {
   closeJob,
@@ -98,7 +101,8 @@ function records(study: Study, trials: Trial[]): TrialRecord[] {
   return trials.map((t) => {
     const scores: number[] = [];
     t.rungValues.forEach((v, k) => {
-      if (v !== undefined && v !== null) scores[levels[k] - 1] = orient(goal, v);
+      // A trial that violates a constraint (a property of its configuration: size, latency) ranks below every feasible one.
+      if (v !== undefined && v !== null) scores[levels[k] - 1] = t.feasible === false ? -Infinity : orient(goal, v);
     });
     // A paused trial a person stopped is out of the race.
     const status = t.stopRequested && t.state === 'PAUSED' ? 'STOPPED' : statusOf[t.state];
@@ -108,10 +112,8 @@ function records(study: Study, trials: Trial[]): TrialRecord[] {
 
 function observationsOf(study: Study, trials: Trial[]): Observation[] {
   const levels = rungLevelsOf(study);
-  const goal = study.spec.objective.goal;
-  return trials.flatMap((t) =>
-    t.rungValues.flatMap((v, k) => (v === undefined || v === null ? [] : [{ params: t.params, score: orient(goal, v), resource: levels[k] }])),
-  );
+  // With objectives or constraints each also carries feasibility and every objective (shared/study/objectives.ts).
+  return trials.flatMap((t) => t.rungValues.flatMap((v, k) => (v === undefined || v === null ? [] : [observationOf(study.spec, t, k, v, levels[k])])));
 }
 
 /** The lanes of one round: as many as the study's parallelism while there is work, none after. */
@@ -119,7 +121,7 @@ export async function planLanes(ctx: StepContext, study: Study, round: number) {
   // Every reason NextJob has to start nothing must end the rounds too, or Replan would loop.
   if (!isAsha(study) || isWinding(study) || overWallClock(ctx, study) || study.cost?.budgetExhausted) return [];
   if (round > 0) {
-    const trials = await readAll((p) => ctx.store.listTrials(study.team, study.studyId, p));
+    const trials = searchTrials(await readAll((p) => ctx.store.listTrials(study.team, study.studyId, p)));
     if (!hasWork(study, trials, round)) return [];
   }
   return Array.from({ length: study.spec.limits.parallelism }, (_, lane) => ({
@@ -132,15 +134,48 @@ export async function planLanes(ctx: StepContext, study: Study, round: number) {
 }
 
 /**
- * A trial whose lane is gone: created but never started (WAITING), or interrupted mid-slice (a
- * failed attempt's Finalize leaves it PAUSED without a result at its rung), under a claim of an
- * earlier round or attempt. Rounds run one after another, so no lane of the current round holds
- * it; the first lane to ask adopts it and runs the slice again from its checkpoint.
+ * A trial whose lane is gone: created but never started (WAITING), interrupted mid-slice (a
+ * failed attempt's Finalize leaves it PAUSED without a result at its rung), or claimed RUNNING
+ * by a NextJob copy whose answer the lane never used (see {@link releaseStranded}), under a claim
+ * of an earlier round or attempt. Rounds run one after another, so no lane of the current round
+ * holds it; the first lane to ask adopts it and runs the slice again from its checkpoint.
  */
-function isOrphan(study: Study, trials: Trial, round: number): boolean {
+function isOrphan(study: Study, trial: Trial, round: number): boolean {
   const mine = `${study.attempt}:${round}:`;
-  if ((trials.claim ?? '').startsWith(mine)) return false;
-  return trials.state === 'WAITING' || (trials.state === 'PAUSED' && trials.rungValues[trials.rung] === undefined);
+  if ((trial.claim ?? '').startsWith(mine)) return false;
+  if (trial.state === 'RUNNING') return trial.claim !== undefined;
+  return trial.state === 'WAITING' || (trial.state === 'PAUSED' && trial.rungValues[trial.rung] === undefined);
+}
+
+/**
+ * Duplicate NextJob deliveries (a Lambda retried while the first invocation still runs) race
+ * each other: one copy can read the trials before another lane's result lands and answer "no
+ * job", while a later copy reads after it and claims a promotion (or two copies claim different
+ * jobs). Step Functions uses one answer; the claim of the other is stranded: RUNNING, with a job
+ * record that no lane will ever run. No single-item write can tie "no job" to every trial a later
+ * copy might claim, so the stranded claim is repaired instead: once the round is over (Replan runs
+ * after every lane of the round ended, and a lane ends only after observing each job it ran), a
+ * RUNNING trial under an earlier round's claim never ran its job. One conditional write puts it
+ * back to PAUSED without a result at its rung and closes the job record as `neverRan` at no cost;
+ * settling moves its reservation to spent (zero), and the trial is then an ordinary orphan,
+ * adopted by the next lane that asks. Replan sees it as work, so the study does not end with it.
+ * The record stays (rather than being dropped) so that the adopted job's reservation gets a key
+ * of its own, which a settle from a snapshot taken before the adoption cannot mistake for the
+ * reservation of a job that never started.
+ */
+async function releaseStranded(ctx: StepContext, study: Study, stranded: Trial): Promise<void> {
+  const at = ctx.now().toISOString();
+  // As closeJob does: a cost only where the study's jobs are priced.
+  const priced = hourlyPrice(study.spec).usdPerHour !== undefined;
+  const released = await updateTrialWith(ctx, stranded, (t) => {
+    if (t.state !== 'RUNNING' || t.claim !== stranded.claim) return undefined;
+    const jobs = (t.jobs ?? []).map((j, i, all) =>
+      i === all.length - 1 && j.endedAt === undefined ? { ...j, endedAt: at, seconds: 0, ...(priced ? { costUsd: 0 } : {}), neverRan: true } : j,
+    );
+    return { ...t, state: 'PAUSED', error: 'released: a duplicate NextJob stranded its claim; the next lane runs this rung', jobs };
+  });
+  // Only this trial's closed record: a reservation of a job not started yet may be the adopter's.
+  await settleJobs(ctx, study, released, false);
 }
 
 function hasWork(study: Study, trials: Trial[], round: number): boolean {
@@ -165,7 +200,7 @@ function finishingPromotion(study: Study, trials: Trial[]): Trial | undefined {
   const top = Math.max(-1, ...paused.map((t) => t.rung));
   return paused
     .filter((t) => t.rung === top)
-    .sort((a, b) => orient(goal, b.rungValues[top]) - orient(goal, a.rungValues[top]) || a.number - b.number)[0];
+    .sort((a, b) => Number(a.feasible === false) - Number(b.feasible === false) || orient(goal, b.rungValues[top]) - orient(goal, a.rungValues[top]) || a.number - b.number)[0];
 }
 
 /** Claims the lane's next job: a promotion the scheduler wants, else a new trial while maxTrials allows. */
@@ -178,7 +213,7 @@ export async function nextJob(ctx: StepContext, input: LaneInput): Promise<LaneJ
   const levels = rungLevelsOf(study);
 
   for (let attempt = 0; attempt < 50; attempt++) {
-    const trials = await readAll((p) => ctx.store.listTrials(study.team, study.studyId, p));
+    const trials = searchTrials(await readAll((p) => ctx.store.listTrials(study.team, study.studyId, p)));
     const mine = trials.find((t) => t.claim === claim);
     if (mine?.state === 'RUNNING') return jobFor(ctx, study, position, mine, levels);
     // Created by this position, not started yet (a retry after a crash between the two writes).
@@ -186,6 +221,10 @@ export async function nextJob(ctx: StepContext, input: LaneInput): Promise<LaneJ
     if (mine) return none;
 
     const orphan = trials.find((t) => isOrphan(study, t, input.round));
+    if (orphan?.state === 'RUNNING') {
+      await releaseStranded(ctx, study, orphan);
+      continue; // now PAUSED without a result: adopted on the next pass
+    }
     if (orphan) {
       const adopted = await adopt(ctx, study, orphan, claim, levels).catch((e: unknown) => {
         if (e instanceof RetryableConflictError) return undefined;
@@ -309,7 +348,7 @@ export async function observeJob(ctx: StepContext, input: z.infer<typeof observe
   const current = await loadTrial(ctx, input);
   if (current.state !== 'RUNNING' || current.rung !== input.rung) {
     // A retried ObserveJob: the trial write happened; repeat what may not have (best, cost), which is idempotent.
-    if (current.rung === input.rung && (current.state === 'PAUSED' || current.state === 'COMPLETE')) await recordBest(ctx, study, current);
+    if (current.rung === input.rung && (current.state === 'PAUSED' || current.state === 'COMPLETE' || current.state === 'INFEASIBLE')) await recordBest(ctx, study, current);
     await settleJobs(ctx, study, current, false);
     return next;
   }
@@ -318,6 +357,7 @@ export async function observeJob(ctx: StepContext, input: z.infer<typeof observe
   const metric = study.spec.objective.metric;
   const measurements = await ctx.store.listMeasurements(study.team, study.studyId, current.trialId);
   const last = measurements.filter((m) => m.step <= target && Number.isFinite(m.metrics[metric])).at(-1);
+  const outcome = rungOutcome(study.spec, measurements, target, input.rung === levels.length - 1);
   const now = ctx.now();
   const at = now.toISOString();
   const trial = await updateTrialWith(ctx, input, (t) => {
@@ -331,14 +371,16 @@ export async function observeJob(ctx: StepContext, input: z.infer<typeof observe
           : `the job never reported the objective metric "${metric}"`;
       return { ...t, state: 'FAILED', error: why, endedAt: at, jobs };
     }
+    if (outcome.missing) return { ...t, state: 'FAILED', error: outcome.missing, endedAt: at, jobs, ...outcomeFields(outcome) };
     const rungValues = [...t.rungValues];
     rungValues[input.rung] = last.metrics[metric];
     const top = input.rung === levels.length - 1;
-    // A trial a person stopped keeps its last result but is not promoted.
-    const state = t.stopRequested ? 'PRUNED' : top ? 'COMPLETE' : 'PAUSED';
-    return { ...t, state, resource: last.step, rungValues, value: last.metrics[metric], endedAt: state === 'PAUSED' ? t.endedAt : at, jobs };
+    // A trial a person stopped keeps its last result but is not promoted; one that ends violating a constraint is INFEASIBLE.
+    const state = t.stopRequested ? 'PRUNED' : top ? (outcome.feasible === false ? 'INFEASIBLE' : 'COMPLETE') : 'PAUSED';
+    const fields = outcomeFields(outcome);
+    return { ...t, state, resource: last.step, rungValues, value: last.metrics[metric], endedAt: state === 'PAUSED' ? t.endedAt : at, jobs, ...fields };
   });
-  if (trial.state === 'COMPLETE' || trial.state === 'PAUSED') await recordBest(ctx, study, trial);
+  if (trial.state === 'COMPLETE' || trial.state === 'PAUSED' || trial.state === 'INFEASIBLE') await recordBest(ctx, study, trial);
   await settleJobs(ctx, study, trial, false);
   return next;
 }

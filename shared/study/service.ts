@@ -7,6 +7,7 @@ import { bracketHistoryEvents, historyEventLimit, planBrackets } from '../schedu
 import type { StudyStore } from '../store/port.js';
 import { isTrialFinished } from './trial-state.js';
 import { stopAdvice } from './stop-advice.js';
+import { candidatesSchema } from './retrain.js';
 import { parseStudySpec, zodIssues } from './spec.js';
 import { warmStartConfigs } from './warm-start.js';
 import { finishedStudyStates, type Measurement, type Page, type PageRequest, type Study, type Trial } from './types.js';
@@ -28,6 +29,8 @@ export const measurementSchema = z.strictObject({
     .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_./-]{0,63}$/, 'must be a metric name'), z.number().finite())
     .refine((m) => Object.keys(m).length > 0, 'must report at least one metric')
     .refine((m) => Object.keys(m).length <= 50, 'at most 50 metrics per measurement'),
+  /** Architectures the search found (kept for the study's retraining phase, `retrain.from: candidates`). */
+  candidates: candidatesSchema.optional(),
 });
 
 export const pageQuerySchema = z.strictObject({
@@ -183,6 +186,7 @@ export async function reportMeasurement(ctx: ServiceContext, team: string, study
     trialId,
     step: parsed.data.step,
     metrics: parsed.data.metrics,
+    ...(parsed.data.candidates ? { candidates: parsed.data.candidates } : {}),
     at: ctx.now().toISOString(),
   });
   // The job should wind down (checkpoint, exit 0) once the study is asked to stop, the trial is

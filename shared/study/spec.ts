@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { InvalidInputError, type Issue } from '../errors.js';
 import { parametersSchema } from '../space/schema.js';
+import { jobEnvironmentSchema } from './environment-schema.js';
+import { retrainSchema, sweepSize } from './retrain.js';
+import { checkObjectives, constraintsSchema, normalizeObjectives, objectiveSchema, objectivesSchema, trialMetricsSchema } from './objectives.js';
 
 /** `90s`, `30m`, `12h`, `2d` -> seconds. */
 export const durationSchema = z
@@ -53,10 +56,11 @@ export const schedulerSchema = z
 
 export const studySpecSchema = z.strictObject({
   name: z.string().min(1).max(100).regex(/^[A-Za-z0-9][A-Za-z0-9 _.-]*$/, 'must use letters, digits, space, _ . -'),
-  objective: z.strictObject({
-    metric: z.string().regex(/^[A-Za-z_][A-Za-z0-9_./-]{0,63}$/, 'must be a metric name such as val_accuracy'),
-    goal: z.enum(['maximize', 'minimize']),
-  }),
+  /** One objective; or `objectives` (2-4) for a Pareto study, `objective` then being the first (shared/study/objectives.ts). */
+  objective: objectiveSchema.optional(),
+  objectives: objectivesSchema.optional(),
+  /** Feasibility rules on reported metrics (`{ metric: latency_ms, max: 20 }`): samplers model them; violators end INFEASIBLE. */
+  constraints: constraintsSchema.optional(),
   parameters: parametersSchema,
   strategy: z
     .strictObject({
@@ -99,12 +103,24 @@ export const studySpecSchema = z.strictObject({
     timeout: durationSchema.optional(),
     /** Seconds one unit of the scheduler's resource (one epoch, ...) takes on one instance: for cost forecasts. */
     secondsPerResource: z.number().positive().max(10_000_000).optional(),
-    environment: z
-      .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'), z.string().max(4096))
-      .refine((env) => Object.keys(env).every((k) => !k.startsWith('RUNG_')), 'RUNG_* variables are reserved for the job contract')
-      .default({}),
+    environment: jobEnvironmentSchema,
+    /** Metrics a job reports besides the objectives (constraints may name only these or objectives). */
+    metrics: trialMetricsSchema.optional(),
   }),
-});
+  /** Retrain the search's top-k from scratch once it ends (shared/study/retrain.ts); every NAS example does. */
+  retrain: retrainSchema.optional(),
+}).superRefine((spec, ctx) => {
+  const retrain = spec.retrain;
+  if (!retrain) return;
+  if (spec.strategy.execution === 'external')
+    ctx.addIssue({ code: 'custom', message: 'an external study has no workflow to retrain in; remove retrain or use execution: workflow', path: ['retrain'] });
+  if (sweepSize(retrain.sweep) > 50) ctx.addIssue({ code: 'custom', message: 'at most 50 combinations of sweep values', path: ['retrain', 'sweep'] });
+  if (retrain.topK * sweepSize(retrain.sweep) > 100)
+    ctx.addIssue({ code: 'custom', message: 'topK times the sweep combinations must be at most 100 retraining trials', path: ['retrain', 'topK'] });
+})
+  // Objectives and constraints across fields, then `objective` = the primary objective (shared/study/objectives.ts).
+  .superRefine(checkObjectives)
+  .transform(normalizeObjectives);
 
 /** What a user writes (defaults optional). */
 export type StudySpecInput = z.input<typeof studySpecSchema>;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
 import { readAll } from '../store/port.js';
+import { searchTrials } from './retrain.js';
 import { changeStudy, changeTrial, type CasContext } from './cas.js';
 import { isExternal } from './ladder.js';
 import { zodIssues } from './spec.js';
@@ -36,7 +37,7 @@ export async function patchStudy(ctx: CasContext, team: string, studyId: string,
   const parsed = patchStudyRequestSchema.safeParse(body);
   if (!parsed.success) throw new InvalidInputError(zodIssues(parsed.error), 'invalid change');
   const { parallelism, maxTrials } = parsed.data.limits;
-  const trials = await readAll((p) => ctx.store.listTrials(team, studyId, p));
+  const trials = searchTrials(await readAll((p) => ctx.store.listTrials(team, studyId, p)));
   const study = await changeStudy(ctx, team, studyId, (s) => {
     if (finishedStudyStates.includes(s.state)) throw new ConflictError(`study ${studyId} is already ${s.state}`);
     if (maxTrials !== undefined && maxTrials !== s.spec.limits.maxTrials) {
@@ -66,7 +67,8 @@ export async function stopTrial(ctx: CasContext, team: string, studyId: string, 
   const before = await ctx.store.getTrial(team, studyId, trialId);
   if (!before) throw new NotFoundError(`trial ${trialId} of study ${studyId} not found`);
   if (isTrialFinished(before.state)) throw new ConflictError(`trial ${trialId} is already ${before.state}`);
-  return changeTrial(ctx, before, (t) => {
+  // Awaited, not returned: the frame stays on the async stack, which names the write point in fault tests.
+  return await changeTrial(ctx, before, (t) => {
     if (isTrialFinished(t.state)) throw new ConflictError(`trial ${trialId} is already ${t.state}`);
     if (t.state === 'RUNNING') return t.stopRequested ? undefined : { ...t, stopRequested: true };
     return { ...t, state: 'PRUNED', stopRequested: true, error: 'stopped by request', endedAt: ctx.now().toISOString() };

@@ -1,4 +1,5 @@
 import type { Params } from '../space/schema.js';
+import type { Candidate, RetrainPlan } from './retrain.js';
 import type { StudySpec } from './spec.js';
 
 export type StudyState = 'PENDING' | 'RUNNING' | 'STOPPING' | 'COMPLETED' | 'STOPPED' | 'FAILED';
@@ -31,10 +32,17 @@ export interface Study {
   enqueued?: EnqueuedConfig[];
   /** Enqueued configurations so far (numbers their ids). */
   enqueuedCount?: number;
+  /**
+   * Idempotency keys of the latest enqueue requests (at most 100), each with the id number of the
+   * first configuration it added: a request retried after its answer was lost adds nothing again.
+   */
+  enqueueRequests?: { key: string; firstId: number; at: string }[];
   /** Dollars spent so far on the study's jobs (shared/cost: runtime times the instance price), where the jobs can be priced. */
   costUsd?: number;
   /** Budget ledger (only with `limits.maxCostUsd`). */
   cost?: StudyCost;
+  /** The retraining phase, once planned (`spec.retrain`, shared/study/retrain.ts); `best` then follows its trials. */
+  retrain?: RetrainPlan;
   createdAt: string;
   updatedAt: string;
   /** Compare-and-set version: every write is conditional on it and increments it. */
@@ -63,6 +71,8 @@ export interface TrialJob {
   /** Actual cost (runtime times the hourly price, shared/cost), once the job ended. */
   costUsd?: number;
   forecastUsd?: number;
+  /** Recorded by a claim that was stranded and later released (lanes.ts): no job ran, it costs nothing. */
+  neverRan?: boolean;
 }
 
 export interface EnqueuedConfig {
@@ -103,6 +113,19 @@ export interface Trial {
   enqueuedId?: string;
   /** A person asked to stop the trial: its reports answer shouldStop, and it ends PRUNED. */
   stopRequested?: boolean;
+  /**
+   * The metrics the spec names (objectives, constraint metrics, trial.metrics), each at its latest
+   * report up to the trial's last finished rung; only for studies that track them (shared/study/objectives.ts).
+   */
+  metrics?: Record<string, number>;
+  /** Whether the constraints held at the last finished rung; absent when unconstrained or not yet known. */
+  feasible?: boolean;
+  /** The largest relative constraint value (<= 0 when feasible). */
+  violation?: number;
+  /** `retrain`: trains a candidate of the finished search from scratch (absent: a search trial). */
+  phase?: 'retrain';
+  /** Retraining trials: the search trial whose result (or reported candidate) it retrains. */
+  source?: string;
   createdAt: string;
   updatedAt: string;
   version: number;
@@ -115,6 +138,8 @@ export interface Measurement {
   /** Resource step (epoch number, tokens seen, ...). */
   step: number;
   metrics: Record<string, number>;
+  /** Architectures a search job reported with this step (a one-shot top-k, a DARTS genotype), for `retrain.from: candidates`. */
+  candidates?: Candidate[];
   at: string;
 }
 

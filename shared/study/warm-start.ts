@@ -1,6 +1,7 @@
 import { InvalidInputError, type Issue } from '../errors.js';
 import { SearchSpace } from '../space/space.js';
 import { readAll, type StudyStore } from '../store/port.js';
+import { searchTrials } from './retrain.js';
 import { orient } from './best.js';
 import type { StudySpec } from './spec.js';
 import { maxWaitingConfigs } from './enqueue.js';
@@ -32,7 +33,7 @@ export async function warmStartConfigs(store: StudyStore, team: string, spec: St
       continue;
     }
     const goal = spec.objective.goal;
-    const ranked = (await readAll((p) => store.listTrials(team, studyId, p)))
+    const ranked = searchTrials(await readAll((p) => store.listTrials(team, studyId, p)))
       .filter((t) => t.value !== undefined && Number.isFinite(t.value) && space.problems(t.params).length === 0)
       .sort((a, b) => b.resource - a.resource || orient(goal, b.value!) - orient(goal, a.value!) || a.number - b.number);
     for (const t of ranked) {

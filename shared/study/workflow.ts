@@ -11,6 +11,8 @@ import { hourlyPrice, jobCostUsd, jobForecastUsd } from '../cost/cost.js';
 import { takeEnqueued } from './enqueue.js';
 import { jobSpecFor, type JobSpec } from './job.js';
 import { planLanes } from './lanes.js';
+import { observationOf, outcomeFields, rungOutcome } from './objectives.js';
+import { isRetrainTrial, RETRAIN_BRACKET, retrainBracket, searchTrials } from './retrain.js';
 import { assertTrialTransition } from './trial-state.js';
 import type { Study, StudyCost, Trial, TrialJob } from './types.js';
 
@@ -100,7 +102,8 @@ export async function updateTrialWith(
     const current = await loadTrial(ctx, ref);
     const next = change(current);
     if (!next) return current;
-    assertTrialTransition(current.state, next.state);
+    // A write that keeps the state (a lane adopting a WAITING orphan, say) is no transition.
+    if (next.state !== current.state) assertTrialTransition(current.state, next.state);
     try {
       return await ctx.store.updateTrial({ ...next, updatedAt: ctx.now().toISOString() });
     } catch (e) {
@@ -110,7 +113,7 @@ export async function updateTrialWith(
 }
 
 function bracketOf(study: Study, index: number): Bracket {
-  const bracket = planBrackets(study.spec.strategy.scheduler, study.spec.limits.maxTrials)[index];
+  const bracket = index === RETRAIN_BRACKET ? retrainBracket(study) : planBrackets(study.spec.strategy.scheduler, study.spec.limits.maxTrials)[index];
   if (!bracket) throw new NotFoundError(`study ${study.studyId} has no bracket ${index}`);
   return bracket;
 }
@@ -150,11 +153,11 @@ export async function plan(ctx: StepContext, input: z.infer<typeof planInputSche
 }
 
 function observationsOf(study: Study, trials: Trial[]): Observation[] {
-  const goal = study.spec.objective.goal;
   return trials.flatMap((t) =>
     t.rungValues.flatMap((v, rung) => {
       if (v === undefined || v === null) return [];
-      return [{ params: t.params, score: orient(goal, v), resource: rungResource(study, t.bracket, rung) }];
+      // With objectives or constraints it also carries feasibility and every objective (shared/study/objectives.ts).
+      return [observationOf(study.spec, t, rung, v, rungResource(study, t.bracket, rung))];
     }),
   );
 }
@@ -178,13 +181,14 @@ function slotsFor(study: Study, bracket: number, rung: number, trialIds: string[
 /** Creates the bracket's rung-0 trials. Trial numbers come from the plan, so a retry creates nothing new. */
 export async function suggest(ctx: StepContext, input: z.infer<typeof bracketInputSchema>): Promise<RungPlan> {
   const study = await loadStudy(ctx, input);
+  if (input.bracket === RETRAIN_BRACKET) return retrainSlots(ctx, study);
   // A bracket that lowering limits.maxTrials trimmed away (shared/study/steering.ts) runs nothing.
   if (!planBrackets(study.spec.strategy.scheduler, study.spec.limits.maxTrials)[input.bracket]) return slotsFor(study, input.bracket, 0, []);
   if (isWinding(study) || overWallClock(ctx, study)) return slotsFor(study, input.bracket, 0, []);
   const bracket = bracketOf(study, input.bracket);
   const space = new SearchSpace(study.spec.parameters);
   const sampler = samplerFor(study.spec.strategy.sampler);
-  const trials = await readAll((p) => ctx.store.listTrials(study.team, study.studyId, p));
+  const trials = searchTrials(await readAll((p) => ctx.store.listTrials(study.team, study.studyId, p)));
   const byNumber = new Map(trials.map((t) => [t.number, t]));
   const observations = observationsOf(study, trials);
   const pending = trials.filter((t) => t.rungValues.length === 0 && t.state !== 'FAILED').map((t) => t.params);
@@ -224,6 +228,14 @@ export async function suggest(ctx: StepContext, input: z.infer<typeof bracketInp
   return slotsFor(study, bracket.index, 0, ids);
 }
 
+/** The retraining bracket's trials, which PlanRetrain created (shared/study/retrain-plan.ts). */
+async function retrainSlots(ctx: StepContext, study: Study): Promise<RungPlan> {
+  const bracket = retrainBracket(study);
+  if (!bracket || isWinding(study) || overWallClock(ctx, study)) return slotsFor(study, RETRAIN_BRACKET, 0, []);
+  const ids = Array.from({ length: bracket.rungs[0].trials }, (_, i) => String(bracket.firstTrial + i));
+  return slotsFor(study, RETRAIN_BRACKET, 0, ids);
+}
+
 export interface StartTrialResult extends TrialSlot {
   run: boolean;
   job?: JobSpec;
@@ -237,8 +249,9 @@ export async function startTrial(ctx: StepContext, slot: TrialSlot): Promise<Sta
   const bracket = bracketOf(study, slot.bracket);
   const target = bracket.rungs[slot.rung];
   if (!target) return skip;
-  // A trial starting from scratch takes the next enqueued configuration, if one waits.
-  const before = await takeEnqueued(ctx, study, await loadTrial(ctx, slot), slot.rung);
+  // A search trial starting from scratch takes the next enqueued configuration, if one waits.
+  const loaded = await loadTrial(ctx, slot);
+  const before = isRetrainTrial(loaded) ? loaded : await takeEnqueued(ctx, study, loaded, slot.rung);
   if (!isRunnableFor(before, slot.rung)) return skip;
   // Already started for this rung (a retried StartTrial): the same job again, nothing reserved twice.
   const started = before.state === 'RUNNING' && before.rung === slot.rung;
@@ -359,7 +372,7 @@ export async function observe(ctx: StepContext, input: z.infer<typeof observeInp
   const current = await loadTrial(ctx, input);
   if (current.state !== 'RUNNING' || current.rung !== input.rung) {
     // A retried Observe: the trial write happened; repeat what may not have (best, cost), which is idempotent.
-    if (current.rung === input.rung && (current.state === 'PAUSED' || current.state === 'COMPLETE')) await recordBest(ctx, study, current);
+    if (current.rung === input.rung && (current.state === 'PAUSED' || current.state === 'COMPLETE' || current.state === 'INFEASIBLE')) await recordBest(ctx, study, current);
     await settleJobs(ctx, study, current, false);
     return { trialId: current.trialId, state: current.state };
   }
@@ -369,6 +382,7 @@ export async function observe(ctx: StepContext, input: z.infer<typeof observeInp
   const reported = measurements.filter((m) => m.step <= target.resource && Number.isFinite(m.metrics[metric]));
   const last = reported.at(-1);
   const isLastRung = input.rung === bracket.rungs.length - 1;
+  const outcome = rungOutcome(study.spec, measurements, target.resource, isLastRung);
   const now = ctx.now();
   const at = now.toISOString();
 
@@ -381,26 +395,30 @@ export async function observe(ctx: StepContext, input: z.infer<typeof observeInp
         : `the job never reported the objective metric "${metric}"`;
       return { ...t, state: 'FAILED', error: why, endedAt: at, jobs };
     }
+    if (outcome.missing) return { ...t, state: 'FAILED', error: outcome.missing, endedAt: at, jobs, ...outcomeFields(outcome) };
     const rungValues = [...t.rungValues];
     rungValues[input.rung] = last.metrics[metric];
     return {
       ...t,
-      // A trial a person stopped keeps its last result but is not promoted.
-      state: t.stopRequested ? 'PRUNED' : isLastRung ? 'COMPLETE' : 'PAUSED',
+      // A trial a person stopped keeps its last result but is not promoted; one that ends violating a constraint is INFEASIBLE.
+      state: t.stopRequested ? 'PRUNED' : isLastRung ? (outcome.feasible === false ? 'INFEASIBLE' : 'COMPLETE') : 'PAUSED',
       resource: Math.max(t.resource, last.step),
       rungValues,
       value: last.metrics[metric],
       endedAt: isLastRung ? at : t.endedAt,
       jobs,
+      ...outcomeFields(outcome),
     };
   });
-  if (trial.state === 'COMPLETE' || trial.state === 'PAUSED') await recordBest(ctx, study, trial);
+  if (trial.state === 'COMPLETE' || trial.state === 'PAUSED' || trial.state === 'INFEASIBLE') await recordBest(ctx, study, trial);
   await settleJobs(ctx, study, trial, false);
   return { trialId: trial.trialId, state: trial.state };
 }
 
 export async function recordBest(ctx: StepContext, study: Study, trial: Trial) {
   await updateStudyWith(ctx, study, (s) => {
+    // Once the retraining is planned, the study's answer is its best retrained trial.
+    if (s.retrain !== undefined && !isRetrainTrial(trial)) return undefined;
     const best = pickBest(s.spec.objective.goal, s.best, trial);
     return best === s.best ? undefined : { ...s, best };
   });
@@ -465,7 +483,10 @@ export async function finalize(ctx: StepContext, input: z.infer<typeof finalizeI
   const costUsd = priced.length > 0 ? sum(priced) : undefined;
   const study = await updateStudyWith(ctx, input, (s) => {
     if (s.state === 'COMPLETED' || s.state === 'STOPPED' || s.state === 'FAILED') return undefined;
-    const best = settled.reduce((b, t) => pickBest(s.spec.objective.goal, b, t), undefined as Study['best']);
+    // Search best when no retraining trial finished (none planned, or every one failed).
+    const retrained = settled.filter((t) => isRetrainTrial(t) && t.value !== undefined);
+    const answers = s.retrain && retrained.length > 0 ? retrained : searchTrials(settled);
+    const best = answers.reduce((b, t) => pickBest(s.spec.objective.goal, b, t), undefined as Study['best']);
     // Jobs that never started leave no reservation behind.
     const cost = s.cost ? { ...s.cost, reservedUsd: {} } : undefined;
     if (input.outcome === 'FAILED') {

@@ -58,6 +58,9 @@ describe('ask/tell clients against the local API', () => {
     expect(all.find((t) => t.trialId === '0')).toMatchObject({ params: { x: 0.3, kind: 'plain' }, state: 'COMPLETE', resource: 9 });
     // The enqueued optimum trains to the end and is the best: loss 0 + 1/9.
     expect(done.best).toMatchObject({ trialId: '0', value: 1 / 9 });
+    // One objective: the front is the best trial.
+    const pareto = await client.pareto(study.studyId);
+    expect(pareto.front).toEqual([{ trialId: '0', number: 0, params: { x: 0.3, kind: 'plain' }, values: { loss: 1 / 9 } }]);
     await expect(client.suggest('no-such-study', 'ts-a')).rejects.toMatchObject({ status: 404, code: 'NotFound' });
     await expect(client.suggest(study.studyId, '')).rejects.toBeInstanceOf(RungApiError);
   });

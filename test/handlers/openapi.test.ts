@@ -29,7 +29,9 @@ describe('docs/openapi.json', () => {
   it('describes request bodies with the schemas the API validates with', () => {
     const doc = openApiDocument();
     const spec = doc.components.schemas.StudySpec as { required: string[]; properties: Record<string, any> };
-    expect(spec.required).toEqual(expect.arrayContaining(['name', 'objective', 'parameters', 'limits', 'trial']));
+    expect(spec.required).toEqual(expect.arrayContaining(['name', 'parameters', 'limits', 'trial']));
+    // One objective or several (a Pareto study): one of the two is required.
+    expect((spec as any).anyOf).toEqual([{ required: ['objective'] }, { required: ['objectives'] }]);
     expect(spec.properties.strategy.properties.execution.enum).toEqual(['workflow', 'external']);
     expect((doc.components.schemas.SuggestRequest as any).required).toEqual(['clientId']);
   });

@@ -212,8 +212,12 @@ describe('the contract of docs/workflow.md', () => {
     expect(s.Replan).toMatchObject({ Type: 'Task', Parameters: { 'round.$': 'States.MathAdd($.round, 1)' }, Next: 'UseLanes' });
     expect(s.Replan.Resource).toBe(s.Plan.Resource);
     for (const name of ['RunLanes', 'Replan']) expect(s[name].Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'MarkFailed' }]);
-    expect(s.RunBrackets).toMatchObject({ Type: 'Map', ItemsPath: '$.brackets', MaxConcurrency: 1, ResultPath: null, Next: 'Finalize' });
-    expect(s.RunBrackets.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'MarkFailed' }]);
+    expect(s.RunBrackets).toMatchObject({ Type: 'Map', ItemsPath: '$.brackets', MaxConcurrency: 1, ResultPath: null, Next: 'PlanRetrain' });
+    expect(s.PlanRetrain).toMatchObject({ Type: 'Task', Parameters: { 'team.$': '$.team', 'studyId.$': '$.studyId', phase: 'retrain' }, Next: 'RunRetrain' });
+    expect(s.PlanRetrain.Resource).toBe(s.Plan.Resource);
+    expect(s.RunRetrain).toMatchObject({ Type: 'Map', ItemsPath: '$.brackets', MaxConcurrency: 1, ResultPath: null, Next: 'Finalize' });
+    expect(s.RetrainBracket).toMatchObject({ Type: 'Task', Resource: s.RunBracket.Resource, Parameters: s.RunBracket.Parameters });
+    for (const name of ['RunBrackets', 'PlanRetrain', 'RunRetrain']) expect(s[name].Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'MarkFailed' }]);
     expect(s.RunBracket).toMatchObject({
       Type: 'Task',
       Resource: 'arn:aws:states:::states:startExecution.sync:2',

@@ -9,7 +9,7 @@ describe('local executions of the synthesized state machines', () => {
 
   it('overrides every Task state of the three machines (none would call AWS)', () => {
     const tasks = [definitions.studyMachine, definitions.bracketMachine, definitions.laneMachine].flatMap((d) => taskStateNames(d as never));
-    expect(new Set(tasks)).toEqual(new Set([...Object.keys(lambdaTasks), 'TrainTrial', 'RunBracket', 'RunLane']));
+    expect(new Set(tasks)).toEqual(new Set([...Object.keys(lambdaTasks), 'TrainTrial', 'RunBracket', 'RetrainBracket', 'RunLane']));
     expect(() => new LocalExecutions({ ...definitions, batch } as never)).not.toThrow();
   });
 

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { example, expectCompleted, measurements, readResult, runStudy, startForExample, tinyData, trialLog, type JobsRuntime } from './support.js';
 
 /**
- * NAS on rung: a one-shot search whose top-k goes to a latency study, and a DARTS search whose
- * genotype is retrained from scratch by a second study (examples/nas-oneshot, examples/nas-darts).
+ * NAS on rung: a one-shot search whose top-k is retrained from scratch and timed by a latency study,
+ * and a DARTS search whose genotype is retrained from scratch (examples/nas-oneshot, examples/nas-darts).
  */
 let jobs: JobsRuntime;
 beforeAll(async () => {
@@ -25,13 +25,19 @@ function small(file: string, overrides: object, params: Record<string, unknown> 
 }
 
 describe('NAS jobs', () => {
-  it('one-shot: trains the supernet, writes the top-k sub-architectures, and a latency study times them', async () => {
-    // Act: the search.
+  it('one-shot: trains the supernet, reports the top-k sub-architectures, retrains the best two from scratch, and a latency study times them', async () => {
+    // Act: the search, then its retraining phase (the example's, on a small budget).
+    const spec = example('nas-oneshot/study.yaml');
     const search = await runStudy(
       jobs.runtime,
       small(
         'nas-oneshot/study.yaml',
-        { name: 'jobs-oneshot', strategy: { sampler: 'random', scheduler: { type: 'fifo', resource: 'epoch', max: 2 }, seed: 2 }, limits: { maxTrials: 1 } },
+        {
+          name: 'jobs-oneshot',
+          strategy: { sampler: 'random', scheduler: { type: 'fifo', resource: 'epoch', max: 2 }, seed: 2 },
+          limits: { maxTrials: 1 },
+          retrain: { ...spec.retrain, max: 2, parameters: { ...spec.retrain.parameters, width: 8 } },
+        },
         { candidates: { type: 'ordinal', values: [8] }, width: { type: 'ordinal', values: [8] } },
       ),
     );
@@ -47,6 +53,18 @@ describe('NAS jobs', () => {
     const last = (await measurements(jobs.runtime, search.study.studyId, '0')).at(-1)!;
     expect(last.step).toBe(2);
     expect(last.metrics.best_candidate_accuracy).toBe(scores[0]);
+    expect(last.candidates).toEqual(result.top.map((t: { arch: string; val_accuracy: number }) => ({ params: { arch: t.arch }, metrics: { val_accuracy: t.val_accuracy } })));
+
+    // Assess: the retraining phase trained the two best from scratch, each for the full (small) budget.
+    const retrained = search.trials.filter((t) => t.phase === 'retrain');
+    expect(retrained.map((t) => t.params)).toEqual(result.top.slice(0, 2).map((t: { arch: string }) => ({ lr: 0.05, width: 8, arch: t.arch })));
+    for (const trial of retrained) {
+      expect(trial).toMatchObject({ state: 'COMPLETE', resource: 2, source: '0' });
+      expect((await measurements(jobs.runtime, search.study.studyId, trial.trialId)).map((m) => m.step)).toEqual([1, 2]);
+      expect(trialLog(jobs.scratch, search.study.studyId, trial).some((l) => l.startsWith(`trial ${trial.trialId}: architecture ${trial.params.arch} (`))).toBe(true);
+    }
+    const answer = retrained.reduce((a, b) => (b.value! > a.value! ? b : a));
+    expect(search.study.best).toMatchObject({ trialId: answer.trialId, value: answer.value });
 
     // Act: the top-k as the candidates of a latency study.
     const latency = await runStudy(jobs.runtime, {
@@ -72,13 +90,19 @@ describe('NAS jobs', () => {
     expect(latency.study.best!.value).toBe(Math.min(...latency.trials.map((t) => t.value!)));
   });
 
-  it('DARTS: searches a cell, exports its genotype, and a second study retrains the genotype from scratch', async () => {
-    // Act: the search.
+  it('DARTS: searches a cell, reports its genotype, and the retraining phase trains the genotype from scratch', async () => {
+    // Act: the search and its retraining phase (the example's, on a small budget).
+    const spec = example('nas-darts/study.yaml');
     const search = await runStudy(
       jobs.runtime,
       small(
         'nas-darts/study.yaml',
-        { name: 'jobs-darts', strategy: { sampler: 'random', scheduler: { type: 'fifo', resource: 'epoch', max: 2 }, seed: 5 }, limits: { maxTrials: 1 } },
+        {
+          name: 'jobs-darts',
+          strategy: { sampler: 'random', scheduler: { type: 'fifo', resource: 'epoch', max: 2 }, seed: 5 },
+          limits: { maxTrials: 1 },
+          retrain: { ...spec.retrain, max: 3, parameters: { ...spec.retrain.parameters, width: 8 } },
+        },
         { nodes: { type: 'ordinal', values: [2] } },
       ),
     );
@@ -90,25 +114,19 @@ describe('NAS jobs', () => {
     expect(cell).toHaveLength(2);
     expect(alpha).toHaveLength(3); // edges of 2 nodes: 1 + 2
     expect(genotype).not.toMatch(/none/);
-    expect((await measurements(jobs.runtime, search.study.studyId, '0')).map((m) => m.step)).toEqual([1, 2]);
+    const searched = await measurements(jobs.runtime, search.study.studyId, '0');
+    expect(searched.map((m) => m.step)).toEqual([1, 2]);
+    expect(searched[1].candidates).toEqual([{ params: { arch: genotype }, metrics: { val_accuracy: searched[1].metrics.val_accuracy } }]);
 
-    // Act: retrain it with the full budget, the genotype as a parameter.
-    const retrain = await runStudy(
-      jobs.runtime,
-      small(
-        'nas-darts/retrain.yaml',
-        { name: 'jobs-darts-retrain', strategy: { sampler: 'random', scheduler: { type: 'fifo', resource: 'epoch', max: 3 }, seed: 6 }, limits: { maxTrials: 1 } },
-        { arch: { type: 'categorical', values: [genotype] }, width: { type: 'ordinal', values: [8] } },
-      ),
-    );
-
-    // Assess
-    expectCompleted(jobs.scratch, retrain);
-    const trial = retrain.trials[0];
-    expect(trial).toMatchObject({ state: 'COMPLETE', resource: 3 });
-    expect(trialLog(jobs.scratch, retrain.study.studyId, trial).some((l) => l.startsWith(`trial 0: architecture ${genotype} (`))).toBe(true);
-    const steps = await measurements(jobs.runtime, retrain.study.studyId, '0');
+    // Assess: the genotype retrained from scratch with the full budget, and it is the study's answer.
+    const retrained = search.trials.filter((t) => t.phase === 'retrain');
+    expect(retrained).toHaveLength(1);
+    const trial = retrained[0];
+    expect(trial).toMatchObject({ state: 'COMPLETE', resource: 3, params: { arch: genotype, lr: 0.05, width: 8, cells: 2 } });
+    expect(trialLog(jobs.scratch, search.study.studyId, trial).some((l) => l.startsWith(`trial ${trial.trialId}: architecture ${genotype} (`))).toBe(true);
+    const steps = await measurements(jobs.runtime, search.study.studyId, trial.trialId);
     expect(steps.map((m) => m.step)).toEqual([1, 2, 3]);
     expect(steps[0].metrics.params).toBeGreaterThan(0);
+    expect(search.study.best).toMatchObject({ trialId: trial.trialId, value: trial.value, resource: 3 });
   });
 });

@@ -1,0 +1,206 @@
+import { z } from 'zod';
+import type { MultiObjectiveObservation } from '../samplers/multi-objective.js';
+import { orient } from './best.js';
+import type { Measurement, Trial } from './types.js';
+
+/**
+ * Objectives beyond one metric, and constraints on metrics (issue #6): the spec's pieces, the
+ * rules across fields, and the pure functions the workflow and the API use to judge a trial's
+ * reported metrics.
+ *
+ * A study has either `objective` (one metric) or `objectives` (2-4, a Pareto study). The parsed
+ * spec always carries `objective`: for a Pareto study it is the first entry (the primary
+ * objective), so every reader of `spec.objective` keeps working. The primary objective ranks
+ * promotions of multi-fidelity schedulers and picks `study.best`; the front over all objectives is
+ * `GET /studies/{id}/pareto` (shared/analysis/pareto.ts), and the samplers nsga2 and parego
+ * search it. Constraints are not penalties: a trial's feasibility goes to the samplers beside its
+ * objective values (ConstrainedObservation), and a trial that violates one at its final rung ends
+ * INFEASIBLE and is never the best.
+ */
+
+export const metricNameSchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_./-]{0,63}$/, 'must be a metric name such as val_accuracy');
+export const goalSchema = z.enum(['maximize', 'minimize']);
+
+export const objectiveSchema = z.strictObject({ metric: metricNameSchema, goal: goalSchema });
+
+export const objectiveEntrySchema = z.strictObject({
+  metric: metricNameSchema,
+  goal: goalSchema,
+  /** The hypervolume's reference value for this metric (a worst acceptable value); derived from the results when absent. */
+  reference: z.number().finite().optional(),
+});
+
+export const objectivesSchema = z
+  .array(objectiveEntrySchema)
+  .min(2, 'must list 2 to 4 objectives (a single one goes in objective)')
+  .max(4, 'must list 2 to 4 objectives: the front of more is too large to search or to show');
+
+export const constraintSchema = z
+  .strictObject({
+    metric: metricNameSchema,
+    /** Feasible when the metric is at most this (e.g. latency_ms <= 20). */
+    max: z.number().finite().optional(),
+    /** Feasible when the metric is at least this. */
+    min: z.number().finite().optional(),
+  })
+  .superRefine((c, ctx) => {
+    if (c.max === undefined && c.min === undefined) ctx.addIssue({ code: 'custom', message: 'needs a bound: max, min or both', path: ['max'] });
+    if (c.max !== undefined && c.min !== undefined && c.min > c.max) ctx.addIssue({ code: 'custom', message: 'min must not exceed max', path: ['min'] });
+  });
+
+export const constraintsSchema = z.array(constraintSchema).min(1, 'must list at least one constraint (or leave constraints out)').max(8);
+
+/** `trial.metrics`: metrics a job reports besides the objectives (constraints may only name reported metrics). */
+export const trialMetricsSchema = z.array(metricNameSchema).max(32);
+
+export type Objective = z.output<typeof objectiveSchema>;
+export type ObjectiveEntry = z.output<typeof objectiveEntrySchema>;
+export type Constraint = z.output<typeof constraintSchema>;
+
+/** The part of a spec the rules below read (before and after normalization). */
+interface ObjectiveFields {
+  objective?: Objective;
+  objectives?: ObjectiveEntry[];
+  constraints?: Constraint[];
+  strategy: { sampler: string };
+  trial: { metrics?: string[] };
+}
+
+/** Samplers that search a front: they read every objective, so they need more than one. */
+const multiObjectiveSamplers = ['nsga2', 'parego'];
+
+/** The cross-field rules (a superRefine of the study spec): every issue names its field. */
+export function checkObjectives(spec: ObjectiveFields, ctx: z.RefinementCtx): void {
+  const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', message, path });
+  const { objective, objectives } = spec;
+  if (!objective && !objectives) issue(['objective'], 'is required: one objective { metric, goal }, or objectives: a list of 2 to 4 for a Pareto study');
+  // A stored spec carries both (objective = objectives[0]); one that says something else is ambiguous.
+  if (objective && objectives?.length && (objective.metric !== objectives[0].metric || objective.goal !== objectives[0].goal))
+    issue(['objectives'], 'give objective or objectives, not both (objective may only repeat the first of objectives)');
+  objectives?.forEach((o, i) => {
+    if (objectives.findIndex((p) => p.metric === o.metric) !== i) issue(['objectives', i, 'metric'], `"${o.metric}" is already an objective`);
+  });
+  if (!objectives && multiObjectiveSamplers.includes(spec.strategy.sampler))
+    issue(['strategy', 'sampler'], `${spec.strategy.sampler} searches a Pareto front: it needs objectives (2 to 4), not a single objective`);
+
+  const objectiveMetrics = objectives ? objectives.map((o) => o.metric) : objective ? [objective.metric] : [];
+  const declared = spec.trial.metrics ?? [];
+  spec.constraints?.forEach((c, i) => {
+    if (spec.constraints!.findIndex((d) => d.metric === c.metric) !== i)
+      issue(['constraints', i, 'metric'], `"${c.metric}" has a constraint already: put min and max in one entry`);
+    else if (!objectiveMetrics.includes(c.metric) && !declared.includes(c.metric))
+      issue(
+        ['constraints', i, 'metric'],
+        `"${c.metric}" is neither an objective nor listed in trial.metrics: a constraint may only name a metric the trials report (add it to trial.metrics)`,
+      );
+  });
+}
+
+/** The parsed spec's shape: `objective` is always there (the primary objective of a Pareto study). */
+export function normalizeObjectives<T extends ObjectiveFields>(spec: T): Omit<T, 'objective'> & { objective: Objective } {
+  const first = spec.objectives?.[0];
+  // checkObjectives ran first: one of the two is there.
+  const objective = spec.objective ?? { metric: first!.metric, goal: first!.goal };
+  return { ...spec, objective };
+}
+
+/** The study's objectives, primary first (one entry for a single-objective study). */
+export function objectivesOfSpec(spec: { objective: Objective; objectives?: ObjectiveEntry[] }): ObjectiveEntry[] {
+  return spec.objectives ?? [spec.objective];
+}
+
+/** Whether trials of this study keep their metrics and feasibility (a Pareto study, constraints or declared metrics). */
+export function tracksMetrics(spec: { objectives?: unknown[]; constraints?: unknown[]; trial: { metrics?: string[] } }): boolean {
+  return Boolean(spec.objectives?.length || spec.constraints?.length || spec.trial.metrics?.length);
+}
+
+/** The parsed spec's fields the functions below read. */
+interface SpecView {
+  objective: Objective;
+  objectives?: ObjectiveEntry[];
+  constraints?: Constraint[];
+  trial: { metrics?: string[] };
+}
+
+/**
+ * How far a value is from the feasible side of a constraint, relative to the bound (<= 0 when
+ * it holds): relative, so that constraints in different units (ms, MB) compare in one violation.
+ */
+export function constraintValue(c: Constraint, value: number): number {
+  const rel = (excess: number, bound: number) => excess / (Math.abs(bound) > 0 ? Math.abs(bound) : 1);
+  const above = c.max === undefined ? -Infinity : rel(value - c.max, c.max);
+  const below = c.min === undefined ? -Infinity : rel(c.min - value, c.min);
+  return Math.max(above, below);
+}
+
+/** What a rung's measurements say about the trial beyond its primary objective. */
+export interface RungOutcome {
+  /** The spec's metrics (objectives, constraint metrics, trial.metrics), each at its latest report up to the rung. */
+  metrics?: Record<string, number>;
+  /** false when a constraint is violated; true when all are measured and hold; absent when unknown or unconstrained. */
+  feasible?: boolean;
+  /** The largest constraint value (Optuna's convention: <= 0 when feasible); absent when unknown. */
+  violation?: number;
+  /** At the final rung: why the trial fails (an objective or constraint metric never reported). */
+  missing?: string;
+}
+
+/**
+ * Judges the metrics of a trial's measurements up to `upTo`. A metric counts at its latest report
+ * (a job may report a fixed cost such as a parameter count once). At the final rung every
+ * objective and every constraint metric must have been reported, or the trial cannot be judged.
+ */
+export function rungOutcome(spec: SpecView, measurements: readonly Pick<Measurement, 'step' | 'metrics'>[], upTo: number, final: boolean): RungOutcome {
+  if (!tracksMetrics(spec)) return {};
+  const names = new Set([...objectivesOfSpec(spec).map((o) => o.metric), ...(spec.constraints ?? []).map((c) => c.metric), ...(spec.trial.metrics ?? [])]);
+  const metrics: Record<string, number> = {};
+  for (const m of measurements) {
+    if (m.step > upTo) continue;
+    for (const name of names) if (Number.isFinite(m.metrics[name])) metrics[name] = m.metrics[name];
+  }
+  const outcome: RungOutcome = { metrics };
+  const constraints = spec.constraints ?? [];
+  const values = constraints.map((c) => (metrics[c.metric] === undefined ? undefined : constraintValue(c, metrics[c.metric])));
+  const measured = values.filter((v): v is number => v !== undefined);
+  if (measured.some((v) => v > 0)) {
+    outcome.feasible = false;
+    outcome.violation = Math.max(...measured);
+  } else if (constraints.length > 0 && measured.length === constraints.length) {
+    outcome.feasible = true;
+    outcome.violation = Math.max(...measured);
+  }
+  if (final) {
+    const unreported = objectivesOfSpec(spec).find((o) => metrics[o.metric] === undefined)?.metric;
+    const unconstrained = constraints.find((c) => metrics[c.metric] === undefined)?.metric;
+    if (unreported) outcome.missing = `the job never reported the objective metric "${unreported}"`;
+    else if (unconstrained) outcome.missing = `the job never reported the metric "${unconstrained}" that a constraint needs (constraints.${constraints.findIndex((c) => c.metric === unconstrained)})`;
+  }
+  return outcome;
+}
+
+/** The trial fields a rung outcome sets (nothing for a study that does not track metrics). */
+export function outcomeFields(outcome: RungOutcome): Pick<Trial, 'metrics' | 'feasible' | 'violation'> {
+  if (!outcome.metrics) return {};
+  return { metrics: outcome.metrics, feasible: outcome.feasible, violation: outcome.violation };
+}
+
+/**
+ * A sampler's view of one rung result of a trial: the primary objective as `score`, and for a
+ * study that tracks metrics the trial's feasibility (a property of the configuration: latency,
+ * size) and, at the trial's latest rung, every objective (larger is better) and its metrics.
+ */
+export function observationOf(spec: SpecView, trial: Trial, rung: number, value: number, resource: number): MultiObjectiveObservation {
+  const observation: MultiObjectiveObservation = { params: trial.params, score: orient(spec.objective.goal, value), resource };
+  if (!tracksMetrics(spec)) return observation;
+  if (trial.feasible !== undefined) observation.feasible = trial.feasible;
+  if (trial.violation !== undefined) observation.violation = trial.violation;
+  let latest = trial.rungValues.length - 1;
+  while (latest >= 0 && (trial.rungValues[latest] === undefined || trial.rungValues[latest] === null)) latest--;
+  if (rung !== latest || !trial.metrics) return observation;
+  observation.metrics = trial.metrics;
+  if (spec.objectives) {
+    const values = spec.objectives.map((o, i) => (i === 0 ? value : trial.metrics![o.metric]));
+    if (values.every((v) => v !== undefined && Number.isFinite(v))) observation.objectives = values.map((v, i) => orient(spec.objectives![i].goal, v!));
+  }
+  return observation;
+}
