@@ -30,6 +30,11 @@ export interface SigningProxyOptions {
   credentials?: Credentials;
   /** @default the AWS SDK's chain for this profile */
   profile?: string;
+  /**
+   * A stack deployed with `rung:auth = cognito`: the user's Cognito ID token, sent as
+   * `Authorization: Bearer ...` on every forwarded request instead of a SigV4 signature.
+   */
+  idToken?: string;
   /** @default 8788; 0 picks a free port */
   port?: number;
   /** @default a fresh random token */
@@ -124,15 +129,19 @@ export async function startSigningProxy(options: SigningProxyOptions): Promise<S
   const upstream = new URL(options.apiUrl.replace(/\/+$/, ''));
   if (upstream.protocol !== 'https:' && upstream.protocol !== 'http:') throw new Error(`--api must be an http(s) URL, not ${options.apiUrl}`);
   const region = options.region ?? regionOfApiUrl(options.apiUrl) ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
-  if (!region) throw new Error('cannot tell the region from the API URL: pass --region');
+  if (!region && !options.idToken) throw new Error('cannot tell the region from the API URL: pass --region');
   const basePath = upstream.pathname.replace(/\/+$/, '');
   const token = options.token ?? randomBytes(24).toString('hex');
-  const signer = new SignatureV4({
-    service: 'execute-api',
-    region,
-    credentials: options.credentials ?? fromNodeProviderChain(options.profile ? { profile: options.profile } : {}),
-    sha256: NodeSha256,
-  });
+  const idToken = options.idToken;
+  const signer = idToken
+    ? undefined
+    : new SignatureV4({
+        service: 'execute-api',
+        // Checked above: only a Cognito proxy may go without one.
+        region: region!,
+        credentials: options.credentials ?? fromNodeProviderChain(options.profile ? { profile: options.profile } : {}),
+        sha256: NodeSha256,
+      });
   const send = upstream.protocol === 'https:' ? httpsRequest : httpRequest;
   let origin = '';
 
@@ -172,7 +181,7 @@ export async function startSigningProxy(options: SigningProxyOptions): Promise<S
       if (typeof value === 'string') headers[name] = value;
     }
     if (body.length > 0) headers['content-length'] = String(body.length);
-    const signed = await signer.sign({
+    const outgoing = {
       method: req.method ?? 'GET',
       protocol: upstream.protocol,
       hostname: upstream.hostname,
@@ -181,7 +190,9 @@ export async function startSigningProxy(options: SigningProxyOptions): Promise<S
       query,
       headers,
       body: body.length > 0 ? body : undefined,
-    });
+    };
+    // The Cognito authorizer takes the ID token as a bearer token; IAM authorization wants SigV4.
+    const signed = signer ? await signer.sign(outgoing) : { ...outgoing, headers: { ...headers, authorization: `Bearer ${idToken}` } };
     const search = Object.entries(query)
       .flatMap(([k, v]) => [v].flat().map((one) => `${rfc3986(k)}=${rfc3986(one)}`))
       .join('&');
@@ -227,15 +238,17 @@ export async function startSigningProxy(options: SigningProxyOptions): Promise<S
 }
 
 /** `rung dashboard --api <url>`: runs the proxy until Ctrl-C. */
-export async function dashboardCommand(opts: { api: string; region?: string; profile?: string; port: number }): Promise<void> {
+export async function dashboardCommand(opts: { api: string; region?: string; profile?: string; port: number; idToken?: string }): Promise<void> {
+  const idToken = opts.idToken ?? process.env.RUNG_ID_TOKEN;
   const proxy = await startSigningProxy({
     apiUrl: opts.api,
     region: opts.region,
     profile: opts.profile,
     port: opts.port,
+    idToken,
     onError: (e) => console.error(`rung dashboard: ${e.message}`),
   });
-  console.log(`signing requests to ${opts.api} with your AWS credentials`);
+  console.log(idToken ? `forwarding requests to ${opts.api} with your Cognito ID token` : `signing requests to ${opts.api} with your AWS credentials`);
   // The token rides in the fragment, which browsers never send to a server; the page moves it to sessionStorage.
   console.log(`dashboard: ${proxy.dashboardUrl}`);
   console.log('press Ctrl-C to stop');

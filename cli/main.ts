@@ -4,7 +4,7 @@ import { Command, Option } from 'commander';
 import { InvalidInputError } from '../shared/errors.js';
 import { loadSpecFile } from './spec-file.js';
 import { importanceText, paretoText, studiesTable, trialsTable } from './output.js';
-import { sweepSize } from '../shared/study/retrain.js';
+import { retrainAdvice, sweepSize } from '../shared/study/retrain.js';
 
 // The embedded runtime loads aws-cdk-lib to render the state machines: only the commands that
 // need it pay for that (validate stays instant).
@@ -55,6 +55,8 @@ program
       else {
         const retrain = spec.retrain ? `, then retrains up to ${spec.retrain.topK * sweepSize(spec.retrain.sweep)} from scratch` : '';
         console.log(`${file}: valid (${Object.keys(spec.parameters).length} parameters, ${spec.strategy.scheduler.type}, up to ${spec.limits.maxTrials} trials${retrain})`);
+        const advice = retrainAdvice(spec);
+        if (advice) console.error(`note: ${advice}`);
       }
     } catch (e) {
       fail(e, Boolean(opts.json));
@@ -110,7 +112,8 @@ program
   .option('--region <region>', 'region of the API (default: from the URL)')
   .option('--profile <profile>', 'AWS profile to sign with (default: the SDK default chain)')
   .option('--port <port>', 'port to listen on', (v) => Number(v), 8788)
-  .action(async (opts: { api: string; region?: string; profile?: string; port: number }) => {
+  .option('--id-token <jwt>', 'a stack with rung:auth = cognito: your Cognito ID token, sent instead of a signature (default: $RUNG_ID_TOKEN)')
+  .action(async (opts: { api: string; region?: string; profile?: string; port: number; idToken?: string }) => {
     try {
       await (await import('./dashboard-proxy.js')).dashboardCommand(opts);
     } catch (e) {

@@ -94,19 +94,26 @@ export function retrainConfigs(study: Study, trials: Trial[], lastMeasurements: 
   const spec = study.spec.retrain;
   if (!spec) return [];
   const { goal, metric } = study.spec.objective;
-  const finished = searchTrials(trials).filter((t) => t.state === 'COMPLETE' && t.value !== undefined && Number.isFinite(t.value));
-  const ranked: { params: Params; score: number; source: Trial }[] =
+  const measured = searchTrials(trials).filter(
+    (t) => t.value !== undefined && Number.isFinite(t.value) && t.state !== 'FAILED' && t.state !== 'INFEASIBLE' && t.feasible !== false,
+  );
+  // As the study's best: the trials trained furthest first (a value after 1 epoch does not compare
+  // with one after 27), so the top-k of successive halving are its finalist and the next rung's best.
+  const ranked: { params: Params; score: number; resource: number; source: Trial }[] =
     spec.from === 'trials'
-      ? finished.map((t) => ({ params: t.params, score: orient(goal, t.value!), source: t }))
-      : finished.flatMap((t) =>
-          (lastMeasurements.get(t.trialId)?.candidates ?? []).map((c) => ({
-            params: c.params,
-            // A candidate without the objective ranks after every measured one.
-            score: Number.isFinite(c.metrics[metric]) ? orient(goal, c.metrics[metric]) : -Infinity,
-            source: t,
-          })),
-        );
-  ranked.sort((a, b) => b.score - a.score || a.source.number - b.source.number);
+      ? measured.map((t) => ({ params: t.params, score: orient(goal, t.value!), resource: t.resource, source: t }))
+      : measured
+          .filter((t) => t.state === 'COMPLETE')
+          .flatMap((t) =>
+            (lastMeasurements.get(t.trialId)?.candidates ?? []).map((c) => ({
+              params: c.params,
+              // A candidate without the objective ranks after every measured one.
+              score: Number.isFinite(c.metrics[metric]) ? orient(goal, c.metrics[metric]) : -Infinity,
+              resource: 0,
+              source: t,
+            })),
+          );
+  ranked.sort((a, b) => b.resource - a.resource || b.score - a.score || a.source.number - b.source.number);
   const top: typeof ranked = [];
   const seen = new Set<string>();
   for (const r of ranked) {
@@ -129,4 +136,17 @@ export function sweepCombinations(sweep: Record<string, ParamValue[]>): Params[]
 
 export function sweepSize(sweep: Record<string, ParamValue[]>): number {
   return Object.values(sweep).reduce((n, values) => n * values.length, 1);
+}
+
+const nasSamplers = new Set(['evolution', 'rl', 'arch-bo']);
+const architectureTypes = new Set(['cell', 'darts_cell', 'macro', 'compound_scaling']);
+
+/**
+ * A note for an architecture search without a retraining phase: its answer would be a search
+ * result (often a short or weight-shared training), not a network trained from scratch.
+ */
+export function retrainAdvice(spec: { strategy: { sampler: string }; parameters: Record<string, { type: string }>; retrain?: unknown }): string | undefined {
+  if (spec.retrain) return undefined;
+  const nas = nasSamplers.has(spec.strategy.sampler) || Object.values(spec.parameters).some((p) => architectureTypes.has(p.type));
+  return nas ? 'an architecture search without `retrain`: its answer will be a search result, not retrained from scratch (add retrain: { topK, max })' : undefined;
 }

@@ -141,6 +141,35 @@ describe('rung dashboard: the SigV4 signing proxy', () => {
     expect(received).toEqual([]);
   });
 
+  it('with a Cognito ID token, sends it as the bearer token instead of signing', async () => {
+    // Prepare: a second proxy for a stack deployed with rung:auth = cognito (no credentials, no region).
+    const cognito = await startSigningProxy({ apiUrl: upstreamUrl, port: 0, token: 'local-token', idToken: 'eyJ.id.token' });
+    const { port } = new URL(cognito.origin);
+    try {
+      // Act
+      const answer = await new Promise<number>((resolve, reject) => {
+        const req = request(
+          { host: '127.0.0.1', port, method: 'GET', path: '/v1/studies?limit=5', headers: { host: `127.0.0.1:${port}`, authorization: 'Bearer local-token' } },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode!));
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+      // Assess: the ID token replaces the local one, and nothing of SigV4 is sent.
+      expect(answer).toBe(201);
+      expect(received).toHaveLength(1);
+      expect(received[0]).toMatchObject({ method: 'GET', url: '/v1/studies?limit=5' });
+      expect(received[0].headers.authorization).toBe('Bearer eyJ.id.token');
+      expect(received[0].headers).not.toHaveProperty('x-amz-date');
+      expect(received[0].headers).not.toHaveProperty('x-amz-security-token');
+    } finally {
+      await cognito.close();
+    }
+  });
+
   it('reads the region from an execute-api URL', () => {
     // Assess
     expect(regionOfApiUrl('https://abc123.execute-api.ap-southeast-2.amazonaws.com/v1')).toBe('ap-southeast-2');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../shared/store/memory.js';
 import { FaultyStore, InjectedFault } from '../../shared/store/faulty.js';
-import { retrainConfigs, sweepCombinations } from '../../shared/study/retrain.js';
+import { retrainAdvice, retrainConfigs, sweepCombinations } from '../../shared/study/retrain.js';
 import { planRetrain } from '../../shared/study/retrain-plan.js';
 import { studySpecSchema } from '../../shared/study/spec.js';
 import type { Measurement, Study, Trial } from '../../shared/study/types.js';
@@ -17,17 +17,19 @@ const complete = (number: number, value: number, params: Trial['params'] = { lr:
   makeTrial({ number, state: 'COMPLETE', value, resource: 1, rungValues: [value], params });
 
 describe('retrainConfigs', () => {
-  it('takes the top-k distinct search trials by the objective, each crossed with the sweep', () => {
-    // Prepare: trial 2 repeats trial 0's params; trial 3 is pruned; trial 9 is itself a retraining trial.
-    const study = studyWith({ topK: 2, max: 10, parameters: { epochs_note: 'full' }, sweep: { phi: [1, 2] } });
+  it('takes the top-k distinct search trials, trained furthest first, each crossed with the sweep', () => {
+    // Prepare: trial 2 repeats trial 0's params; trial 3 was pruned at a lower resource; trial 4
+    // violated a constraint; trial 9 is itself a retraining trial.
+    const study = studyWith({ topK: 3, max: 10, parameters: { epochs_note: 'full' }, sweep: { phi: [1, 2] } });
     const trials = [
       complete(0, 0.7, { lr: 0.1 }),
       complete(1, 0.5, { lr: 0.2 }),
       complete(2, 0.9, { lr: 0.1 }),
-      makeTrial({ number: 3, state: 'PRUNED', value: 0.99, rungValues: [0.99] }),
+      makeTrial({ number: 3, state: 'PRUNED', value: 0.99, resource: 0.5, rungValues: [0.99], params: { lr: 0.4 } }),
+      makeTrial({ number: 4, state: 'INFEASIBLE', value: 0.95, resource: 1, rungValues: [0.95], params: { lr: 0.5 }, feasible: false }),
       complete(9, 1.0, { lr: 0.3 }),
     ];
-    trials[4].phase = 'retrain';
+    trials[5].phase = 'retrain';
 
     // Act
     const configs = retrainConfigs(study, trials, new Map());
@@ -38,6 +40,8 @@ describe('retrainConfigs', () => {
       { params: { epochs_note: 'full', lr: 0.1, phi: 2 }, source: '2' },
       { params: { epochs_note: 'full', lr: 0.2, phi: 1 }, source: '1' },
       { params: { epochs_note: 'full', lr: 0.2, phi: 2 }, source: '1' },
+      { params: { epochs_note: 'full', lr: 0.4, phi: 1 }, source: '3' },
+      { params: { epochs_note: 'full', lr: 0.4, phi: 2 }, source: '3' },
     ]);
   });
 
@@ -69,6 +73,17 @@ describe('retrainConfigs', () => {
       { a: 2, b: 'y' },
     ]);
     expect(sweepCombinations({})).toEqual([{}]);
+  });
+});
+
+describe('retrainAdvice', () => {
+  const spec = (sampler: string, parameters: Record<string, { type: string }>, retrain?: object) => ({ strategy: { sampler }, parameters, retrain });
+
+  it('notes an architecture search (NAS sampler or architecture parameter) that does not retrain, and nothing else', () => {
+    expect(retrainAdvice(spec('evolution', { lr: { type: 'float' } }))).toMatch(/^an architecture search without `retrain`/);
+    expect(retrainAdvice(spec('tpe', { cell: { type: 'cell' } }))).toMatch(/^an architecture search without `retrain`/);
+    expect(retrainAdvice(spec('tpe', { cell: { type: 'cell' } }, { max: 9 }))).toBeUndefined();
+    expect(retrainAdvice(spec('tpe', { lr: { type: 'float' } }))).toBeUndefined();
   });
 });
 

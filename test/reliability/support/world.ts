@@ -6,7 +6,8 @@ import { readAll, type StudyStore } from '../../../shared/store/port.js';
 import { canonicalJson } from '../../../shared/study/idempotency.js';
 import type { ServiceContext } from '../../../shared/study/service.js';
 import type { Study, Trial } from '../../../shared/study/types.js';
-import { finalize, observe, plan, promote, startTrial, suggest, type StartTrialResult, type StepContext } from '../../../shared/study/workflow.js';
+import { planRetrain } from '../../../shared/study/retrain-plan.js';
+import { finalize, observe, plan, promote, startTrial, suggest, type BracketInput, type StartTrialResult, type StepContext } from '../../../shared/study/workflow.js';
 
 /**
  * A whole study driven through the real API (Hono app, idempotency keys) and the real workflow
@@ -158,20 +159,26 @@ export class World {
   /** One execution, as StudyMachine and BracketMachine run it (one slot at a time). */
   async execute(studyId: string): Promise<void> {
     const planned = await this.step(() => plan(this.steps, { team, studyId }));
-    for (const b of planned.brackets) {
-      let rung = await this.step(() => suggest(this.steps, b));
-      while (!rung.done) {
-        for (const slot of rung.trials) {
-          const started = await this.step(() => startTrial(this.steps, slot));
-          if (!started.run) continue;
-          const jobError = await this.job(started);
-          await this.step(() => observe(this.steps, { ...slot, run: true, ...(jobError ? { jobError } : {}) }));
-        }
-        const current = rung;
-        rung = await this.step(() => promote(this.steps, current));
-      }
-    }
+    for (const b of planned.brackets) await this.bracket(b);
+    // PlanRetrain, then the retraining bracket (a study without `retrain` plans none).
+    const retrain = await this.step(() => planRetrain(this.steps, { team, studyId, phase: 'retrain' }));
+    for (const b of retrain.brackets) await this.bracket(b);
     await this.step(() => finalize(this.steps, { team, studyId, outcome: 'COMPLETED' }));
+  }
+
+  /** One BracketMachine execution. */
+  private async bracket(b: BracketInput): Promise<void> {
+    let rung = await this.step(() => suggest(this.steps, b));
+    while (!rung.done) {
+      for (const slot of rung.trials) {
+        const started = await this.step(() => startTrial(this.steps, slot));
+        if (!started.run) continue;
+        const jobError = await this.job(started);
+        await this.step(() => observe(this.steps, { ...slot, run: true, ...(jobError ? { jobError } : {}) }));
+      }
+      const current = rung;
+      rung = await this.step(() => promote(this.steps, current));
+    }
   }
 
   /** The training job: reports each step of its slice through the API, or crashes, or stays silent. */
