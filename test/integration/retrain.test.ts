@@ -1,45 +1,19 @@
-import { readFileSync, readdirSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmbedded, type Embedded } from '../../runtime/embedded.js';
-import { readAll } from '../../shared/store/port.js';
-import type { Study } from '../../shared/study/types.js';
+import { describe, expect, it } from 'vitest';
+import { useEmbedded } from '../support/embedded.js';
 
 /**
  * The retraining phase (`retrain` in the spec) through the synthesized StudyMachine on the embedded
  * runtime: PlanRetrain after the search, the retraining bracket as a child BracketMachine
  * execution, real job processes (test/fixtures/jobs/toy-nas.ts) that refuse to resume.
  */
-const root = path.resolve(import.meta.dirname, '../..');
 const toyNas = ['node', '--import', 'tsx', 'test/fixtures/jobs/toy-nas.ts'];
 const quality = (arch: string) => arch.split('-').reduce((q, op) => q + ({ conv3: 0.2, conv5: 0.15, max3: 0.05, skip: 0 } as Record<string, number>)[op], 0.1);
-let runtime: Embedded;
-let scratch: string;
+const embedded = useEmbedded('rung-retrain-');
 
-beforeAll(async () => {
-  scratch = await mkdtemp(path.join(os.tmpdir(), 'rung-retrain-'));
-  runtime = await startEmbedded({ scratchDir: scratch, jobCwd: root });
-});
-afterAll(async () => {
-  await runtime?.close();
-  await rm(scratch, { recursive: true, force: true });
-});
-
+/** Runs the study to its end and splits its trials into the search and the retraining phase. */
 async function runStudy(spec: object) {
-  const created = await runtime.request('POST', '/studies', spec);
-  expect(created.status, JSON.stringify(created.body)).toBe(201);
-  const { studyId } = created.body as Study;
-  await runtime.executions.wait(studyId).catch(() => undefined);
-  const study = (await runtime.store.getStudy('local', studyId))!;
-  const trials = await readAll((p) => runtime.store.listTrials('local', studyId, p));
+  const { study, trials } = await embedded.runStudy(spec);
   return { study, search: trials.filter((t) => t.phase !== 'retrain'), retrain: trials.filter((t) => t.phase === 'retrain') };
-}
-
-function logOf(studyId: string, trialId: string): string {
-  const files = readdirSync(path.join(scratch, 'logs')).filter((f) => f.startsWith(`${studyId}-t${trialId}-`));
-  return files.map((f) => readFileSync(path.join(scratch, 'logs', f), 'utf8')).join('');
 }
 
 describe('the retraining phase of a study', () => {
@@ -63,7 +37,7 @@ describe('the retraining phase of a study', () => {
     expect(search.map((t) => t.state)).toEqual(['COMPLETE', 'COMPLETE', 'COMPLETE']);
     // The two best distinct candidates by their reported (shared-weight) score, best first.
     const reported = (
-      await Promise.all(search.map(async (t) => (await runtime.store.listMeasurements('local', study.studyId, t.trialId)).at(-1)!.candidates!))
+      await Promise.all(search.map(async (t) => (await embedded.runtime.store.listMeasurements('local', study.studyId, t.trialId)).at(-1)!.candidates!))
     ).flat();
     const byScore = [...new Map(reported.map((c) => [c.params.arch, c.metrics.val_accuracy])).entries()].sort((a, b) => b[1] - a[1]);
     expect(retrain.map((t) => t.params)).toEqual(byScore.slice(0, 2).map(([arch]) => ({ lr: 0.05, arch })));
@@ -72,10 +46,10 @@ describe('the retraining phase of a study', () => {
     for (const t of retrain) {
       expect(t).toMatchObject({ state: 'COMPLETE', resource: 3, bracket: 100_000 });
       expect(search.map((s) => s.trialId)).toContain(t.source);
-      const steps = await runtime.store.listMeasurements('local', study.studyId, t.trialId);
+      const steps = await embedded.runtime.store.listMeasurements('local', study.studyId, t.trialId);
       expect(steps.map((m) => m.step)).toEqual([1, 2, 3]);
       expect(steps[2].metrics.val_accuracy).toBeCloseTo(quality(String(t.params.arch)), 12);
-      expect(logOf(study.studyId, t.trialId)).toContain(`retrain ${t.params.arch} from scratch, epochs 1..3, lr 0.05`);
+      expect(embedded.trialLog(study.studyId, t).join('\n')).toContain(`retrain ${t.params.arch} from scratch, epochs 1..3, lr 0.05`);
     }
     // The answer is the best retrained trial; the search's best is kept beside it.
     const winner = [...retrain].sort((a, b) => b.value! - a.value!)[0];
@@ -85,7 +59,7 @@ describe('the retraining phase of a study', () => {
   });
 
   it('retrains the best search trial once per value of the sweep (compound scaling: phi = 1, 2)', async () => {
-    // Prepare: successive halving over (x, arch); the finalist is retrained at two scales.
+    // Prepare: ASHA over (x, arch) (the LaneMachine path); the finalist is retrained at two scales.
     const spec = {
       name: 'it-retrain-sweep',
       objective: { metric: 'val_accuracy', goal: 'maximize' },
@@ -93,7 +67,7 @@ describe('the retraining phase of a study', () => {
         x: { type: 'float', min: 0.1, max: 1 },
         arch: { type: 'categorical', values: ['conv3-conv3-skip', 'skip-max3-conv5'] },
       },
-      strategy: { sampler: 'random', scheduler: { type: 'successive_halving', min: 1, max: 3, eta: 3 }, seed: 9 },
+      strategy: { sampler: 'random', scheduler: { type: 'asha', min: 1, max: 3, eta: 3 }, seed: 9 },
       limits: { maxTrials: 3, parallelism: 3 },
       trial: { command: [...toyNas, 'search'], gpus: 0 },
       retrain: { topK: 1, max: 2, command: [...toyNas, 'retrain'], sweep: { phi: [1, 2] } },
@@ -104,7 +78,9 @@ describe('the retraining phase of a study', () => {
 
     // Assess
     expect(study.state).toBe('COMPLETED');
-    const finalist = search.find((t) => t.state === 'COMPLETE')!;
+    // The trial trained furthest (the best of them, should ASHA finish more than one).
+    const finalist = [...search].filter((t) => t.value !== undefined).sort((a, b) => b.resource - a.resource || b.value! - a.value!)[0];
+    expect(finalist).toMatchObject({ state: 'COMPLETE', resource: 3 });
     expect(retrain.map((t) => t.params)).toEqual([
       { ...finalist.params, phi: 1 },
       { ...finalist.params, phi: 2 },
