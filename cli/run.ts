@@ -8,7 +8,11 @@ import { finishedStudyStates, type Study, type Trial } from '../shared/study/typ
 import { startEmbedded } from '../runtime/embedded.js';
 import { paretoOf } from '../shared/analysis/pareto.js';
 import { utilization } from '../shared/analysis/utilization.js';
+import { dashboardFiles } from '../dashboard/build.js';
+import { sweepSize } from '../shared/study/retrain.js';
+import { mountDashboard } from '../dashboard/serve.js';
 import { announceServer } from './connection.js';
+import { dashboardUrl } from './serve.js';
 import { formatParams, formatValue, paretoText, trialsTable } from './output.js';
 import { loadSpecFile } from './spec-file.js';
 
@@ -17,8 +21,11 @@ const finishedTrial = new Set(['COMPLETE', 'PRUNED', 'FAILED', 'INFEASIBLE']);
 function progressLine(study: Study, trials: Trial[], planned: number) {
   const running = trials.filter((t) => t.state === 'RUNNING');
   const done = trials.filter((t) => finishedTrial.has(t.state) || t.state === 'PAUSED').length;
-  const where = running.length > 0 ? `bracket ${running[0].bracket} rung ${Math.max(...running.map((t) => t.rung))}` : '';
-  const best = study.best ? `best ${formatValue(study.best.value)} (trial ${study.best.trialId})` : 'best -';
+  const where =
+    running.length === 0 ? '' : running[0].phase === 'retrain' ? 'retraining from scratch' : `bracket ${running[0].bracket} rung ${Math.max(...running.map((t) => t.rung))}`;
+  // While the retraining runs, `best` waits for its first result: show the search's meanwhile.
+  const shown = study.best ?? study.retrain?.searchBest;
+  const best = shown ? `${study.best ? 'best' : 'search best'} ${formatValue(shown.value)} (trial ${shown.trialId})` : 'best -';
   return { done, planned, text: `${running.length} running · ${where || study.state.toLowerCase()} · ${best}` };
 }
 
@@ -27,7 +34,14 @@ export async function runCommand(file: string, opts: { data: string; port?: numb
   const { raw, spec } = await loadSpecFile(file);
   const dataDir = path.resolve(opts.data);
   const started = Date.now();
-  const runtime = await startEmbedded({ dataDir, jobCwd: path.dirname(path.resolve(file)), port: opts.port });
+  // The dashboard beside the API (as `rung serve` has it), so that the study can be watched live.
+  const files = opts.json ? undefined : await dashboardFiles();
+  const runtime = await startEmbedded({
+    dataDir,
+    jobCwd: path.dirname(path.resolve(file)),
+    port: opts.port,
+    ...(files ? { mount: (root: Parameters<typeof mountDashboard>[0]) => mountDashboard(root, files) } : {}),
+  });
   const forget = announceServer(dataDir, runtime.apiUrl!);
   const onSignal = () => {
     void runtime.close().finally(() => process.exit(130));
@@ -38,10 +52,14 @@ export async function runCommand(file: string, opts: { data: string; port?: numb
     if (created.status === 400) throw new InvalidInputError(created.body.error.details ?? [], 'invalid study spec');
     if (created.status !== 201) throw new Error(created.body.error?.message ?? `HTTP ${created.status}`);
     const { studyId, team } = created.body as Study;
-    const planned = planBrackets(spec.strategy.scheduler, spec.limits.maxTrials).reduce((n, b) => n + b.rungs[0].trials, 0);
+    // The retraining phase adds at most topK times the sweep's combinations.
+    const retraining = spec.retrain ? spec.retrain.topK * sweepSize(spec.retrain.sweep) : 0;
+    const planned = planBrackets(spec.strategy.scheduler, spec.limits.maxTrials).reduce((n, b) => n + b.rungs[0].trials, 0) + retraining;
     if (!opts.json) {
-      console.log(`study ${studyId}: ${spec.strategy.sampler} sampler, ${spec.strategy.scheduler.type}, ${planned} trials, parallelism ${spec.limits.parallelism}`);
+      const then = retraining > 0 ? ` (${retraining} of them retraining the search's best from scratch)` : '';
+      console.log(`study ${studyId}: ${spec.strategy.sampler} sampler, ${spec.strategy.scheduler.type}, ${planned} trials${then}, parallelism ${spec.limits.parallelism}`);
       console.log(`API ${runtime.apiUrl} · data ${dataDir}`);
+      console.log(`watch it live: ${dashboardUrl(runtime.apiUrl!, runtime.token)}&study=${studyId}`);
     }
 
     const interactive = process.stdout.isTTY && !opts.json;

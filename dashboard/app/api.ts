@@ -4,12 +4,15 @@
  */
 const tokenKey = 'rung.token';
 
-/** Takes `#token=...` off the URL into sessionStorage; returns the token to use, if any. */
+/**
+ * Takes `#token=...` off the URL into sessionStorage; returns the token to use, if any. With
+ * `&study=<id>` (as `rung run` prints it) the page opens on that study.
+ */
 export function adoptToken(): string | undefined {
-  const match = /^#token=([A-Za-z0-9]+)/.exec(location.hash);
+  const match = /^#token=([A-Za-z0-9]+)(?:&study=([A-Za-z0-9_-]{1,128}))?/.exec(location.hash);
   if (match) {
     sessionStorage.setItem(tokenKey, match[1]);
-    history.replaceState(null, '', `${location.pathname}#/`);
+    history.replaceState(null, '', `${location.pathname}#/${match[2] ? `studies/${match[2]}` : ''}`);
   }
   return sessionStorage.getItem(tokenKey) ?? undefined;
 }

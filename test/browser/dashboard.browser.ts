@@ -352,6 +352,18 @@ describe('the dashboard in Chromium', () => {
     }
   });
 
+  it('opens on the study that `rung run` names in its address (#token=...&study=...)', async () => {
+    // Prepare: a fresh tab, as from the link `rung run` prints.
+    const fresh = await context.newPage();
+    // Act
+    await fresh.goto(`${dashboardUrl(runtime.apiUrl!, runtime.token)}&study=${workflowStudy}`);
+    // Assess: the token is kept, the address names the study, and its page is drawn.
+    await fresh.waitForSelector('body[data-study-state="COMPLETED"]');
+    expect(fresh.url()).toBe(`${origin}/#/studies/${workflowStudy}`);
+    expect(await fresh.evaluate(() => sessionStorage.getItem('rung.token'))).toBe(runtime.token);
+    await fresh.close();
+  });
+
   it('without a token shows how to get one and calls no API', async () => {
     const fresh = await context.newPage();
     const apiCalls: string[] = [];
