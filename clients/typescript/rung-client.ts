@@ -14,6 +14,7 @@
  * ```
  * On AWS, pass `headers` that sign each request with SigV4 (e.g. with @smithy/signature-v4).
  */
+// The API types below (Params, Trial, ParetoReport, ...) repeat shared/ on purpose: the client has no dependencies and works outside this repo.
 export type ParamValue = number | string | boolean;
 export type Params = Record<string, ParamValue>;
 

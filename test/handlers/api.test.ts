@@ -1,51 +1,27 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createApi, maxBodyBytes } from '../../functions/api/app.js';
-import { createLocalDynamoClient, ensureTable, startDynalite, type LocalDynamo } from '../../runtime/dynalite.js';
-import { bearerIdentity } from '../../runtime/local-api.js';
-import { DynamoStore } from '../../shared/store/dynamo.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { maxBodyBytes } from '../../functions/api/app.js';
+import type { DynamoStore } from '../../shared/store/dynamo.js';
 import { readAll } from '../../shared/store/port.js';
 import { minimalSpecInput } from '../support/factories.js';
+import { callApi, testApi, useDynalite, type TestApi } from '../support/rest-api.js';
 
-let dynamo: LocalDynamo;
-let client: DynamoDBClient;
+const dynalite = useDynalite();
 let table = 0;
-
-beforeAll(async () => {
-  dynamo = await startDynalite();
-  client = createLocalDynamoClient(dynamo.endpoint);
-});
-afterAll(async () => {
-  client.destroy();
-  await dynamo.close();
-});
-
 let store: DynamoStore;
 let started: { input: unknown; name: string }[];
-let api: ReturnType<typeof createApi>;
+let api: TestApi;
 
 beforeEach(async () => {
-  const tableName = `api-${++table}`;
-  await ensureTable(client, tableName);
-  store = new DynamoStore({ client, tableName });
+  store = await dynalite.store(`api-${++table}`);
   started = [];
   let n = 0;
-  api = createApi({
-    service: { store, now: () => new Date('2026-01-01T00:00:00Z'), random: () => ((n = (n * 7 + 3) % 36), n / 36) },
-    starter: { start: async (input, name) => void started.push({ input, name }) },
-    identify: bearerIdentity({ tokens: { tokenA: { team: 'team-a' }, tokenB: { team: 'team-b' } } }),
-    publicUrl: () => 'http://127.0.0.1:1/v1',
-  });
+  api = testApi(
+    { store, now: () => new Date('2026-01-01T00:00:00Z'), random: () => ((n = (n * 7 + 3) % 36), n / 36) },
+    { start: async (input, name) => void started.push({ input, name }) },
+  );
 });
 
-async function call(method: string, path: string, body?: unknown, token = 'tokenA') {
-  const res = await api.request(path, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as any };
-}
+const call = (method: string, path: string, body?: unknown, token?: string) => callApi(api, method, path, body, token);
 
 const spec = () => structuredClone(minimalSpecInput);
 

@@ -1,48 +1,25 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createApi } from '../../functions/api/app.js';
-import { createLocalDynamoClient, ensureTable, startDynalite, type LocalDynamo } from '../../runtime/dynalite.js';
-import { bearerIdentity } from '../../runtime/local-api.js';
-import { DynamoStore } from '../../shared/store/dynamo.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { DynamoStore } from '../../shared/store/dynamo.js';
+import { callApi, testApi, useDynalite, type TestApi } from '../support/rest-api.js';
 
 /** Ask/tell on the REST API, on dynalite: external studies, suggest, measurements with ASHA advice, complete. */
-let dynamo: LocalDynamo;
-let client: DynamoDBClient;
+const dynalite = useDynalite();
 let table = 0;
 let store: DynamoStore;
 let started: string[];
-let api: ReturnType<typeof createApi>;
+let api: TestApi;
 
-beforeAll(async () => {
-  dynamo = await startDynalite();
-  client = createLocalDynamoClient(dynamo.endpoint);
-});
-afterAll(async () => {
-  client.destroy();
-  await dynamo.close();
-});
 beforeEach(async () => {
-  const tableName = `ask-${++table}`;
-  await ensureTable(client, tableName);
-  store = new DynamoStore({ client, tableName });
+  store = await dynalite.store(`ask-${++table}`);
   started = [];
   let n = 0;
-  api = createApi({
-    service: { store, now: () => new Date(Date.UTC(2026, 0, 1, 0, 0, n)), random: () => ((n = (n * 7 + 3) % 36), n / 36) },
-    starter: { start: async (_input, name) => void started.push(name) },
-    identify: bearerIdentity({ tokens: { tokenA: { team: 'team-a' }, tokenB: { team: 'team-b' } } }),
-    publicUrl: () => 'http://127.0.0.1:1/v1',
-  });
+  api = testApi(
+    { store, now: () => new Date(Date.UTC(2026, 0, 1, 0, 0, n)), random: () => ((n = (n * 7 + 3) % 36), n / 36) },
+    { start: async (_input, name) => void started.push(name) },
+  );
 });
 
-async function call(method: string, path: string, body?: unknown, token = 'tokenA') {
-  const res = await api.request(path, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as any };
-}
+const call = (method: string, path: string, body?: unknown, token?: string) => callApi(api, method, path, body, token);
 
 const externalSpec = (overrides: Record<string, unknown> = {}) => ({
   name: 'external',

@@ -5,6 +5,7 @@ import { useHandlerContext } from '../../functions/context.js';
 import { callerFromClaims, callerOf, TEAM_GROUP_PREFIX } from '../../functions/api/identity.js';
 import { UnauthenticatedError } from '../../shared/errors.js';
 import { MemoryStore } from '../../shared/store/memory.js';
+import { apiGatewayEvent } from '../support/api-gateway.js';
 import { minimalSpecInput } from '../support/factories.js';
 
 /**
@@ -70,33 +71,11 @@ describe('the Lambda API handler with AUTH_MODE=cognito', () => {
     Object.assign(process.env, saved);
   });
 
-  function event(method: string, path: string, auth: { claims?: Record<string, unknown>; userArn?: string }, body?: unknown, headers: Record<string, string> = {}) {
-    return {
-      resource: path,
-      path,
-      httpMethod: method,
-      headers: { 'content-type': 'application/json', authorization: 'eyJraWQiOiJ0ZXN0In0.eyJzdWIiOiJ1c2VyLTEifQ.c2ln', ...headers },
-      multiValueHeaders: {},
-      queryStringParameters: null,
-      multiValueQueryStringParameters: null,
-      pathParameters: null,
-      stageVariables: null,
-      isBase64Encoded: false,
-      body: body === undefined ? null : JSON.stringify(body),
-      requestContext: {
-        accountId: '123456789012',
-        apiId: 'abc',
-        domainName: 'abc.execute-api.us-east-1.amazonaws.com',
-        stage: 'v1',
-        httpMethod: method,
-        path: `/v1${path}`,
-        requestId: 'r1',
-        resourcePath: path,
-        identity: { userArn: auth.userArn ?? null, sourceIp: '1.2.3.4' },
-        ...(auth.claims ? { authorizer: { claims: auth.claims } } : {}),
-      },
-    };
-  }
+  const event = (method: string, path: string, auth: { claims?: Record<string, unknown>; userArn?: string }, body?: unknown, headers: Record<string, string> = {}) =>
+    apiGatewayEvent(method, path, { identity: { userArn: auth.userArn ?? null }, claims: auth.claims }, body, {
+      authorization: 'eyJraWQiOiJ0ZXN0In0.eyJzdWIiOiJ1c2VyLTEifQ.c2ln',
+      ...headers,
+    });
 
   it('keys the study by the claims’ team, not by a header or the body, and refuses a request without claims', async () => {
     // Prepare

@@ -3,6 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { startDynalite, createLocalDynamoClient, ensureTable, type LocalDynamo } from '../../runtime/dynalite.js';
 import { useHandlerContext } from '../../functions/context.js';
+import { apiGatewayEvent } from '../support/api-gateway.js';
 import { minimalSpecInput } from '../support/factories.js';
 
 /**
@@ -35,32 +36,8 @@ afterAll(async () => {
   await dynamo.close();
 });
 
-function event(method: string, path: string, userArn: string | null, body?: unknown, headers: Record<string, string> = {}) {
-  return {
-    resource: path,
-    path,
-    httpMethod: method,
-    headers: { 'content-type': 'application/json', ...headers },
-    multiValueHeaders: {},
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    pathParameters: null,
-    stageVariables: null,
-    isBase64Encoded: false,
-    body: body === undefined ? null : JSON.stringify(body),
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'abc',
-      domainName: 'abc.execute-api.us-east-1.amazonaws.com',
-      stage: 'v1',
-      httpMethod: method,
-      path: `/v1${path}`,
-      requestId: 'r1',
-      resourcePath: path,
-      identity: { userArn, caller: 'x', sourceIp: '1.2.3.4' },
-    },
-  };
-}
+const event = (method: string, path: string, userArn: string | null, body?: unknown, headers: Record<string, string> = {}) =>
+  apiGatewayEvent(method, path, { identity: { userArn, caller: 'x' } }, body, headers);
 
 describe('Lambda handlers on the AWS path', () => {
   it('creates a study for the caller’s role and starts the study machine with the study id as execution name', async () => {

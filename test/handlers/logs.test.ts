@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { logger, useHandlerContext } from '../../functions/context.js';
 import { MemoryStore } from '../../shared/store/memory.js';
 import type { Study } from '../../shared/study/types.js';
+import { apiGatewayEvent } from '../support/api-gateway.js';
 
 /**
  * Logs carry no secrets and no parameter payloads by default: a study with a secret in its job
@@ -63,20 +64,8 @@ describe('logs by default', () => {
     useHandlerContext({ store, artifactBaseUri: 's3://artifacts', now: () => new Date('2026-01-01T00:00:00Z'), random: () => 0.5 });
     const { handler } = await import('../../functions/api/handler.js');
     const { handler: plan } = await import('../../functions/steps/plan.js');
-    const event = (method: string, path: string, body?: unknown) => ({
-      resource: path,
-      path,
-      httpMethod: method,
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${secrets.bearer}` },
-      multiValueHeaders: {},
-      queryStringParameters: null,
-      multiValueQueryStringParameters: null,
-      pathParameters: null,
-      stageVariables: null,
-      isBase64Encoded: false,
-      body: body === undefined ? null : JSON.stringify(body),
-      requestContext: { stage: 'v1', domainName: 'abc.execute-api.us-east-1.amazonaws.com', requestId: 'r1', identity: { userArn: 'arn:aws:sts::123456789012:assumed-role/vision/alice' } },
-    });
+    const event = (method: string, path: string, body?: unknown) =>
+      apiGatewayEvent(method, path, { identity: { userArn: 'arn:aws:sts::123456789012:assumed-role/vision/alice' } }, body, { authorization: `Bearer ${secrets.bearer}` });
 
     // Act: a study is created and enqueued with the secret value; then a read and a step fail.
     const created = await handler(event('POST', '/studies', spec) as never, {} as never);

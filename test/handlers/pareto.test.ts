@@ -1,42 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createApi } from '../../functions/api/app.js';
-import { createLocalDynamoClient, ensureTable, startDynalite, type LocalDynamo } from '../../runtime/dynalite.js';
-import { bearerIdentity } from '../../runtime/local-api.js';
-import { DynamoStore } from '../../shared/store/dynamo.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { DynamoStore } from '../../shared/store/dynamo.js';
 import type { Trial } from '../../shared/study/types.js';
 import { makeTrial, minimalSpecInput } from '../support/factories.js';
+import { callApi, testApi, useDynalite, type TestApi } from '../support/rest-api.js';
 
-let dynamo: LocalDynamo;
-let client: DynamoDBClient;
+const dynalite = useDynalite();
 let store: DynamoStore;
-let api: ReturnType<typeof createApi>;
+let api: TestApi;
 
 beforeAll(async () => {
-  dynamo = await startDynalite();
-  client = createLocalDynamoClient(dynamo.endpoint);
-  await ensureTable(client, 'pareto');
-  store = new DynamoStore({ client, tableName: 'pareto' });
-  api = createApi({
-    service: { store, now: () => new Date('2026-01-01T00:00:00Z'), random: () => 0.5 },
-    starter: { start: async () => undefined },
-    identify: bearerIdentity({ tokens: { tokenA: { team: 'team-a' }, tokenB: { team: 'team-b' } } }),
-    publicUrl: () => 'http://127.0.0.1:1/v1',
-  });
-});
-afterAll(async () => {
-  client.destroy();
-  await dynamo.close();
+  store = await dynalite.store('pareto');
+  api = testApi({ store, now: () => new Date('2026-01-01T00:00:00Z'), random: () => 0.5 });
 });
 
-async function call(method: string, path: string, body?: unknown, token = 'tokenA') {
-  const res = await api.request(path, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as any };
-}
+const call = (method: string, path: string, body?: unknown, token?: string) => callApi(api, method, path, body, token);
 
 /** A finished trial as the workflow leaves it in a Pareto study: value, tracked metrics, feasibility. */
 async function putTrial(studyId: string, number: number, acc: number, latency: number, state: Trial['state'] = 'COMPLETE', feasible = true) {

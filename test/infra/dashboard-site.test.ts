@@ -9,25 +9,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DASHBOARD_DIR, DashboardSite } from '../../infra/constructs/dashboard-site.js';
 import { RUNG_NODE_RUNTIME } from '../../infra/constructs/rung-function.js';
 import { PLACEHOLDER_ENV } from '../../infra/rung-app.js';
-import { synthRung } from './synth.js';
+import { synthResources, type Resources } from './synth.js';
 
 /**
  * The dashboard on AWS (infra/constructs/dashboard-site.ts): its two routes on the REST API with
  * the authorization of every other route, a function that may do nothing but serve, and a layer
  * that local bundling (no Docker) fills with the same bundle `rung serve` builds.
  */
-type Resources = Record<string, { Type: string; Properties: Record<string, any> }>;
-
 let template: Template;
 let resources: Resources;
+let ofType: ReturnType<typeof synthResources>['ofType'];
 
 beforeAll(() => {
   // Prepare: one synth of the default app (bundling off: the template only).
-  template = synthRung().template;
-  resources = template.toJSON().Resources as Resources;
+  ({ template, resources, ofType } = synthResources());
 });
-
-const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
 
 function methodsByRoute(): Map<string, Resources[string]['Properties']> {
   const pathOf = (id: string): string => {

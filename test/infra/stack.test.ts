@@ -3,21 +3,17 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RUNG_NODE_RUNTIME } from '../../infra/constructs/rung-function.js';
 import { JOB_ENVIRONMENT, LOGICAL_IDS } from '../../infra/workflow-contract.js';
-import { synthRung } from './synth.js';
+import { synthResources, synthRung, type Resources } from './synth.js';
 import openapi from '../../docs/openapi.json' with { type: 'json' };
-
-type Resources = Record<string, { Type: string; Properties: Record<string, any>; DeletionPolicy?: string }>;
 
 let template: Template;
 let resources: Resources;
+let ofType: ReturnType<typeof synthResources>['ofType'];
 
 beforeAll(() => {
   // Prepare: one synth of the default app (cdk.json context) for the whole file.
-  template = synthRung().template;
-  resources = template.toJSON().Resources as Resources;
+  ({ template, resources, ofType } = synthResources());
 });
-
-const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
 
 describe('storage', () => {
   it('has one on-demand table with pk/sk keys, point-in-time recovery and encryption, retained on delete', () => {

@@ -8,6 +8,16 @@ export function synthRung(context?: Record<string, unknown>) {
   return { app, stack, template: Template.fromStack(stack) };
 }
 
+export type Resources = Record<string, { Type: string; Properties: Record<string, any>; DeletionPolicy?: string }>;
+
+/** The default app's template (cdk.json context), its resources by logical id, and those of one type. */
+export function synthResources() {
+  const { template } = synthRung();
+  const resources = template.toJSON().Resources as Resources;
+  const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+  return { template, resources, ofType };
+}
+
 /** Parses the markdown tables of docs/workflow.md: the backticked first cell of each row, per `## ` section. */
 export function contractNames(markdown: string): Map<string, string[]> {
   const sections = new Map<string, string[]>();

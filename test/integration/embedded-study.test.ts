@@ -1,40 +1,12 @@
-import { readFileSync, readdirSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmbedded, type Embedded } from '../../runtime/embedded.js';
-import { readAll } from '../../shared/store/port.js';
-import type { Study } from '../../shared/study/types.js';
+import { describe, expect, it } from 'vitest';
+import { useEmbedded } from '../support/embedded.js';
 
 /**
  * Whole studies through the embedded runtime: the state machines rendered from the synthesized
  * template on aws-local-stepfunctions, the handler modules in process, dynalite, and real child
  * processes for the jobs, reporting through the local API.
  */
-const root = path.resolve(import.meta.dirname, '../..');
-let runtime: Embedded;
-let scratch: string;
-
-beforeAll(async () => {
-  scratch = await mkdtemp(path.join(os.tmpdir(), 'rung-it-'));
-  runtime = await startEmbedded({ scratchDir: scratch, jobCwd: root });
-});
-afterAll(async () => {
-  await runtime?.close();
-  await rm(scratch, { recursive: true, force: true });
-});
-
-async function runStudy(spec: object) {
-  const created = await runtime.request('POST', '/studies', spec);
-  expect(created.status, JSON.stringify(created.body)).toBe(201);
-  const study = created.body as Study;
-  // A failed study rejects here; what matters is what the workflow recorded on the study.
-  await runtime.executions.wait(study.studyId).catch(() => undefined);
-  const done = (await runtime.store.getStudy('local', study.studyId))!;
-  const trials = await readAll((p) => runtime.store.listTrials('local', study.studyId, p));
-  return { study: done, trials };
-}
+const embedded = useEmbedded('rung-it-');
 
 /** The quickstart's trainer on a small budget (6 trials, 2 at a time), under the given strategy. */
 function spiralsSpec(name: string, strategy: object) {
@@ -59,7 +31,7 @@ describe('a study on the embedded runtime', () => {
     // Prepare: the quickstart's trainer on a small budget.
     const spec = spiralsSpec('it-spirals', { sampler: 'random', scheduler: { type: 'successive_halving', min: 1, max: 9, eta: 3 }, seed: 11 });
     // Act
-    const { study, trials } = await runStudy(spec);
+    const { study, trials } = await embedded.runStudy(spec);
     // Assess
     expect(study.state).toBe('COMPLETED');
     expect(trials.map((t) => t.state).sort()).toEqual(['COMPLETE', 'PRUNED', 'PRUNED', 'PRUNED', 'PRUNED', 'PRUNED']);
@@ -68,11 +40,10 @@ describe('a study on the embedded runtime', () => {
     expect(study.best).toMatchObject({ trialId: winner.trialId, resource: 9, value: winner.value });
     // The network learned something: three balanced classes give 1/3 by chance.
     expect(winner.value!).toBeGreaterThan(0.5);
-    const steps = (await runtime.store.listMeasurements('local', study.studyId, winner.trialId)).map((m) => m.step);
+    const steps = (await embedded.runtime.store.listMeasurements('local', study.studyId, winner.trialId)).map((m) => m.step);
     expect(steps).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     // Each promoted slice started from the checkpoint the previous one left.
-    const logs = readdirSync(path.join(scratch, 'logs')).filter((f) => f.startsWith(`${study.studyId}-t${winner.trialId}-`)).sort();
-    expect(logs.map((f) => readFileSync(path.join(scratch, 'logs', f), 'utf8').trim())).toEqual([
+    expect(embedded.trialLog(study.studyId, winner)).toEqual([
       `trial ${winner.trialId}: epochs 1..1 (resumed from 0)`,
       `trial ${winner.trialId}: epochs 2..3 (resumed from 1)`,
       `trial ${winner.trialId}: epochs 4..9 (resumed from 3)`,
@@ -81,7 +52,7 @@ describe('a study on the embedded runtime', () => {
 
   it('runs ASHA on lanes: every worker pulls its next job, promoted trials resume from their checkpoints', async () => {
     // Act
-    const { study, trials } = await runStudy(spiralsSpec('it-asha', { sampler: 'tpe', scheduler: { type: 'asha', min: 1, max: 9, eta: 3 }, seed: 3 }));
+    const { study, trials } = await embedded.runStudy(spiralsSpec('it-asha', { sampler: 'tpe', scheduler: { type: 'asha', min: 1, max: 9, eta: 3 }, seed: 3 }));
     // Assess
     expect(study.state).toBe('COMPLETED');
     expect(trials).toHaveLength(6);
@@ -90,7 +61,7 @@ describe('a study on the embedded runtime', () => {
     expect(trials.every((t) => t.state === 'COMPLETE' || t.state === 'PRUNED')).toBe(true);
     for (const t of top) {
       expect(t.resource).toBe(9);
-      const steps = (await runtime.store.listMeasurements('local', study.studyId, t.trialId)).map((m) => m.step);
+      const steps = (await embedded.runtime.store.listMeasurements('local', study.studyId, t.trialId)).map((m) => m.step);
       expect(steps).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     }
     expect(study.best!.resource).toBe(9);
@@ -98,7 +69,7 @@ describe('a study on the embedded runtime', () => {
 
   it('marks trials whose job crashes FAILED and finishes the study with the others', async () => {
     // Act
-    const { study, trials } = await runStudy({
+    const { study, trials } = await embedded.runStudy({
       name: 'it-crash',
       objective: { metric: 'score', goal: 'maximize' },
       parameters: { x: { type: 'float', min: 0, max: 1 } },
@@ -115,7 +86,7 @@ describe('a study on the embedded runtime', () => {
   });
 
   it('fails the study with a clear error when more trials fail than allowed', async () => {
-    const { study } = await runStudy({
+    const { study } = await embedded.runStudy({
       name: 'it-too-many-failures',
       objective: { metric: 'score', goal: 'maximize' },
       parameters: { x: { type: 'float', min: 0, max: 1 } },

@@ -1,27 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmbedded, type Embedded } from '../../runtime/embedded.js';
-import { readAll } from '../../shared/store/port.js';
-import type { Study } from '../../shared/study/types.js';
+import { describe, expect, it } from 'vitest';
+import { useEmbedded } from '../support/embedded.js';
 
 /**
  * A Pareto study with a constraint through the embedded runtime: the rendered state machines,
  * dynalite, the local API, and the multi-objective example's training job as real processes.
  */
-const root = path.resolve(import.meta.dirname, '../..');
-let runtime: Embedded;
-let scratch: string;
-
-beforeAll(async () => {
-  scratch = await mkdtemp(path.join(os.tmpdir(), 'rung-mo-'));
-  runtime = await startEmbedded({ scratchDir: scratch, jobCwd: root });
-});
-afterAll(async () => {
-  await runtime?.close();
-  await rm(scratch, { recursive: true, force: true });
-});
+const embedded = useEmbedded('rung-mo-');
 
 describe('a multi-objective study on the embedded runtime', () => {
   it('ends trials over the latency budget INFEASIBLE, never picks one as the best, and serves the front', async () => {
@@ -44,13 +28,8 @@ describe('a multi-objective study on the embedded runtime', () => {
       trial: { command: ['node', '--import', 'tsx', 'examples/multi-objective/train.ts'], gpus: 0, metrics: ['latency_ms'] },
     };
     // Act
-    const created = await runtime.request('POST', '/studies', spec);
-    expect(created.status, JSON.stringify(created.body)).toBe(201);
-    const { studyId } = created.body as Study;
-    await runtime.executions.wait(studyId).catch(() => undefined);
-    const study = (await runtime.store.getStudy('local', studyId))!;
-    const trials = await readAll((p) => runtime.store.listTrials('local', studyId, p));
-    const pareto = await runtime.request('GET', `/studies/${studyId}/pareto`);
+    const { study, trials } = await embedded.runStudy(spec);
+    const pareto = await embedded.runtime.request('GET', `/studies/${study.studyId}/pareto`);
     // Assess
     expect(study.state).toBe('COMPLETED');
     const over = (t: (typeof trials)[number]) => t.params.activation === 'tanh' && (t.params.hidden as number) >= 8;

@@ -1,18 +1,19 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { expect } from 'vitest';
 import { startEmbedded, type Embedded } from '../../runtime/embedded.js';
-import { readAll } from '../../shared/store/port.js';
 import type { Study, Trial } from '../../shared/study/types.js';
+import { root, trialLog } from '../support/embedded.js';
 
 /**
  * Shared by the job tests: every job runs as a real rung trial on the embedded runtime (the
  * rendered state machines, dynalite, the local API, local processes) with python3 + PyTorch.
+ * Creating and running studies is the integration tests' (test/support/embedded.ts).
  */
-export const root = path.resolve(import.meta.dirname, '../..');
+export { createStudy, finish, root, runStudy, trialLog } from '../support/embedded.js';
 
 /** A python3 that imports torch: $RUNG_PYTHON, else `python3` on PATH, else Debian's /usr/bin/python3. */
 export function torchPython(): string {
@@ -65,25 +66,6 @@ export async function startForExample(folder: string): Promise<JobsRuntime> {
   };
 }
 
-export async function createStudy(runtime: Embedded, spec: object): Promise<Study> {
-  const created = await runtime.request('POST', '/studies', spec);
-  expect(created.status, JSON.stringify(created.body)).toBe(201);
-  return created.body as Study;
-}
-
-export async function finish(runtime: Embedded, studyId: string) {
-  // A failed study rejects here; what matters is what the workflow recorded on the study.
-  await runtime.executions.wait(studyId).catch(() => undefined);
-  const study = (await runtime.store.getStudy('local', studyId))!;
-  const trials = await readAll((p) => runtime.store.listTrials('local', studyId, p));
-  return { study, trials };
-}
-
-export async function runStudy(runtime: Embedded, spec: object) {
-  const study = await createStudy(runtime, spec);
-  return finish(runtime, study.studyId);
-}
-
 export async function measurements(runtime: Embedded, studyId: string, trialId: string) {
   return runtime.store.listMeasurements('local', studyId, trialId);
 }
@@ -95,15 +77,6 @@ export function checkpointDir(scratch: string, studyId: string, trialId: string)
 
 export function readResult(scratch: string, studyId: string, trialId: string, name: string): any {
   return JSON.parse(readFileSync(path.join(checkpointDir(scratch, studyId, trialId), name), 'utf8'));
-}
-
-/** Every log line of a trial's jobs, slice after slice (one log file per job, attempts appended). */
-export function trialLog(scratch: string, studyId: string, trial: Pick<Trial, 'trialId'>): string[] {
-  const dir = path.join(scratch, 'logs');
-  return readdirSync(dir)
-    .filter((f) => f.startsWith(`${studyId}-t${trial.trialId}-`))
-    .sort()
-    .flatMap((f) => readFileSync(path.join(dir, f), 'utf8').trim().split('\n'));
 }
 
 /** Fails with the trials' errors and logs, so that a broken job explains itself. */

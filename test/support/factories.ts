@@ -1,3 +1,6 @@
+import { expect } from 'vitest';
+import { InvalidInputError, type Issue } from '../../shared/errors.js';
+import type { ArchitectureGraph } from '../../shared/space/architecture.js';
 import { parseStudySpec, type StudySpec } from '../../shared/study/spec.js';
 import type { Measurement, Study, Trial } from '../../shared/study/types.js';
 
@@ -10,6 +13,17 @@ export const minimalSpecInput = {
   limits: { maxTrials: 4 },
   trial: { command: ['node', 'train.js'] },
 } as const;
+
+/** The issues a spec is rejected with; fails the test if the spec is accepted or rejected otherwise. */
+export function specIssues(input: unknown): Issue[] {
+  try {
+    parseStudySpec(input);
+  } catch (e) {
+    expect(e).toBeInstanceOf(InvalidInputError);
+    return (e as InvalidInputError).issues;
+  }
+  throw new Error('expected the spec to be rejected');
+}
 
 export function makeSpec(): StudySpec {
   return parseStudySpec(structuredClone(minimalSpecInput));
@@ -61,5 +75,15 @@ export function makeMeasurement(overrides: Partial<Measurement> = {}): Measureme
     metrics: { acc: 0.5 },
     at: '2025-01-01T00:00:00.000Z',
     ...overrides,
+  };
+}
+
+/** An architecture graph written as rows: nodes `[id, label]` (or an id that is its own label), edges `[from, to, op]`. */
+export function makeGraph(parameter: string, kind: ArchitectureGraph['kind'], nodes: (string | [string, string])[], edges: [string, string, string][]): ArchitectureGraph {
+  return {
+    parameter,
+    kind,
+    nodes: nodes.map((n) => (typeof n === 'string' ? { id: n, label: n } : { id: n[0], label: n[1] })),
+    edges: edges.map(([from, to, op]) => ({ from, to, op })),
   };
 }

@@ -4,6 +4,7 @@ import { createRng } from '../../shared/rng.js';
 import { architectureGraphs, cellConnected, readArchitecture } from '../../shared/space/architecture.js';
 import { parametersSchema, type ParametersSpec } from '../../shared/space/schema.js';
 import { SearchSpace } from '../../shared/space/space.js';
+import { makeGraph } from '../support/factories.js';
 
 const nb201Ops = ['none', 'skip', 'conv1x1', 'conv3x3', 'avgpool3x3'];
 
@@ -197,46 +198,18 @@ describe('architectureGraphs', () => {
     const graphs = architectureGraphs(small, params);
     // Assess
     expect(graphs).toEqual([
-      {
-        parameter: 'cell',
-        kind: 'cell',
-        nodes: [
-          { id: '0', label: 'input' },
-          { id: '1', label: '1' },
-          { id: '2', label: 'output' },
-        ],
-        edges: [
-          { from: '0', to: '1', op: 'conv3x3' },
-          { from: '1', to: '2', op: 'skip' },
-        ],
-      },
-      {
-        parameter: 'd',
-        kind: 'darts_cell',
-        nodes: [
-          { id: '0', label: 'c_{k-2}' },
-          { id: '1', label: 'c_{k-1}' },
-          { id: '2', label: '0' },
-          { id: 'out', label: 'c_{k}' },
-        ],
-        edges: [
-          { from: '0', to: '2', op: 'sep3' },
-          { from: '2', to: 'out', op: 'concat' },
-        ],
-      },
-      {
-        parameter: 'net',
-        kind: 'macro',
-        nodes: [
-          { id: '0', label: 'input' },
-          { id: '1', label: 'stage 1' },
-          { id: '2', label: 'output' },
-        ],
-        edges: [
-          { from: '0', to: '1', op: 'MBConv6 k5 ×3 w40 SE' },
-          { from: '1', to: '2', op: 'MBConv1 k3 ×2 w80' },
-        ],
-      },
+      makeGraph('cell', 'cell', [['0', 'input'], '1', ['2', 'output']], [
+        ['0', '1', 'conv3x3'],
+        ['1', '2', 'skip'],
+      ]),
+      makeGraph('d', 'darts_cell', [['0', 'c_{k-2}'], ['1', 'c_{k-1}'], ['2', '0'], ['out', 'c_{k}']], [
+        ['0', '2', 'sep3'],
+        ['2', 'out', 'concat'],
+      ]),
+      makeGraph('net', 'macro', [['0', 'input'], ['1', 'stage 1'], ['2', 'output']], [
+        ['0', '1', 'MBConv6 k5 ×3 w40 SE'],
+        ['1', '2', 'MBConv1 k3 ×2 w80'],
+      ]),
     ]);
     expect(architectureGraphs({ lr: { type: 'float', min: 0, max: 1, scale: 'linear' } }, { lr: 0.5 })).toEqual([]);
   });

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { renderReport } from '../../cli/report.js';
 import { apiBase } from '../../dashboard/app/api.js';
-import { architectureOption, layeredLayout, type ArchitectureGraph } from '../../dashboard/architecture-view.js';
+import { architectureOption, layeredLayout } from '../../dashboard/architecture-view.js';
 import { isMultiObjective, paretoOption, paretoTable, type ParetoPoint, type ParetoReport } from '../../dashboard/pareto-view.js';
 import { analyzeStudy, type StudyView, type TrialView } from '../../dashboard/study-data.js';
 import { summaryHtml } from '../../dashboard/tables.js';
 import { parseStudySpec } from '../../shared/study/spec.js';
+import { makeGraph } from '../support/factories.js';
 
 /** The dashboard's Pareto, architecture and budget views as pure functions, and `rung report` with them. */
 const point = (trialId: string, acc: number, latency: number): ParetoPoint => ({ trialId, number: Number(trialId), params: {}, values: { acc, latency_ms: latency } });
@@ -76,40 +77,27 @@ describe('Pareto view', () => {
 
 describe('architecture view', () => {
   // A 4-node cell: 0 -> 1 -> 2 -> 3 with a skip 0 -> 3 and 1 -> 3.
-  const cell: ArchitectureGraph = {
-    parameter: 'cell',
-    kind: 'cell',
-    nodes: [
-      { id: '0', label: 'input' },
-      { id: '1', label: '1' },
-      { id: '2', label: '2' },
-      { id: '3', label: 'output' },
-    ],
-    edges: [
-      { from: '0', to: '1', op: 'conv_3x3' },
-      { from: '1', to: '2', op: 'avg_pool_3x3' },
-      { from: '2', to: '3', op: 'conv_1x1' },
-      { from: '0', to: '3', op: 'skip_connect' },
-      { from: '1', to: '3', op: 'conv_3x3' },
-    ],
-  };
+  const cell = makeGraph('cell', 'cell', [['0', 'input'], '1', '2', ['3', 'output']], [
+    ['0', '1', 'conv_3x3'],
+    ['1', '2', 'avg_pool_3x3'],
+    ['2', '3', 'conv_1x1'],
+    ['0', '3', 'skip_connect'],
+    ['1', '3', 'conv_3x3'],
+  ]);
 
   it('lays nodes out in columns by their longest path from the input, so that every edge points right', () => {
     // Act
     const layout = layeredLayout(cell);
-    const darts = layeredLayout({
-      parameter: 'normal',
-      kind: 'darts_cell',
-      nodes: ['c_k-2', 'c_k-1', '0', '1', 'out'].map((id) => ({ id, label: id })),
-      edges: [
-        { from: 'c_k-2', to: '0', op: 'sep_conv_3x3' },
-        { from: 'c_k-1', to: '0', op: 'skip_connect' },
-        { from: 'c_k-1', to: '1', op: 'max_pool_3x3' },
-        { from: '0', to: '1', op: 'dil_conv_3x3' },
-        { from: '0', to: 'out', op: 'concat' },
-        { from: '1', to: 'out', op: 'concat' },
-      ],
-    });
+    const darts = layeredLayout(
+      makeGraph('normal', 'darts_cell', ['c_k-2', 'c_k-1', '0', '1', 'out'], [
+        ['c_k-2', '0', 'sep_conv_3x3'],
+        ['c_k-1', '0', 'skip_connect'],
+        ['c_k-1', '1', 'max_pool_3x3'],
+        ['0', '1', 'dil_conv_3x3'],
+        ['0', 'out', 'concat'],
+        ['1', 'out', 'concat'],
+      ]),
+    );
 
     // Assess
     expect([...layout.values()].map((p) => p.column)).toEqual([0, 1, 2, 3]);

@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidInputError } from '../../shared/errors.js';
 import { observationOf, rungOutcome } from '../../shared/study/objectives.js';
 import { parseStudySpec } from '../../shared/study/spec.js';
-import { makeTrial, minimalSpecInput } from '../support/factories.js';
-
-function issuesOf(input: unknown) {
-  try {
-    parseStudySpec(input);
-  } catch (e) {
-    expect(e).toBeInstanceOf(InvalidInputError);
-    return (e as InvalidInputError).issues;
-  }
-  throw new Error('expected the spec to be rejected');
-}
+import { makeTrial, minimalSpecInput, specIssues } from '../support/factories.js';
 
 /** A Pareto study: accuracy up, parameter count down, latency under 20 ms. */
 function paretoInput(overrides: Record<string, unknown> = {}) {
@@ -81,7 +70,7 @@ describe('objectives and constraints in the study spec', () => {
     const input = paretoInput();
     change(input);
     // Act
-    const issues = issuesOf(input);
+    const issues = specIssues(input);
     // Assess
     expect(issues).toContainEqual({ path, message: expect.stringMatching(message) });
   });
@@ -90,7 +79,7 @@ describe('objectives and constraints in the study spec', () => {
     // Prepare
     const input = { ...structuredClone(minimalSpecInput), constraints: [{ metric: 'latency_ms', max: 20 }] };
     // Act
-    const issues = issuesOf(input);
+    const issues = specIssues(input);
     // Assess
     expect(issues).toEqual([{ path: 'constraints.0.metric', message: expect.stringContaining('add it to trial.metrics') }]);
   });
@@ -104,7 +93,7 @@ describe('objectives and constraints in the study spec', () => {
 
   it('rejects a multi-objective sampler on a single-objective study', () => {
     // Act
-    const issues = issuesOf({ ...structuredClone(minimalSpecInput), strategy: { sampler: 'parego' } });
+    const issues = specIssues({ ...structuredClone(minimalSpecInput), strategy: { sampler: 'parego' } });
     // Assess
     expect(issues).toEqual([{ path: 'strategy.sampler', message: expect.stringContaining('parego searches a Pareto front') }]);
   });

@@ -1,17 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidInputError } from '../../shared/errors.js';
 import { parseStudySpec } from '../../shared/study/spec.js';
-import { minimalSpecInput } from '../support/factories.js';
-
-function issuesOf(input: unknown) {
-  try {
-    parseStudySpec(input);
-  } catch (e) {
-    expect(e).toBeInstanceOf(InvalidInputError);
-    return (e as InvalidInputError).issues;
-  }
-  throw new Error('expected the spec to be rejected');
-}
+import { minimalSpecInput, specIssues } from '../support/factories.js';
 
 const withParams = (parameters: unknown) => ({ ...structuredClone(minimalSpecInput), parameters });
 
@@ -60,7 +49,7 @@ describe('study spec', () => {
     ['a misspelt field', { lr: { type: 'float', min: 0, max: 1, scael: 'log' } }, 'parameters.lr', /scael/],
   ])('rejects %s, naming the field', (_, parameters, path, rule) => {
     // Act
-    const issues = issuesOf(withParams(parameters));
+    const issues = specIssues(withParams(parameters));
     // Assess
     const hit = issues.find((i) => i.path === path);
     expect(hit, JSON.stringify(issues)).toBeDefined();
@@ -68,11 +57,11 @@ describe('study spec', () => {
   });
 
   it('rejects no parameters at all', () => {
-    expect(issuesOf(withParams({}))).toContainEqual({ path: 'parameters', message: 'must define at least one parameter' });
+    expect(specIssues(withParams({}))).toContainEqual({ path: 'parameters', message: 'must define at least one parameter' });
   });
 
   it('reports every problem at once', () => {
-    const issues = issuesOf({
+    const issues = specIssues({
       name: '',
       objective: { metric: 'acc', goal: 'up' },
       parameters: { lr: { type: 'float', min: 1, max: 0 } },
@@ -85,13 +74,13 @@ describe('study spec', () => {
   it('rejects schedulers that cannot halve', () => {
     const base = structuredClone(minimalSpecInput);
     const tooNarrow = { ...base, strategy: { scheduler: { type: 'hyperband', min: 1, max: 2, eta: 3 } } };
-    expect(issuesOf(tooNarrow)).toContainEqual({ path: 'strategy.scheduler.max', message: 'max / min must be at least eta (3) to have two rungs' });
+    expect(specIssues(tooNarrow)).toContainEqual({ path: 'strategy.scheduler.max', message: 'max / min must be at least eta (3) to have two rungs' });
     const inverted = { ...base, strategy: { scheduler: { type: 'successive_halving', min: 9, max: 3 } } };
-    expect(issuesOf(inverted)).toContainEqual({ path: 'strategy.scheduler.min', message: 'min must be below max' });
+    expect(specIssues(inverted)).toContainEqual({ path: 'strategy.scheduler.min', message: 'min must be below max' });
   });
 
   it('keeps RUNG_* environment variables for the job contract', () => {
     const spec = { ...structuredClone(minimalSpecInput), trial: { command: ['x'], environment: { RUNG_PARAMS: 'x' } } };
-    expect(issuesOf(spec)).toContainEqual({ path: 'trial.environment', message: 'RUNG_* variables are reserved for the job contract' });
+    expect(specIssues(spec)).toContainEqual({ path: 'trial.environment', message: 'RUNG_* variables are reserved for the job contract' });
   });
 });
