@@ -36,10 +36,42 @@ export interface SuggestRequest {
 }
 
 /**
+ * State a sampler keeps in the store between calls (the REINFORCE controller's policy), for a
+ * sampler whose suggestion would otherwise rebuild it from the whole history on every call. The
+ * state is a cache of a pure function of the observations: `advance(undefined, ...)` is the full
+ * replay, and advancing a state of a prefix of the observations gives the same state bit for bit.
+ * An advance checks that what the state consumed is a prefix of `observations` and replays from
+ * scratch otherwise (a result that arrived late, a state of another study), so a suggestion never
+ * depends on whether a stored state was found, lost, stale or garbled.
+ *
+ * The observations must come in the order their results were observed (append-only in practice:
+ * shared/study/observed.ts sorts them so), and the sampler's plain `suggest` replays them in the
+ * order given: `suggest(r)` equals `state.suggest(r, state.advance(undefined, r.space, r.observations).state)`.
+ */
+export interface SamplerState<S> {
+  /** Names the state's layout and every option it depends on: a stored state of another format is replayed. */
+  readonly format: string;
+  /**
+   * The state after every observation, continued from `from` where it consumed a prefix of them
+   * (`resumed`), else replayed from scratch. Pure.
+   */
+  advance(from: S | undefined, space: SearchSpace, observations: readonly Observation[]): { state: S; resumed: boolean };
+  /** Observations the state has consumed (a stored state is replaced only by one that consumed more). */
+  consumed(state: S): number;
+  suggest(request: SuggestRequest, state: S): Params;
+  /** JSON text of the state. */
+  encode(state: S): string;
+  /** The state in `text`, or undefined when it is not a state of this format for this space. */
+  decode(text: string, space: SearchSpace): S | undefined;
+}
+
+/**
  * Decides what to try next (Optuna's Sampler, Vizier's Designer). Pure: everything it needs
  * arrives in the request; any state worth keeping between calls lives in the store.
  */
 export interface Sampler {
   readonly name: string;
   suggest(request: SuggestRequest): Params;
+  /** Present when the sampler keeps state in the store between calls (see SamplerState). */
+  readonly state?: SamplerState<any>;
 }

@@ -14,9 +14,9 @@ import {
   type Key,
 } from './keys.js';
 import { decodeStudyToken, decodeTrialToken, encodeTrialToken, pageLimit, pageOfStudies } from './pagination.js';
-import type { IdempotencyRecord, StudyStore } from './port.js';
-import { checkIdempotencyRecord, checkMeasurement, checkStudy, checkTrial } from './validate.js';
-import { idempotencyKey } from './keys.js';
+import type { IdempotencyRecord, SamplerStateRecord, StudyStore } from './port.js';
+import { checkIdempotencyRecord, checkMeasurement, checkSamplerState, checkStudy, checkTrial } from './validate.js';
+import { idempotencyKey, samplerStateKey } from './keys.js';
 
 export interface DynamoStoreOptions {
   /**
@@ -33,7 +33,7 @@ export const translateConfig: TranslateConfig = {
   unmarshallOptions: { wrapNumbers: (value: string) => Number(value) },
 };
 
-type Entity = 'study' | 'trial' | 'measurement' | 'idempotency';
+type Entity = 'study' | 'trial' | 'measurement' | 'idempotency' | 'samplerState';
 const keyAttributes = ['pk', 'sk', 'entity'] as const;
 
 function isConditionalCheckFailed(err: unknown): err is { name: string; Item?: unknown } {
@@ -236,5 +236,26 @@ export class DynamoStore implements StudyStore {
 
   async updateIdempotencyRecord(next: IdempotencyRecord): Promise<IdempotencyRecord> {
     return this.compareAndSet(checkIdempotencyRecord(next), 'idempotency', next, `idempotency key ${next.key}`);
+  }
+
+  async getSamplerState(team: string, studyId: string): Promise<SamplerStateRecord | undefined> {
+    return this.get<SamplerStateRecord>(samplerStateKey(team, studyId));
+  }
+
+  /** One conditional PutItem: absent for version 0, else the stored version; either failure is a lost race. */
+  async putSamplerState(next: SamplerStateRecord): Promise<SamplerStateRecord> {
+    const key = checkSamplerState(next);
+    const stored = { ...next, version: next.version + 1 };
+    const condition =
+      next.version === 0
+        ? { ConditionExpression: 'attribute_not_exists(pk)' }
+        : { ConditionExpression: '#version = :version', ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: { ':version': next.version } };
+    try {
+      await this.doc.send(new PutCommand({ TableName: this.tableName, Item: toItem(key, 'samplerState', stored), ...condition }));
+    } catch (err) {
+      if (!isConditionalCheckFailed(err)) throw err;
+      throw new RetryableConflictError(`sampler state of study ${next.studyId} changed since version ${next.version}`, { cause: err });
+    }
+    return prune(stored);
   }
 }

@@ -1,5 +1,5 @@
 import type { Measurement, Page, PageRequest, Study, Trial } from '../study/types.js';
-import type { IdempotencyRecord, StudyStore } from './port.js';
+import type { IdempotencyRecord, SamplerStateRecord, StudyStore } from './port.js';
 
 /** The writes of StudyStore: each one is a single conditional item write. */
 export const writeMethods = [
@@ -10,6 +10,7 @@ export const writeMethods = [
   'putMeasurement',
   'createIdempotencyRecord',
   'updateIdempotencyRecord',
+  'putSamplerState',
 ] as const;
 export type WriteMethod = (typeof writeMethods)[number];
 
@@ -141,5 +142,11 @@ export class FaultyStore implements StudyStore {
   }
   updateIdempotencyRecord(next: IdempotencyRecord): Promise<IdempotencyRecord> {
     return this.write('updateIdempotencyRecord', () => this.inner.updateIdempotencyRecord(next));
+  }
+  getSamplerState(team: string, studyId: string): Promise<SamplerStateRecord | undefined> {
+    return this.inner.getSamplerState(team, studyId);
+  }
+  putSamplerState(next: SamplerStateRecord): Promise<SamplerStateRecord> {
+    return this.write('putSamplerState', () => this.inner.putSamplerState(next));
   }
 }

@@ -10,6 +10,7 @@ import { InvalidInputError } from '../errors.js';
  * | trial       | `TEAM#{team}#STUDY#{studyId}`               | `TRIAL#{number:08}`   |
  * | measurement | `TEAM#{team}#STUDY#{studyId}#TRIAL#{trial}` | `STEP#{encodeStep}`   |
  * | idempotency | `TEAM#{team}`                               | `IDEMPOTENCY#{key}`   |
+ * | sampler     | `TEAM#{team}#STUDY#{studyId}`               | `SAMPLER#STATE`       |
  *
  * Every key starts with the team. Ids are validated, not escaped: team and study ids match
  * `[A-Za-z0-9_-]{1,128}` and trial ids are canonical decimal numbers below 10^8, so a `#` (or
@@ -153,4 +154,11 @@ export function validateIdempotencyKey(key: unknown): string {
 
 export function idempotencyKey(team: string, key: string): Key {
   return { pk: teamPartition(team), sk: `${IDEMPOTENCY_SK_PREFIX}${validateIdempotencyKey(key)}` };
+}
+
+/** The study's sampler state sits in the trials' partition; trial listings read only `TRIAL#` keys. */
+export const SAMPLER_STATE_SK = 'SAMPLER#STATE';
+
+export function samplerStateKey(team: string, studyId: string): Key {
+  return { pk: trialPartition(team, studyId), sk: SAMPLER_STATE_SK };
 }

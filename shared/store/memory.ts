@@ -2,9 +2,9 @@ import { ConflictError, NotFoundError, RetryableConflictError } from '../errors.
 import type { Measurement, Page, PageRequest, Study, Trial } from '../study/types.js';
 import { measurementPartition, STEP_SK_PREFIX, STUDY_SK_PREFIX, studyKey, teamPartition, TRIAL_SK_PREFIX, trialKey, trialPartition, type Key } from './keys.js';
 import { decodeTrialToken, encodeTrialToken, pageLimit, pageOfStudies } from './pagination.js';
-import type { IdempotencyRecord, StudyStore } from './port.js';
-import { checkIdempotencyRecord, checkMeasurement, checkStudy, checkTrial } from './validate.js';
-import { idempotencyKey } from './keys.js';
+import type { IdempotencyRecord, SamplerStateRecord, StudyStore } from './port.js';
+import { checkIdempotencyRecord, checkMeasurement, checkSamplerState, checkStudy, checkTrial } from './validate.js';
+import { idempotencyKey, samplerStateKey } from './keys.js';
 
 /**
  * A StudyStore in process memory, for unit tests and one-shot local runs. It keeps the same keys,
@@ -122,5 +122,17 @@ export class MemoryStore implements StudyStore {
 
   async updateIdempotencyRecord(next: IdempotencyRecord): Promise<IdempotencyRecord> {
     return this.compareAndSet(checkIdempotencyRecord(next), next, `idempotency key ${next.key}`);
+  }
+
+  async getSamplerState(team: string, studyId: string): Promise<SamplerStateRecord | undefined> {
+    return this.read<SamplerStateRecord>(samplerStateKey(team, studyId));
+  }
+
+  async putSamplerState(next: SamplerStateRecord): Promise<SamplerStateRecord> {
+    const key = checkSamplerState(next);
+    // A stored state has version 1 or more: 0 stands for "none stored".
+    const stored = (this.partitions.get(key.pk)?.get(key.sk) as SamplerStateRecord | undefined)?.version ?? 0;
+    if (stored !== next.version) throw new RetryableConflictError(`sampler state of study ${next.studyId} changed: expected version ${next.version}, found ${stored}`);
+    return this.write(key, { ...next, version: next.version + 1 });
   }
 }

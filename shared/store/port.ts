@@ -16,6 +16,23 @@ export interface IdempotencyRecord {
 }
 
 /**
+ * State a study's sampler keeps between calls (shared/samplers/sampler.ts SamplerState; the
+ * REINFORCE controller's policy). A cache of a pure function of the study's results: readers
+ * check it and replay when it is missing, stale or unreadable, so losing it changes no decision.
+ */
+export interface SamplerStateRecord {
+  team: string;
+  studyId: string;
+  /** The sampler that wrote it (`strategy.sampler`). */
+  sampler: string;
+  /** The sampler's state as JSON text, opaque to the store; at most maxSamplerStateBytes of UTF-8. */
+  state: string;
+  updatedAt: string;
+  /** Compare-and-set version; 0 means "no state stored yet". */
+  version: number;
+}
+
+/**
  * The only shared state of rung (Optuna's Storage, Vizier's datastore). Every method is one
  * single-item read or one conditional single-item write, so that the same contract holds on
  * DynamoDB, on dynalite (which has no transactions) and in memory. Multi-item changes are
@@ -59,6 +76,14 @@ export interface StudyStore {
   getIdempotencyRecord(team: string, key: string): Promise<IdempotencyRecord | undefined>;
   /** Compare-and-set on version, as updateStudy. */
   updateIdempotencyRecord(next: IdempotencyRecord): Promise<IdempotencyRecord>;
+
+  getSamplerState(team: string, studyId: string): Promise<SamplerStateRecord | undefined>;
+  /**
+   * Writes `next` if the stored version equals `next.version`, where version 0 means that no state
+   * is stored (one write creates or replaces); stores and returns it with version + 1.
+   * RetryableConflictError when another version (or, for version 0, any state) is stored.
+   */
+  putSamplerState(next: SamplerStateRecord): Promise<SamplerStateRecord>;
 }
 
 /** Reads every page of a paginated listing. */

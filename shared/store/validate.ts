@@ -1,7 +1,7 @@
 import { InvalidInputError } from '../errors.js';
 import type { Measurement, Study, Trial } from '../study/types.js';
-import { idempotencyKey, measurementKey, studyKey, trialKey, validateStep, validateTrialIdentity, type Key } from './keys.js';
-import type { IdempotencyRecord } from './port.js';
+import { idempotencyKey, measurementKey, samplerStateKey, studyKey, trialKey, validateStep, validateTrialIdentity, type Key } from './keys.js';
+import type { IdempotencyRecord, SamplerStateRecord } from './port.js';
 
 /**
  * Checks that every store applies before a write, so that all stores accept and refuse the same
@@ -60,4 +60,25 @@ export function checkIdempotencyRecord(record: IdempotencyRecord): Key {
   checkVersion(record.version);
   if (!Number.isSafeInteger(record.expiresAt)) throw invalid('expiresAt', 'must be epoch seconds');
   return idempotencyKey(record.team, record.key);
+}
+
+/**
+ * The largest sampler state a store accepts, in UTF-8 bytes: DynamoDB items hold at most 400 KB
+ * (names and values together), and the rest of the item (keys, sampler, dates) is far below the
+ * 100 KB left. A sampler whose state would be larger is not stored (shared/study/observed.ts).
+ */
+export const maxSamplerStateBytes = 300_000;
+const samplerNamePattern = /^[a-z0-9-]{1,64}$/;
+
+export function utf8Bytes(text: string): number {
+  return new TextEncoder().encode(text).length;
+}
+
+export function checkSamplerState(record: SamplerStateRecord): Key {
+  if (typeof record !== 'object' || record === null) throw invalid('', 'must be a sampler state');
+  checkVersion(record.version);
+  if (typeof record.sampler !== 'string' || !samplerNamePattern.test(record.sampler)) throw invalid('sampler', 'must be a sampler name');
+  if (typeof record.state !== 'string') throw invalid('state', 'must be JSON text');
+  if (utf8Bytes(record.state) > maxSamplerStateBytes) throw invalid('state', `must be at most ${maxSamplerStateBytes} bytes`);
+  return samplerStateKey(record.team, record.studyId);
 }

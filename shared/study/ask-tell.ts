@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
 import { createRng, deriveSeed } from '../rng.js';
-import type { Observation } from '../samplers/sampler.js';
 import { samplerFor } from '../samplers/registry.js';
 import { SearchSpace } from '../space/space.js';
 import { readAll } from '../store/port.js';
 import { pickBest } from './best.js';
 import { observationOf, outcomeFields, rungOutcome } from './objectives.js';
+import { observationsFor, studySampler, type RungResult } from './observed.js';
 import { changeStudy, changeTrial, type CasContext } from './cas.js';
 import { claimEnqueued, releaseEnqueued } from './enqueue.js';
 import { externalLevels, isExternal, maxResourceOf } from './ladder.js';
@@ -58,10 +58,12 @@ async function externalStudy(ctx: CasContext, team: string, studyId: string): Pr
   return study;
 }
 
-function observationsOf(study: Study, trials: Trial[]): Observation[] {
+function resultsOf(study: Study, trials: Trial[]): RungResult[] {
   const levels = externalLevels(study);
   // With objectives or constraints each also carries feasibility and every objective (shared/study/objectives.ts).
-  return trials.flatMap((t) => t.rungValues.flatMap((v, k) => (v === undefined || v === null ? [] : [observationOf(study.spec, t, k, v, levels[k])])));
+  return trials.flatMap((t) =>
+    t.rungValues.flatMap((v, k) => (v === undefined || v === null ? [] : [{ trial: t, rung: k, observation: observationOf(study.spec, t, k, v, levels[k]) }])),
+  );
 }
 
 export async function suggestTrial(ctx: CasContext, team: string, studyId: string, body: unknown): Promise<SuggestResult> {
@@ -83,17 +85,17 @@ export async function suggestTrial(ctx: CasContext, team: string, studyId: strin
     const number = trials.reduce((n, t) => Math.max(n, t.number + 1), 0);
     const trialId = String(number);
     const queued = await claimEnqueued(ctx, study, trialId);
+    const suggester = studySampler(ctx, study, sampler, space, observationsFor(sampler, resultsOf(study, trials)));
     const params =
       queued?.params ??
-      sampler.suggest({
-        space,
-        observations: observationsOf(study, trials),
+      (await suggester.suggest({
         pending: trials.filter((t) => t.state === 'RUNNING' && t.rungValues.length === 0).map((t) => t.params),
         maxResource: resource.max,
         index: number,
         rng: createRng(deriveSeed(study.seed, number)),
-        seed: study.seed,
-      });
+      }));
+    // Before the trial, as Suggest does (nothing when the params came from the queue).
+    await suggester.save();
     const at = ctx.now().toISOString();
     const { trial, created } = await ctx.store.createTrial({
       team,

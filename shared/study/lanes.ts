@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { RetryableConflictError } from '../errors.js';
 import { hourlyPrice } from '../cost/cost.js';
 import { createRng, deriveSeed } from '../rng.js';
-import type { Observation } from '../samplers/sampler.js';
 import { samplerFor } from '../samplers/registry.js';
 import { ashaScheduler } from '../schedulers/asha.js';
 import { rungLevels } from '../schedulers/rungs.js';
@@ -14,6 +13,7 @@ import { jobSpecFor, type JobSpec } from './job.js';
 import type { Study, Trial } from './types.js';
 import { takeEnqueued } from './enqueue.js';
 import { observationOf, outcomeFields, rungOutcome } from './objectives.js';
+import { observationsFor, studySampler, type RungResult } from './observed.js';
 import { searchTrials } from './retrain.js';
 import type { TrialJob } from './types.js';
 import {
@@ -110,10 +110,12 @@ function records(study: Study, trials: Trial[]): TrialRecord[] {
   });
 }
 
-function observationsOf(study: Study, trials: Trial[]): Observation[] {
+function resultsOf(study: Study, trials: Trial[]): RungResult[] {
   const levels = rungLevelsOf(study);
   // With objectives or constraints each also carries feasibility and every objective (shared/study/objectives.ts).
-  return trials.flatMap((t) => t.rungValues.flatMap((v, k) => (v === undefined || v === null ? [] : [observationOf(study.spec, t, k, v, levels[k])])));
+  return trials.flatMap((t) =>
+    t.rungValues.flatMap((v, k) => (v === undefined || v === null ? [] : [{ trial: t, rung: k, observation: observationOf(study.spec, t, k, v, levels[k]) }])),
+  );
 }
 
 /** The lanes of one round: as many as the study's parallelism while there is work, none after. */
@@ -260,15 +262,16 @@ export async function nextJob(ctx: StepContext, input: LaneInput): Promise<LaneJ
 
     const number = trials.reduce((n, t) => Math.max(n, t.number + 1), 0);
     const space = new SearchSpace(study.spec.parameters);
-    const params = samplerFor(study.spec.strategy.sampler).suggest({
-      space,
-      observations: observationsOf(study, trials),
+    const sampler = samplerFor(study.spec.strategy.sampler);
+    const suggester = studySampler(ctx, study, sampler, space, observationsFor(sampler, resultsOf(study, trials)));
+    const params = await suggester.suggest({
       pending: trials.filter((t) => t.state === 'RUNNING' && t.rungValues.length === 0).map((t) => t.params),
       maxResource: levels.at(-1)!,
       index: number,
-      seed: study.seed,
       rng: createRng(deriveSeed(study.seed, number)),
     });
+    // Before the trial, as Suggest does: the state only caches what the observations determine.
+    await suggester.save();
     const at = ctx.now().toISOString();
     const { trial, created } = await ctx.store.createTrial({
       team: study.team,

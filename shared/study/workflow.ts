@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { NotFoundError, RetryableConflictError, RungError } from '../errors.js';
 import { createRng, deriveSeed } from '../rng.js';
-import type { Observation } from '../samplers/sampler.js';
 import { samplerFor } from '../samplers/registry.js';
 import { planBrackets, type Bracket } from '../schedulers/brackets.js';
+import type { Params } from '../space/schema.js';
 import { SearchSpace } from '../space/space.js';
 import { readAll, type StudyStore } from '../store/port.js';
 import { orient, pickBest } from './best.js';
@@ -12,6 +12,7 @@ import { takeEnqueued } from './enqueue.js';
 import { jobSpecFor, type JobSpec } from './job.js';
 import { planLanes } from './lanes.js';
 import { observationOf, outcomeFields, rungOutcome } from './objectives.js';
+import { observationsFor, studySampler, type RungResult } from './observed.js';
 import { isRetrainTrial, RETRAIN_BRACKET, retrainBracket, searchTrials } from './retrain.js';
 import { assertTrialTransition } from './trial-state.js';
 import type { Study, StudyCost, Trial, TrialJob } from './types.js';
@@ -152,12 +153,12 @@ export async function plan(ctx: StepContext, input: z.infer<typeof planInputSche
   };
 }
 
-function observationsOf(study: Study, trials: Trial[]): Observation[] {
+function resultsOf(study: Study, trials: Trial[]): RungResult[] {
   return trials.flatMap((t) =>
     t.rungValues.flatMap((v, rung) => {
       if (v === undefined || v === null) return [];
       // With objectives or constraints it also carries feasibility and every objective (shared/study/objectives.ts).
-      return [observationOf(study.spec, t, rung, v, rungResource(study, t.bracket, rung))];
+      return [{ trial: t, rung, observation: observationOf(study.spec, t, rung, v, rungResource(study, t.bracket, rung)) }];
     }),
   );
 }
@@ -190,24 +191,23 @@ export async function suggest(ctx: StepContext, input: z.infer<typeof bracketInp
   const sampler = samplerFor(study.spec.strategy.sampler);
   const trials = searchTrials(await readAll((p) => ctx.store.listTrials(study.team, study.studyId, p)));
   const byNumber = new Map(trials.map((t) => [t.number, t]));
-  const observations = observationsOf(study, trials);
+  const suggester = studySampler(ctx, study, sampler, space, observationsFor(sampler, resultsOf(study, trials)));
   const pending = trials.filter((t) => t.rungValues.length === 0 && t.state !== 'FAILED').map((t) => t.params);
   const maxResource = Math.max(...bracket.rungs.map((r) => r.resource));
   const ids: string[] = [];
+  const missing: { number: number; params: Params }[] = [];
   for (let i = 0; i < bracket.rungs[0].trials; i++) {
     const number = bracket.firstTrial + i;
     ids.push(String(number));
     if (byNumber.has(number)) continue;
-    const params = sampler.suggest({
-      space,
-      observations,
-      pending,
-      maxResource,
-      index: number,
-      seed: study.seed,
-      rng: createRng(deriveSeed(study.seed, number)),
-    });
+    const params = await suggester.suggest({ pending, maxResource, index: number, rng: createRng(deriveSeed(study.seed, number)) });
     pending.push(params);
+    missing.push({ number, params });
+  }
+  // The sampler's state (if it keeps one) before the trials: it only caches what the observations
+  // determine, so a crash in between leaves a Suggest whose retry makes the same suggestions.
+  await suggester.save();
+  for (const { number, params } of missing) {
     const at = ctx.now().toISOString();
     await ctx.store.createTrial({
       team: study.team,

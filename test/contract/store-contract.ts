@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConflictError, InvalidInputError, NotFoundError, RetryableConflictError } from '../../shared/errors.js';
-import { readAll, type StudyStore } from '../../shared/store/port.js';
+import { readAll, type SamplerStateRecord, type StudyStore } from '../../shared/store/port.js';
+import { maxSamplerStateBytes } from '../../shared/store/validate.js';
 import type { Measurement, Study, Trial } from '../../shared/study/types.js';
 import { makeMeasurement, makeStudy, makeTrial } from '../support/factories.js';
 
@@ -390,6 +391,108 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         // Assess
         expect(put).toBeInstanceOf(InvalidInputError);
         expect(await store.listMeasurements('team-a', 'study-1', '0')).toEqual([]);
+      });
+    });
+
+    describe('sampler state', () => {
+      const state = (overrides: Partial<SamplerStateRecord> = {}): SamplerStateRecord => ({
+        team: 'team-a',
+        studyId: 'study-1',
+        sampler: 'rl',
+        state: '{"consumed":3}',
+        updatedAt: iso(1),
+        version: 0,
+        ...overrides,
+      });
+
+      it('has none for a new study, stores one from version 0 and replaces it by compare-and-set', async () => {
+        // Act
+        const before = await store.getSamplerState('team-a', 'study-1');
+        const created = await store.putSamplerState(state());
+        const replaced = await store.putSamplerState(state({ state: '{"consumed":5}', version: created.version }));
+
+        // Assess
+        expect(before).toBeUndefined();
+        expect(created.version).toBe(1);
+        expect(replaced).toEqual(state({ state: '{"consumed":5}', version: 2 }));
+        expect(await store.getSamplerState('team-a', 'study-1')).toEqual(replaced);
+      });
+
+      it('refuses a write from version 0 over a stored state, from a stale version, and from a version never stored', async () => {
+        // Prepare
+        const stored = await store.putSamplerState(state());
+        await store.putSamplerState(state({ state: '{"consumed":4}', version: stored.version }));
+
+        // Act
+        const again = await caught(store.putSamplerState(state({ state: '{"consumed":9}' })));
+        const stale = await caught(store.putSamplerState(state({ state: '{"consumed":9}', version: stored.version })));
+        const ghost = await caught(store.putSamplerState(state({ studyId: 'study-2', version: 3 })));
+
+        // Assess
+        expect(again).toBeInstanceOf(RetryableConflictError);
+        expect(stale).toBeInstanceOf(RetryableConflictError);
+        expect(ghost).toBeInstanceOf(RetryableConflictError);
+        expect((await store.getSamplerState('team-a', 'study-1'))?.state).toBe('{"consumed":4}');
+        expect(await store.getSamplerState('team-a', 'study-2')).toBeUndefined();
+      });
+
+      it('serves 20 concurrent first writes to exactly one writer', async () => {
+        // Act
+        const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => store.putSamplerState(state({ state: `{"consumed":${i}}` }))));
+
+        // Assess
+        const won = results.filter((r): r is PromiseFulfilledResult<SamplerStateRecord> => r.status === 'fulfilled');
+        expect(won).toHaveLength(1);
+        expect(results.filter((r) => r.status === 'rejected').every((r) => (r as PromiseRejectedResult).reason instanceof RetryableConflictError)).toBe(true);
+        expect(await store.getSamplerState('team-a', 'study-1')).toEqual(won[0].value);
+      });
+
+      it('keeps the state out of trial listings and apart from other studies and teams', async () => {
+        // Prepare
+        await store.createTrial(makeTrial({ number: 0 }));
+        await store.createTrial(makeTrial({ number: 1 }));
+        await store.putSamplerState(state());
+
+        // Act
+        const pages = await allPages((p) => store.listTrials('team-a', 'study-1', p), 1);
+        const otherStudy = await store.getSamplerState('team-a', 'study-2');
+        const otherTeam = await store.getSamplerState('team-b', 'study-1');
+
+        // Assess
+        expect(pages.flat().map((t) => t.trialId)).toEqual(['0', '1']);
+        expect(pages).toHaveLength(2);
+        expect(otherStudy).toBeUndefined();
+        expect(otherTeam).toBeUndefined();
+      });
+
+      it('stores a state at the size limit and refuses one byte more, or a bad key', async () => {
+        // Prepare: the limit in UTF-8 bytes, with a two-byte character at the end.
+        const atLimit = `"${'0'.repeat(maxSamplerStateBytes - 4)}é"`;
+        const over = `"${'0'.repeat(maxSamplerStateBytes - 3)}é"`;
+
+        // Act
+        const stored = await store.putSamplerState(state({ state: atLimit }));
+        const refused = await caught(store.putSamplerState(state({ state: over, version: stored.version })));
+        const badStudy = await caught(store.putSamplerState(state({ studyId: 'a#b' })));
+
+        // Assess
+        expect((await store.getSamplerState('team-a', 'study-1'))?.state).toBe(atLimit);
+        expect(refused).toBeInstanceOf(InvalidInputError);
+        expect(badStudy).toBeInstanceOf(InvalidInputError);
+      });
+
+      it('keeps the stored state safe from mutation of what was passed or returned', async () => {
+        // Prepare
+        const record = state();
+        const stored = await store.putSamplerState(record);
+
+        // Act
+        record.state = 'changed';
+        stored.state = 'changed';
+        (await store.getSamplerState('team-a', 'study-1'))!.state = 'changed';
+
+        // Assess
+        expect((await store.getSamplerState('team-a', 'study-1'))?.state).toBe('{"consumed":3}');
       });
     });
 
