@@ -5,6 +5,8 @@ import { logExpectedImprovement } from './acquisition.js';
 import { Encoding } from './encoding.js';
 import { pickFidelity } from './fidelity.js';
 import { GaussianProcess, GpFitError, type GpHyper } from './gp.js';
+import { logPhi } from './arch-bo.js';
+import { isConstrained, isFeasible, violationOf } from './constrained.js';
 import type { Observation, Sampler, SuggestRequest } from './sampler.js';
 import { sobolSampler } from './sobol.js';
 
@@ -102,14 +104,34 @@ function suggestWithModel(req: SuggestRequest, enc: Encoding, targetResource: nu
   gp = gp.withBelievedPoints(req.pending.map((p) => feature(p, targetResource)));
 
   const atTarget = data.filter((d) => d.resource === targetResource);
-  const best = Math.max(...(atTarget.length ? atTarget : data).map((d) => d.score));
+  // Constrained study (Gardner et al. 2014, as arch-bo): a second GP on the violation, EI over the
+  // best feasible result times P(feasible), and P(feasible) alone while nothing feasible is known.
+  const logFeasible = isConstrained(req.observations) ? feasibilityModel(data, feature, o) : undefined;
+  const incumbents = logFeasible ? (atTarget.length ? atTarget : data).filter(isFeasible) : atTarget.length ? atTarget : data;
+  const best = incumbents.length > 0 ? Math.max(...incumbents.map((d) => d.score)) : undefined;
   const score = (x: Float64Array) => {
-    const { mean, sd } = gp.predict(multi ? withFidelity(x, fid(targetResource)) : x);
-    return logExpectedImprovement(mean, sd, best);
+    const at = multi ? withFidelity(x, fid(targetResource)) : x;
+    const { mean, sd } = gp.predict(at);
+    const ei = best === undefined ? 0 : logExpectedImprovement(mean, sd, best);
+    return logFeasible ? ei + logFeasible(at) : ei;
   };
   const seen = new Set([...req.observations.map((x) => x.params), ...req.pending].map((p) => JSON.stringify(p)));
   const starts = [...atTarget].sort((a, b) => b.score - a.score).slice(0, 5).map((d) => enc.encode(d.params));
   return acquisitionOptimum({ enc, rng: req.rng, score, starts, candidates: o.candidates, exclude: seen });
+}
+
+/** log P(violation <= 0) from a GP on the measured violations; undefined with fewer than two. */
+function feasibilityModel(data: Observation[], feature: (params: Params, r: number) => Float64Array, o: GpOptions) {
+  const measured = data.filter((d) => violationOf(d) !== undefined);
+  if (measured.length < 2) return undefined;
+  const gp = new GaussianProcess(
+    measured.map((d) => feature(d.params, d.resource)),
+    measured.map((d) => violationOf(d)!),
+  ).fit(o.refitIterations);
+  return (x: Float64Array) => {
+    const { mean, sd } = gp.predict(x);
+    return sd > 0 ? logPhi(-mean / sd) : mean <= 0 ? 0 : -1e6;
+  };
 }
 
 function withFidelity(x: Float64Array, f: number): Float64Array {

@@ -4,6 +4,7 @@ import type { SearchSpace } from '../space/space.js';
 import { pickFidelity } from './fidelity.js';
 import type { Observation, Sampler, SuggestRequest } from './sampler.js';
 import { sobolSampler } from './sobol.js';
+import { isFeasible, violationOf } from './constrained.js';
 
 export interface TpeOptions {
   /** Fraction of a rung's results that make the "good" density l(x) (BOHB: 0.15). */
@@ -60,7 +61,10 @@ export function tpeSampler(options: Partial<TpeOptions> = {}, name = 'tpe'): Sam
       if (!data) return sobolSampler.suggest(req);
       if (req.rng.next() < o.randomFraction) return req.space.sample(req.rng);
 
-      const sorted = [...data.points].sort((a, b) => b.score - a.score);
+      // Constraints as Optuna's TPE takes them: feasible results first, best first, then the
+      // infeasible ones by how far they missed. The good density then holds feasible results
+      // only (unless too few exist), so the sampler models feasibility instead of a penalty.
+      const sorted = [...data.points].sort(byFeasibilityThenScore);
       const nGood = Math.max(1, Math.ceil(o.gamma * sorted.length));
       const good = sorted.slice(0, nGood).map((p) => toVec(req.space, dims, p.params));
       const bad = [...sorted.slice(nGood).map((p: Observation) => p.params), ...req.pending].map((p) => toVec(req.space, dims, p));
@@ -80,6 +84,14 @@ export function tpeSampler(options: Partial<TpeOptions> = {}, name = 'tpe'): Sam
       return fromVec(req.space, dims, best!);
     },
   };
+}
+
+function byFeasibilityThenScore(a: Observation, b: Observation): number {
+  const fa = isFeasible(a);
+  const fb = isFeasible(b);
+  if (fa !== fb) return fa ? -1 : 1;
+  if (fa) return b.score - a.score;
+  return (violationOf(a) ?? Infinity) - (violationOf(b) ?? Infinity) || b.score - a.score;
 }
 
 function toVec(space: SearchSpace, dims: Dim[], params: Params): Vec {
