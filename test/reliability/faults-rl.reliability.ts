@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { reference, sweep, type StudyRun } from './support/sweep.js';
+import { laneSpec, LaneWorld } from './support/lanes.js';
 import { studySpec, World } from './support/world.js';
 
 /**
@@ -12,6 +13,13 @@ const rlRun: StudyRun = {
   world: (store, mode) => new World({ store, onStepError: mode }),
   create: (world) => world.createStudy(studySpec({ strategy: { sampler: 'rl', scheduler: { type: 'hyperband', min: 1, max: 9, eta: 3 }, seed: 17 } })),
   label: 'rl study',
+};
+
+/** The same controller on the lane path (ASHA): NextJob's new trials write the state. */
+const rlLaneRun: StudyRun = {
+  world: (store, mode) => new LaneWorld({ store, onStepError: mode }),
+  create: (world) => world.createStudy(laneSpec({ strategy: { sampler: 'rl', scheduler: { type: 'asha', min: 1, max: 9, eta: 3 }, seed: 17 } })),
+  label: 'rl lane study',
 };
 
 describe('fault injection at every write point of an rl study', () => {
@@ -44,5 +52,16 @@ describe('fault injection at every write point of an rl study', () => {
     expect(result.faults).toBeGreaterThan(1.4 * result.cases);
     expect([...result.hit].sort()).toEqual([...result.pointsInRun].sort());
     expect([...result.recoveryHit]).toContain('putSamplerState@saveSamplerState');
+  });
+
+  it('on the lane path (ASHA), a fault before or after any write, steps retried or the study resumed, changes nothing', async () => {
+    for (const mode of ['retry', 'resume'] as const) {
+      // Act
+      const result = await sweep(mode, rlLaneRun);
+      // Assess
+      expect(result.found).toEqual([]);
+      expect([...result.hit]).toContain('putSamplerState@saveSamplerState');
+      expect([...result.hit].sort()).toEqual([...result.pointsInRun].sort());
+    }
   });
 });
