@@ -86,6 +86,14 @@ class RungClient:
     def get_study(self, study_id):
         return self.request("GET", self._study(study_id))
 
+    def pareto(self, study_id):
+        """The front over the study's objectives (the best trial for one objective).
+
+        A dict {objectives, reference, hypervolume (2+ objectives), front, dominated, infeasible},
+        each trial as {trialId, number, params, values}.
+        """
+        return self.request("GET", self._study(study_id) + "/pareto")
+
     def suggest(self, study_id, client_id):
         """A trial for this worker (its active one until it completes it); done when the study needs no more."""
         return self.request("POST", self._study(study_id) + "/trials/suggest", {"clientId": client_id})

@@ -107,13 +107,23 @@ export function expandArchitecture(name: string, spec: ArchitectureParamSpec): F
         for (const f of macroFields) out[macroDim(name, s, f)] = { ...macroFieldDim(f, stage[f]), ...when } as ParamSpec;
       });
       break;
-    case 'compound_scaling':
-      // alpha's upper bound leaves room for gamma >= 1 at the smallest beta (the rest is repaired).
-      out[`${name}.alpha`] = { type: 'float', min: spec.alpha.min, max: Math.max(spec.alpha.min, Math.min(spec.alpha.max, spec.target / spec.beta.min ** 2)), scale: 'linear', ...when };
-      out[`${name}.beta`] = { type: 'float', min: spec.beta.min, max: spec.beta.max, scale: 'linear', ...when };
+    case 'compound_scaling': {
+      const { alpha, beta } = compoundRanges(spec);
+      out[`${name}.alpha`] = { type: 'float', ...alpha, scale: 'linear', ...when };
+      out[`${name}.beta`] = { type: 'float', ...beta, scale: 'linear', ...when };
       break;
+    }
   }
   return out;
+}
+
+/** The searched ranges of alpha and beta. */
+function compoundRanges(spec: CompoundScalingParamSpec): Record<'alpha' | 'beta', { min: number; max: number }> {
+  // alpha's upper bound leaves room for gamma >= 1 at the smallest beta (the rest is repaired).
+  return {
+    alpha: { min: spec.alpha.min, max: Math.max(spec.alpha.min, Math.min(spec.alpha.max, spec.target / spec.beta.min ** 2)) },
+    beta: { min: spec.beta.min, max: spec.beta.max },
+  };
 }
 
 export interface ExpandedSpace {
@@ -230,6 +240,190 @@ export function composeArchitecture(value: ArchitectureValue): string {
     case 'compound_scaling':
       return JSON.stringify({ alpha: value.alpha, beta: value.beta, gamma: value.gamma });
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parsing a composed value (the inverse of composition)
+
+/** A composed value read back into the architecture it names, or why it does not name one of the space. */
+export type ParsedArchitecture = { ok: true; value: ArchitectureValue } | { ok: false; message: string };
+
+/**
+ * Reads a composed value (what `composeArchitecture` writes, or the same pasted from a paper or
+ * another study) back into an architecture of `spec`, so that a configuration may give a known
+ * good architecture by its composed value alone. It checks the form and that every choice is one
+ * the space offers; whether the architecture is usable (a path from input to output, gamma >= 1)
+ * is left to `architectureDefect`, as for dimensions given one by one.
+ */
+export function parseArchitecture(spec: ArchitectureParamSpec, composed: ParamValue): ParsedArchitecture {
+  if (typeof composed !== 'string') return { ok: false, message: `must be a string, the composed architecture (got ${JSON.stringify(composed)})` };
+  switch (spec.type) {
+    case 'cell':
+      return parseCell(spec, composed.trim());
+    case 'darts_cell':
+      return parseDarts(spec, composed);
+    case 'macro':
+      return parseMacro(spec, composed);
+    case 'compound_scaling':
+      return parseCompound(spec, composed);
+  }
+}
+
+/** The flat dimensions that hold `value` (the inverse of `readArchitecture`). */
+export function architectureDimensions(name: string, spec: ArchitectureParamSpec, value: ArchitectureValue): Params {
+  const out: Params = {};
+  if (value.kind === 'cell') for (const e of value.edges) out[cellEdgeDim(name, [e.from, e.to])] = e.op;
+  else if (value.kind === 'darts_cell')
+    for (const n of value.nodes) {
+      out[dartsInputsDim(name, n.node)] = n.inputs.map((x) => x.from).join('+');
+      n.inputs.forEach((x, s) => (out[dartsOpDim(name, n.node, s)] = x.op));
+    }
+  else if (value.kind === 'macro') value.stages.forEach((stage, s) => macroFields.forEach((f) => (out[macroDim(name, s, f)] = stage[f])));
+  else if (spec.type === 'compound_scaling') {
+    out[`${name}.alpha`] = value.alpha;
+    out[`${name}.beta`] = value.beta;
+  }
+  return out;
+}
+
+const failure = (kind: string) => (message: string): ParsedArchitecture => ({ ok: false, message: `is not ${kind} of this space: ${message}` });
+
+function parseJson(text: string): { ok: true; data: unknown } | { ok: false } {
+  try {
+    return { ok: true, data: JSON.parse(text) as unknown };
+  } catch {
+    return { ok: false };
+  }
+}
+
+const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+/** `|op~0|+|op~0|op~1|+...`: group g holds the edges into node g + 1, each as op~from. */
+function parseCell(spec: CellParamSpec, text: string): ParsedArchitecture {
+  const fail = failure('a NAS-Bench-201 cell string');
+  const edges = cellEdges(spec);
+  const groups = text.split('+');
+  if (groups.length !== spec.nodes - 1)
+    return fail(`it has ${groups.length} group(s) separated by "+"; the cell has ${spec.nodes} nodes, so ${spec.nodes - 1} (the edges into nodes 1..${spec.nodes - 1}), like |op~0|+|op~0|op~1|`);
+  const key = (from: number, to: number) => `${from}_${to}`;
+  const wanted = new Set(edges.map(([i, j]) => key(i, j)));
+  const got = new Map<string, string>();
+  for (const [g, group] of groups.entries()) {
+    const to = g + 1;
+    if (group.length < 2 || !group.startsWith('|') || !group.endsWith('|'))
+      return fail(`group ${to} ("${group}") must be enclosed in "|", like |op~0|op~1|`);
+    const inner = group.slice(1, -1);
+    for (const entry of inner === '' ? [] : inner.split('|')) {
+      const m = /^([^~|+\s]+)~(\d+)$/.exec(entry);
+      if (!m) return fail(`"${entry}" in group ${to} must be op~from (an operation and the node its edge comes from)`);
+      const [op, from] = [m[1], Number(m[2])];
+      if (!spec.ops.includes(op)) return fail(`unknown operation "${op}" in group ${to} (the operations are ${spec.ops.join(', ')})`);
+      if (!wanted.has(key(from, to))) return fail(`edge ${from} -> ${to} is not an edge of the cell`);
+      if (got.has(key(from, to))) return fail(`edge ${from} -> ${to} is given twice`);
+      got.set(key(from, to), op);
+    }
+  }
+  const missing = edges.filter(([i, j]) => !got.has(key(i, j)));
+  if (missing.length > 0)
+    return fail(`it has ${got.size} of the cell's ${edges.length} edges; missing: ${missing.map(([i, j]) => `${i} -> ${j}`).join(', ')}`);
+  return { ok: true, value: { kind: 'cell', edges: edges.map(([from, to]) => ({ from, to, op: got.get(key(from, to))! })) } };
+}
+
+/** The `normal` list of a DARTS Genotype: `inputs` [op, from] pairs per intermediate node, node by node. */
+function parseDarts(spec: Extract<ArchitectureParamSpec, { type: 'darts_cell' }>, text: string): ParsedArchitecture {
+  const fail = failure('a DARTS genotype list');
+  const json = parseJson(text);
+  const list = json.ok ? json.data : undefined;
+  if (!Array.isArray(list)) return fail('expected a JSON list of [op, from] pairs, node by node, like [["sep_conv_3x3",0],["skip_connect",1],...]');
+  const k = spec.inputs;
+  if (list.length !== spec.nodes * k)
+    return fail(`it has ${list.length} [op, from] pairs; the cell has ${spec.nodes} intermediate nodes with ${k} input(s) each, so ${spec.nodes * k}`);
+  const nodes: DartsValue['nodes'] = [];
+  for (let node = 2; node < spec.nodes + 2; node++) {
+    const inputs: { from: number; op: string }[] = [];
+    for (let s = 0; s < k; s++) {
+      const at = (node - 2) * k + s;
+      const pair: unknown = list[at];
+      if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'string' || !Number.isInteger(pair[1]))
+        return fail(`item ${at} (${JSON.stringify(pair)}) must be an [op, from] pair like ["sep_conv_3x3", 0]`);
+      const [op, from] = pair as [string, number];
+      if (!spec.ops.includes(op)) return fail(`unknown operation "${op}" at item ${at} (the operations are ${spec.ops.join(', ')})`);
+      if (from < 0 || from >= node) return fail(`item ${at}: node ${node} takes its inputs from nodes 0..${node - 1}, not ${from}`);
+      if (inputs.some((x) => x.from === from)) return fail(`node ${node} takes input ${from} twice (its ${k} inputs must be distinct)`);
+      inputs.push({ from, op });
+    }
+    // Genotypes list a node's inputs in any order (DARTS V2 has [1, 0]); the dimensions hold them ascending.
+    nodes.push({ node, inputs: inputs.sort((a, b) => a.from - b.from) });
+  }
+  return { ok: true, value: { kind: 'darts_cell', nodes } };
+}
+
+function fits(dim: ParamSpec, v: unknown): boolean {
+  if (dim.type === 'categorical' || dim.type === 'ordinal') return (dim.values as unknown[]).includes(v);
+  return typeof v === 'number' && v >= dim.min && v <= dim.max && (dim.type !== 'int' || Number.isInteger(v));
+}
+
+const describeDim = (dim: ParamSpec): string =>
+  dim.type === 'categorical' || dim.type === 'ordinal' ? `one of ${JSON.stringify(dim.values)}` : `${dim.type === 'int' ? 'an integer' : 'a number'} in [${dim.min}, ${dim.max}]`;
+
+/** A JSON list of stages `{depth, width, kernel, expansion, se}`. */
+function parseMacro(spec: Extract<ArchitectureParamSpec, { type: 'macro' }>, text: string): ParsedArchitecture {
+  const fail = failure('a macro stage list');
+  const json = parseJson(text);
+  const list = json.ok ? json.data : undefined;
+  if (!Array.isArray(list)) return fail('expected a JSON list of stages like [{"depth":2,"width":24,"kernel":5,"expansion":6,"se":true},...]');
+  if (list.length !== spec.stages.length) return fail(`it has ${list.length} stage(s); the space has ${spec.stages.length}`);
+  const stages: MacroStageValue[] = [];
+  for (const [s, given] of list.entries()) {
+    if (!isRecord(given)) return fail(`stage ${s} must be an object {depth, width, kernel, expansion, se}`);
+    const unknown = Object.keys(given).filter((f) => !(macroFields as readonly string[]).includes(f));
+    if (unknown.length > 0) return fail(`stage ${s} has unknown field(s) ${unknown.join(', ')} (the fields are ${macroFields.join(', ')})`);
+    const stage: Record<string, unknown> = {};
+    for (const f of macroFields) {
+      const dim = macroFieldDim(f, spec.stages[s][f]);
+      const only = isChoiceDim(dim) ? (dim.values.length === 1 ? dim.values[0] : undefined) : dim.min === dim.max ? dim.min : undefined;
+      // A field the stage fixes has nothing to choose, so it may be left out (stage tables often omit SE).
+      const v = given[f] ?? only;
+      if (v === undefined) return fail(`stage ${s} has no ${f} (${describeDim(dim)})`);
+      if (!fits(dim, v)) return fail(`stage ${s}: ${f} ${JSON.stringify(v)} is not ${describeDim(dim)}`);
+      stage[f] = v;
+    }
+    stages.push(stage as unknown as MacroStageValue);
+  }
+  return { ok: true, value: { kind: 'macro', stages } };
+}
+
+const isChoiceDim = (dim: ParamSpec): dim is Extract<ParamSpec, { values: unknown }> => dim.type === 'categorical' || dim.type === 'ordinal';
+
+/**
+ * How far alpha * beta^2 * gamma^2 may be from the target, relatively, for a given gamma: published
+ * coefficients are rounded to a few decimals, yet EfficientNet's 1.2, 1.1, 1.15 (1.92 for 2) is off.
+ */
+export const compoundTolerance = 1e-3;
+
+/** `{"alpha":..,"beta":..,"gamma":..}`; gamma may be left out (it is derived from the target). */
+function parseCompound(spec: CompoundScalingParamSpec, text: string): ParsedArchitecture {
+  const fail = failure('a compound scaling object');
+  const json = parseJson(text);
+  const given = json.ok ? json.data : undefined;
+  if (!isRecord(given)) return fail('expected a JSON object like {"alpha":1.2,"beta":1.1,"gamma":1.15} (gamma may be left out)');
+  const unknown = Object.keys(given).filter((k) => !['alpha', 'beta', 'gamma'].includes(k));
+  if (unknown.length > 0) return fail(`unknown field(s) ${unknown.join(', ')} (the fields are alpha, beta, gamma)`);
+  const ranges = compoundRanges(spec);
+  for (const k of ['alpha', 'beta'] as const) {
+    const v = given[k];
+    if (typeof v !== 'number' || !(v >= ranges[k].min && v <= ranges[k].max)) return fail(`${k} ${JSON.stringify(v)} is not a number in [${ranges[k].min}, ${ranges[k].max}]`);
+  }
+  const [alpha, beta] = [given.alpha as number, given.beta as number];
+  const gamma = Math.sqrt(spec.target / (alpha * beta * beta));
+  if (given.gamma !== undefined) {
+    const g = given.gamma;
+    if (typeof g !== 'number' || !Number.isFinite(g)) return fail(`gamma ${JSON.stringify(g)} is not a number`);
+    const product = alpha * beta ** 2 * g ** 2;
+    if (Math.abs(product - spec.target) > compoundTolerance * spec.target)
+      return fail(`gamma ${g} is off the constraint alpha * beta^2 * gamma^2 = ${spec.target} (it gives ${+product.toPrecision(6)}); gamma would be ${+gamma.toPrecision(6)}, or leave it out`);
+  }
+  return { ok: true, value: { kind: 'compound_scaling', alpha, beta, gamma } };
 }
 
 // ---------------------------------------------------------------------------------------------

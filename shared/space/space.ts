@@ -1,5 +1,14 @@
 import type { Rng } from '../rng.js';
-import { architectureDefect, composeArchitecture, expandParameters, readArchitecture, repairArchitecture, type ExpandedSpace } from './architecture.js';
+import {
+  architectureDefect,
+  architectureDimensions,
+  composeArchitecture,
+  expandParameters,
+  parseArchitecture,
+  readArchitecture,
+  repairArchitecture,
+  type ExpandedSpace,
+} from './architecture.js';
 import type { FlatParametersSpec, ParamSpec, ParamValue, Params, ParametersSpec } from './schema.js';
 
 /** An architecture parameter of the space with its flat dimensions (in `names` order). */
@@ -152,6 +161,41 @@ export class SearchSpace {
       return (Math.log10(v) - lo) / (Math.log10(p.max) - lo);
     }
     return (v - p.min) / (p.max - p.min);
+  }
+
+  /** A copy of `config` with the composed value of every architecture whose dimensions it holds. */
+  withComposed(config: Params): Params {
+    return this.compose({ ...config });
+  }
+
+  /**
+   * A user-given configuration (enqueued, warm start) as a trial holds it, or its problems. An
+   * architecture given by its composed value alone (a known good cell pasted from a paper or
+   * another study) is first expanded into its dimensions; then the whole is checked (`problems`);
+   * a configuration that fits carries every composed value in canonical form, so that a job that
+   * reads the composed value gets it however the configuration was given.
+   */
+  normalize(config: Params): { config: Params; issues: { path: string; message: string }[] } {
+    const out: Params = { ...config };
+    const unreadable = new Set<string>();
+    const issues: { path: string; message: string }[] = [];
+    for (const a of this.architectures) {
+      if (!(a.name in config) || a.dims.some((d) => d in config)) continue;
+      // The parents of an architecture are plain parameters (the schema allows no condition on an
+      // architecture), so `config` alone decides; an inactive one is left for `problems` to name.
+      if (!this.isActive(a.dims[0], config)) continue;
+      const parsed = parseArchitecture(a.spec, config[a.name]);
+      if (!parsed.ok) {
+        issues.push({ path: a.name, message: parsed.message });
+        for (const p of [a.name, ...a.dims]) unreadable.add(p);
+        continue;
+      }
+      Object.assign(out, architectureDimensions(a.name, a.spec, parsed.value));
+      out[a.name] = composeArchitecture(parsed.value);
+    }
+    // The dimensions of an unreadable value are missing, but its own issue already says why.
+    issues.push(...this.problems(out).filter((p) => !unreadable.has(p.path)));
+    return issues.length > 0 ? { config, issues } : { config: this.withComposed(out), issues };
   }
 
   /** Checks a user-given configuration (enqueued or warm start) against the space. */

@@ -86,14 +86,15 @@ export async function suggestTrial(ctx: CasContext, team: string, studyId: strin
     const trialId = String(number);
     const queued = await claimEnqueued(ctx, study, trialId);
     const suggester = studySampler(ctx, study, sampler, space, observationsFor(sampler, resultsOf(study, trials)));
-    const params =
-      queued?.params ??
-      (await suggester.suggest({
-        pending: trials.filter((t) => t.state === 'RUNNING' && t.rungValues.length === 0).map((t) => t.params),
-        maxResource: resource.max,
-        index: number,
-        rng: createRng(deriveSeed(study.seed, number)),
-      }));
+    // An entry enqueued before composed values were stored lacks them; withComposed adds them.
+    const params = queued
+      ? space.withComposed(queued.params)
+      : await suggester.suggest({
+          pending: trials.filter((t) => t.state === 'RUNNING' && t.rungValues.length === 0).map((t) => t.params),
+          maxResource: resource.max,
+          index: number,
+          rng: createRng(deriveSeed(study.seed, number)),
+        });
     // Before the trial, as Suggest does (nothing when the params came from the queue).
     await suggester.save();
     const at = ctx.now().toISOString();

@@ -36,10 +36,11 @@ export async function enqueueConfigs(
   const first = await ctx.store.getStudy(team, studyId);
   if (!first) throw new NotFoundError(`study ${studyId} not found`);
   const space = new SearchSpace(first.spec.parameters);
-  const issues: Issue[] = parsed.data.configs.flatMap((config, i) =>
-    space.problems(config).map((p) => ({ path: `configs.${i}.${p.path}`, message: p.message })),
-  );
+  // Stored as a trial will hold them: an architecture given by its composed value alone expanded into its dimensions.
+  const normalized = parsed.data.configs.map((config) => space.normalize(config));
+  const issues: Issue[] = normalized.flatMap((n, i) => n.issues.map((p) => ({ path: `configs.${i}.${p.path}`, message: p.message })));
   if (issues.length > 0) throw new InvalidInputError(issues, 'configurations outside the search space');
+  const configs = normalized.map((n) => n.config);
   // Entries whose trial has taken them are history: the trial keeps `enqueuedId`.
   const trials = await readAll((p) => ctx.store.listTrials(team, studyId, p));
   const applied = new Set(trials.filter((t) => t.enqueuedId).map((t) => t.enqueuedId));
@@ -49,17 +50,17 @@ export async function enqueueConfigs(
     // The same request again (its first run wrote, then its answer was lost): the same answer, nothing added.
     const seen = key === undefined ? undefined : (s.enqueueRequests ?? []).find((r) => r.key === key);
     if (seen) {
-      added = parsed.data.configs.map((params, i) => ({ id: `q${seen.firstId + i}`, params, at: seen.at }));
+      added = configs.map((params, i) => ({ id: `q${seen.firstId + i}`, params, at: seen.at }));
       return undefined;
     }
     if (finishedStudyStates.includes(s.state) || s.state === 'STOPPING') throw new ConflictError(`study ${studyId} is ${s.state}: nothing more will start`);
     const kept = (s.enqueued ?? []).filter((e) => !(e.trialId && applied.has(e.id)));
     const waiting = kept.filter((e) => !e.trialId).length;
-    if (waiting + parsed.data.configs.length > maxWaitingConfigs)
+    if (waiting + configs.length > maxWaitingConfigs)
       throw new ConflictError(`at most ${maxWaitingConfigs} configurations may wait (${waiting} do)`);
     const count = s.enqueuedCount ?? 0;
     const at = ctx.now().toISOString();
-    added = parsed.data.configs.map((params, i) => ({ id: `q${count + i}`, params, at }));
+    added = configs.map((params, i) => ({ id: `q${count + i}`, params, at }));
     const requests = key === undefined ? s.enqueueRequests : [...(s.enqueueRequests ?? []), { key, firstId: count, at }].slice(-maxEnqueueRequests);
     return { ...s, enqueued: [...kept, ...added], enqueuedCount: count + added.length, ...(requests ? { enqueueRequests: requests } : {}) };
   });
@@ -102,8 +103,10 @@ export async function takeEnqueued(ctx: CasContext, study: Study, trial: Trial, 
   if (!(study.enqueued ?? []).some((e) => !e.trialId || e.trialId === trial.trialId)) return trial;
   const entry = await claimEnqueued(ctx, study, trial.trialId);
   if (!entry) return trial;
+  // Entries enqueued before composed values were stored lack them; a job reads them.
+  const params = new SearchSpace(study.spec.parameters).withComposed(entry.params);
   // Awaited, not returned: the frame stays on the async stack, which names the write point in fault tests.
   return await changeTrial(ctx, trial, (t) =>
-    t.state === 'WAITING' && t.resource === 0 && !t.enqueuedId ? { ...t, params: entry.params, enqueuedId: entry.id } : undefined,
+    t.state === 'WAITING' && t.resource === 0 && !t.enqueuedId ? { ...t, params, enqueuedId: entry.id } : undefined,
   );
 }

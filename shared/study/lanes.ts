@@ -17,6 +17,7 @@ import { observationsFor, studySampler, type RungResult } from './observed.js';
 import { searchTrials } from './retrain.js';
 import type { TrialJob } from './types.js';
 import {
+  assertFailedTrialsWithin,
   closeJob,
   isWinding,
   loadStudy,
@@ -124,6 +125,7 @@ export async function planLanes(ctx: StepContext, study: Study, round: number) {
   if (!isAsha(study) || isWinding(study) || overWallClock(ctx, study) || study.cost?.budgetExhausted) return [];
   if (round > 0) {
     const trials = searchTrials(await readAll((p) => ctx.store.listTrials(study.team, study.studyId, p)));
+    assertFailedTrialsWithin(study, trials);
     if (!hasWork(study, trials, round)) return [];
   }
   return Array.from({ length: study.spec.limits.parallelism }, (_, lane) => ({
@@ -221,6 +223,8 @@ export async function nextJob(ctx: StepContext, input: LaneInput): Promise<LaneJ
     // Created by this position, not started yet (a retry after a crash between the two writes).
     if (mine?.state === 'WAITING') return startNew(ctx, study, position, mine, levels);
     if (mine) return none;
+    // No new job once too many trials failed: the lane fails, and MarkFailed ends the study FAILED.
+    assertFailedTrialsWithin(study, trials);
 
     const orphan = trials.find((t) => isOrphan(study, t, input.round));
     if (orphan?.state === 'RUNNING') {

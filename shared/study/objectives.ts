@@ -114,6 +114,12 @@ export function tracksMetrics(spec: { objectives?: unknown[]; constraints?: unkn
   return Boolean(spec.objectives?.length || spec.constraints?.length || spec.trial.metrics?.length);
 }
 
+/** The metrics a trial of this study keeps in `metrics`: objectives, constraint metrics, trial.metrics (none when it tracks none). */
+export function trackedMetrics(spec: SpecView): string[] {
+  if (!tracksMetrics(spec)) return [];
+  return [...new Set([...objectivesOfSpec(spec).map((o) => o.metric), ...(spec.constraints ?? []).map((c) => c.metric), ...(spec.trial.metrics ?? [])])];
+}
+
 /** The parsed spec's fields the functions below read. */
 interface SpecView {
   objective: Objective;
@@ -152,7 +158,7 @@ export interface RungOutcome {
  */
 export function rungOutcome(spec: SpecView, measurements: readonly Pick<Measurement, 'step' | 'metrics'>[], upTo: number, final: boolean): RungOutcome {
   if (!tracksMetrics(spec)) return {};
-  const names = new Set([...objectivesOfSpec(spec).map((o) => o.metric), ...(spec.constraints ?? []).map((c) => c.metric), ...(spec.trial.metrics ?? [])]);
+  const names = trackedMetrics(spec);
   const metrics: Record<string, number> = {};
   for (const m of measurements) {
     if (m.step > upTo) continue;

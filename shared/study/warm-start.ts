@@ -33,15 +33,19 @@ export async function warmStartConfigs(store: StudyStore, team: string, spec: St
       continue;
     }
     const goal = spec.objective.goal;
+    // Normalized as an enqueued configuration is: a trial that kept only an architecture's composed
+    // value is expanded, and every configuration carries the composed values of the new space.
     const ranked = searchTrials(await readAll((p) => store.listTrials(team, studyId, p)))
-      .filter((t) => t.value !== undefined && Number.isFinite(t.value) && space.problems(t.params).length === 0)
-      .sort((a, b) => b.resource - a.resource || orient(goal, b.value!) - orient(goal, a.value!) || a.number - b.number);
-    for (const t of ranked) {
+      .filter((t) => t.value !== undefined && Number.isFinite(t.value))
+      .map((t) => ({ t, fit: space.normalize(t.params) }))
+      .filter(({ fit }) => fit.issues.length === 0)
+      .sort((a, b) => b.t.resource - a.t.resource || orient(goal, b.t.value!) - orient(goal, a.t.value!) || a.t.number - b.t.number);
+    for (const { t, fit } of ranked) {
       if (configs.filter((c) => c.id.startsWith(`warm-${studyId}-`)).length >= warm.topK) break;
-      const key = JSON.stringify(t.params);
+      const key = JSON.stringify(fit.config);
       if (seen.has(key)) continue;
       seen.add(key);
-      configs.push({ id: `warm-${studyId}-${t.trialId}`, params: t.params, at });
+      configs.push({ id: `warm-${studyId}-${t.trialId}`, params: fit.config, at });
     }
   }
   if (issues.length > 0) throw new InvalidInputError(issues, 'invalid warm start');

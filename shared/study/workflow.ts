@@ -61,8 +61,20 @@ export interface RungPlan {
   trials: TrialSlot[];
 }
 
-/** Raised by Promote when a study has more failed trials than `limits.maxFailedTrials`. */
+/** Raised by Promote and NextJob when a study has more failed trials than `limits.maxFailedTrials`. */
 export class TooManyFailedTrialsError extends RungError {}
+
+/**
+ * Fails the step (and so the execution, which MarkFailed then records) once more search trials
+ * failed than `limits.maxFailedTrials` allows: Promote checks it between rungs, NextJob and
+ * Replan before each new job of an asynchronous study.
+ */
+export function assertFailedTrialsWithin(study: Study, trials: Trial[]): void {
+  const maxFailed = study.spec.limits.maxFailedTrials;
+  if (maxFailed === undefined) return;
+  const failed = trials.filter((t) => t.state === 'FAILED' && t.phase !== 'retrain').length;
+  if (failed > maxFailed) throw new TooManyFailedTrialsError(`${failed} trials failed, more than limits.maxFailedTrials (${maxFailed})`);
+}
 
 export async function loadStudy(ctx: StepContext, ref: StudyRef): Promise<Study> {
   const study = await ctx.store.getStudy(ref.team, ref.studyId);
@@ -429,11 +441,7 @@ export async function promote(ctx: StepContext, input: z.infer<typeof rungRefSch
   const study = await loadStudy(ctx, input);
   const bracket = bracketOf(study, input.bracket);
   const trials = await readAll((p) => ctx.store.listTrials(study.team, study.studyId, p));
-  const maxFailed = study.spec.limits.maxFailedTrials;
-  const failed = trials.filter((t) => t.state === 'FAILED').length;
-  if (maxFailed !== undefined && failed > maxFailed) {
-    throw new TooManyFailedTrialsError(`${failed} trials failed, more than limits.maxFailedTrials (${maxFailed})`);
-  }
+  assertFailedTrialsWithin(study, trials);
   const next = bracket.rungs[input.rung + 1];
   if (!next || isWinding(study) || overWallClock(ctx, study)) return slotsFor(study, input.bracket, input.rung + 1, []);
 
@@ -492,6 +500,12 @@ export async function finalize(ctx: StepContext, input: z.infer<typeof finalizeI
     if (input.outcome === 'FAILED') {
       const cause = input.error?.Cause ?? input.error?.Error ?? 'the workflow failed';
       return { ...s, state: 'FAILED', best, error: describeFailure(cause), costUsd, cost };
+    }
+    // A study whose every trial failed has no answer: FAILED with the first trial's reason, not COMPLETED.
+    const search = searchTrials(settled);
+    if (s.state === 'RUNNING' && search.length > 0 && search.every((t) => t.state === 'FAILED')) {
+      const first = [...search].sort((a, b) => a.number - b.number)[0];
+      return { ...s, state: 'FAILED', best, error: `every trial failed; trial ${first.trialId}: ${first.error ?? 'no reason recorded'}`.slice(0, 1000), costUsd, cost };
     }
     return { ...s, state: s.state === 'STOPPING' ? 'STOPPED' : 'COMPLETED', best, costUsd, cost };
   });

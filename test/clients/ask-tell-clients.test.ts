@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { optimize, RungApiError, RungClient, type Params, type TrialHandle } from '../../clients/typescript/rung-client.js';
+import { optimize, RungApiError, RungClient, type Params, type ParetoPoint, type ParetoReport, type TrialHandle } from '../../clients/typescript/rung-client.js';
 import { startEmbedded, type Embedded } from '../../runtime/embedded.js';
 
 /** The TypeScript and Python ask/tell clients against the local API of the embedded runtime. */
@@ -65,8 +65,17 @@ describe('ask/tell clients against the local API', () => {
     await expect(client.suggest(study.studyId, '')).rejects.toBeInstanceOf(RungApiError);
   });
 
-  it.skipIf(!hasPython)('Python (stdlib only): two worker threads run a study to the end', async () => {
-    const study = await client.createStudy(spec('py-workers'));
+  it.skipIf(!hasPython)('Python (stdlib only): two worker threads run a Pareto study to the end, then read its front', async () => {
+    // Prepare: loss (lowest at x = 0.3) against size (= x), so the front holds several trials.
+    const { objective: _single, ...single } = spec('py-workers');
+    const study = await client.createStudy({
+      ...single,
+      objectives: [
+        { metric: 'loss', goal: 'minimize' },
+        { metric: 'size', goal: 'minimize' },
+      ],
+    });
+    // Act
     // Asynchronously: the API this test serves runs on this process's event loop.
     const res = await promisify(execFile)('python3', [path.join(import.meta.dirname, 'python_worker.py')], {
       env: { ...process.env, RUNG_API_URL: runtime.apiUrl!, RUNG_API_TOKEN: runtime.token, STUDY_ID: study.studyId },
@@ -74,10 +83,31 @@ describe('ask/tell clients against the local API', () => {
       timeout: 60_000,
     });
     const out = JSON.parse(res.stdout);
+    // Assess
     const ids = [...out.workers['py-a'], ...out.workers['py-b']].map(Number).sort((x: number, y: number) => x - y);
     expect(ids).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     expect(out.study).toMatchObject({ state: 'COMPLETED', trialCounts: expect.objectContaining({ COMPLETE: expect.any(Number) }) });
     expect(out.study.best.value).toBeGreaterThan(0);
     expect(out.refused).toEqual({ status: 404, code: 'NotFound' });
+    const pareto = out.pareto as ParetoReport;
+    expect(pareto).toMatchObject({
+      objectives: [
+        { metric: 'loss', goal: 'minimize' },
+        { metric: 'size', goal: 'minimize' },
+      ],
+      reference: { loss: expect.any(Number), size: expect.any(Number) },
+      hypervolume: expect.any(Number),
+    });
+    expect(pareto.hypervolume).toBeGreaterThan(0);
+    expect(pareto.front.length).toBeGreaterThan(0);
+    for (const p of [...pareto.front, ...pareto.dominated, ...pareto.infeasible]) {
+      expect(p).toEqual({ trialId: expect.any(String), number: Number(p.trialId), params: expect.objectContaining({ x: expect.any(Number) }), values: { loss: expect.any(Number), size: p.params.x } });
+      expect(ids).toContain(p.number);
+    }
+    // No trial of the front dominates another (both objectives are minimized).
+    const dominates = (a: ParetoPoint, b: ParetoPoint) =>
+      a.values.loss <= b.values.loss && a.values.size <= b.values.size && (a.values.loss < b.values.loss || a.values.size < b.values.size);
+    for (const a of pareto.front) for (const b of pareto.front) expect(dominates(a, b)).toBe(false);
+    for (const d of pareto.dominated) expect(pareto.front.some((f) => dominates(f, d))).toBe(true);
   });
 });

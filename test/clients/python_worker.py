@@ -17,7 +17,8 @@ def objective(params, trial):
     loss = None
     for step in range(1, trial.max_resource + 1):
         loss = (params["x"] - 0.3) ** 2 + 1.0 / step
-        if trial.report(step, {"loss": loss})["shouldStop"]:
+        # The study trades loss against size (= x): both objectives at every report.
+        if trial.report(step, {"loss": loss, "size": params["x"]})["shouldStop"]:
             return {"pruned": True}
     return None
 
@@ -35,4 +36,13 @@ try:
 except RungApiError as e:
     refused = {"status": e.status, "code": e.code}
 
-print(json.dumps({"workers": {w: [t["trialId"] for t in ts] for w, ts in results.items()}, "study": client.get_study(study_id), "refused": refused}))
+print(
+    json.dumps(
+        {
+            "workers": {w: [t["trialId"] for t in ts] for w, ts in results.items()},
+            "study": client.get_study(study_id),
+            "pareto": client.pareto(study_id),
+            "refused": refused,
+        }
+    )
+)

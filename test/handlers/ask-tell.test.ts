@@ -167,4 +167,37 @@ describe('ask/tell on the REST API', () => {
     expect(again.status).toBe(409);
     expect(foreign.status).toBe(404);
   });
+
+  it('enqueues a known good cell by its NAS-Bench-201 string: expanded into its edges, taken by the next suggest', async () => {
+    // Prepare
+    const ops = ['none', 'skip_connect', 'nor_conv_1x1', 'nor_conv_3x3', 'avg_pool_3x3'];
+    const { body: study } = await call('POST', '/studies', externalSpec({ parameters: { cell: { type: 'cell', nodes: 4, ops }, lr: { type: 'float', min: 0.001, max: 0.1 } } }));
+    const base = `/studies/${study.studyId}`;
+    const best = '|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|';
+    // Act
+    const enqueued = await call('POST', `${base}/trials/enqueue`, { configs: [{ cell: best, lr: 0.01 }] });
+    const unknownOp = await call('POST', `${base}/trials/enqueue`, { configs: [{ cell: best.replace('avg_pool_3x3', 'conv5x5'), lr: 0.01 }] });
+    const tooFewEdges = await call('POST', `${base}/trials/enqueue`, { configs: [{ cell: '|nor_conv_3x3~0|+|nor_conv_3x3~0|', lr: 0.01 }] });
+    const trial = (await call('POST', `${base}/trials/suggest`, { clientId: 'w0' })).body.trial;
+    // Assess
+    const dims = {
+      'cell.e0_1': 'nor_conv_3x3',
+      'cell.e0_2': 'nor_conv_3x3',
+      'cell.e1_2': 'avg_pool_3x3',
+      'cell.e0_3': 'skip_connect',
+      'cell.e1_3': 'nor_conv_3x3',
+      'cell.e2_3': 'skip_connect',
+    };
+    expect(enqueued.status).toBe(201);
+    expect(enqueued.body.enqueued[0].params).toEqual({ cell: best, lr: 0.01, ...dims });
+    expect([unknownOp.status, unknownOp.body.error.details]).toEqual([
+      400,
+      [{ path: 'configs.0.cell', message: expect.stringContaining('unknown operation "conv5x5" in group 2') }],
+    ]);
+    expect([tooFewEdges.status, tooFewEdges.body.error.details]).toEqual([
+      400,
+      [{ path: 'configs.0.cell', message: expect.stringContaining('it has 2 group(s) separated by "+"; the cell has 4 nodes, so 3') }],
+    ]);
+    expect(trial).toMatchObject({ enqueuedId: 'q0', params: { cell: best, lr: 0.01, ...dims } });
+  });
 });

@@ -38,6 +38,23 @@ describe('a study over a cell space', () => {
     });
   });
 
+  it('gives a job the enqueued cell whether it was given by its string or by its edges', async () => {
+    // Prepare
+    const ctx = memoryContexts();
+    const study = await createStudy(ctx.service, 'team-a', spec, undefined);
+    await plan(ctx.steps, study);
+    const rung = await suggest(ctx.steps, { team: 'team-a', studyId: study.studyId, bracket: 0 });
+    const byString = { cell: '|conv3x3~0|+|skip~0|none~1|+|none~0|none~1|conv3x3~2|', lr: 0.01 };
+    const byEdges = { 'cell.e0_1': 'skip', 'cell.e0_2': 'none', 'cell.e1_2': 'none', 'cell.e0_3': 'conv3x3', 'cell.e1_3': 'none', 'cell.e2_3': 'none', lr: 0.02 };
+    // Act
+    await enqueueConfigs(ctx.service, 'team-a', study.studyId, { configs: [byString, byEdges] });
+    const jobs = [await startTrial(ctx.steps, rung.trials[0]), await startTrial(ctx.steps, rung.trials[1])];
+    const [first, second] = jobs.map((j) => JSON.parse(j.job!.env.RUNG_PARAMS));
+    // Assess
+    expect(first).toMatchObject({ ...byString, 'cell.e0_1': 'conv3x3', 'cell.e0_2': 'skip', 'cell.e1_2': 'none', 'cell.e2_3': 'conv3x3' });
+    expect(second).toEqual({ ...byEdges, cell: '|skip~0|+|none~0|none~1|+|conv3x3~0|none~1|none~2|' });
+  });
+
   it('rejects a cell that cannot be sampled when the study is created', async () => {
     // Act / Assess
     await expect(
