@@ -1,6 +1,7 @@
 import { estimateStudyCost } from '../shared/cost/cost.js';
 import { pricesRegion } from '../shared/cost/prices.js';
 import { RETRAIN_BRACKET } from '../shared/study/retrain.js';
+import { plural } from './output.js';
 import { loadSpecFile } from './spec-file.js';
 
 /** `rung estimate spec.yaml`: the study's cost if every planned job runs, before launch. */
@@ -12,10 +13,10 @@ export async function estimateCommand(file: string, opts: { secondsPerResource?:
   } else {
     const unit = spec.strategy.scheduler.resource;
     const usd = (n: number) => `$${n.toFixed(2)}`;
-    console.log(`${file}: ${estimate.jobs} jobs, ${estimate.resource} ${unit} in all, ${estimate.hours.toFixed(2)} instance-hours at ${estimate.secondsPerResource} s per ${unit}`);
+    console.log(`${file}: ${plural(estimate.jobs, 'job')}, ${estimate.resource} ${unit} in all, ${estimate.hours.toFixed(2)} instance-hours at ${estimate.secondsPerResource} s per ${unit}`);
     for (const b of estimate.brackets) {
       const what = b.index === RETRAIN_BRACKET ? 'retraining (at most)' : `bracket ${b.index}`;
-      console.log(`  ${what}: ${b.jobs} jobs, ${b.resource} ${unit}, ${usd(b.usd)}`);
+      console.log(`  ${what}: ${plural(b.jobs, 'job')}, ${b.resource} ${unit}, ${usd(b.usd)}`);
     }
     console.log(
       `forecast: ${usd(estimate.usd)} ${estimate.spot ? 'on Spot' : 'on demand'} (${usd(estimate.otherMarketUsd)} ${estimate.spot ? 'on demand' : 'on Spot'}), at $${estimate.usdPerHour}/h, ${pricesRegion} prices as of ${estimate.pricesAsOf} (shared/cost/prices.ts)`,

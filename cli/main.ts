@@ -3,8 +3,9 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { InvalidInputError } from '../shared/errors.js';
 import { loadSpecFile } from './spec-file.js';
-import { importanceText, paretoText, studiesTable, trialsTable } from './output.js';
+import { importanceText, paretoText, plural, studiesTable, trialsTable } from './output.js';
 import { retrainAdvice, sweepSize } from '../shared/study/retrain.js';
+import { creationIssues } from '../shared/study/creation-issues.js';
 
 // The embedded runtime loads aws-cdk-lib to render the state machines: only the commands that
 // need it pay for that (validate stays instant).
@@ -19,6 +20,12 @@ process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
   if (type === 'NodeVersionSupportWarning' || String(warning).includes('NodeVersionSupportWarning')) return;
   emitWarning(warning as string, ...(rest as []));
 }) as typeof process.emitWarning;
+
+// A reader that stops early (`rung export ... | head`) closes the pipe: that is not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
 
 /** Exit codes: 0 success, 1 the study or request failed, 2 bad input. */
 export const exitCodes = { ok: 0, failed: 1, invalid: 2 } as const;
@@ -51,10 +58,13 @@ program
   .action(async (file: string, opts: { json?: boolean }) => {
     try {
       const { spec } = await loadSpecFile(file);
+      // What `rung run` and `POST /studies` check beyond the schema (budget, history-event limit).
+      const issues = creationIssues(spec);
+      if (issues.length > 0) throw new InvalidInputError(issues, 'invalid study spec');
       if (opts.json) console.log(JSON.stringify({ valid: true, spec }));
       else {
         const retrain = spec.retrain ? `, then retrains up to ${spec.retrain.topK * sweepSize(spec.retrain.sweep)} from scratch` : '';
-        console.log(`${file}: valid (${Object.keys(spec.parameters).length} parameters, ${spec.strategy.scheduler.type}, up to ${spec.limits.maxTrials} trials${retrain})`);
+        console.log(`${file}: valid (${plural(Object.keys(spec.parameters).length, 'parameter')}, ${spec.strategy.scheduler.type}, up to ${plural(spec.limits.maxTrials, 'trial')}${retrain})`);
         const advice = retrainAdvice(spec);
         if (advice) console.error(`note: ${advice}`);
       }

@@ -1,6 +1,11 @@
 import Table from 'cli-table3';
 import type { Params } from '../shared/space/schema.js';
 
+/** `1 trial`, `2 trials`: a count with its noun, singular for one. */
+export function plural(n: number, noun: string, nouns = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : nouns}`;
+}
+
 export function formatValue(v: unknown): string {
   if (typeof v === 'number') return Number.isInteger(v) ? String(v) : v.toPrecision(4);
   return String(v);
@@ -25,7 +30,7 @@ export interface TrialRow {
 }
 
 export function trialsTable(trials: TrialRow[], metric: string): string {
-  const table = new Table({ head: ['trial', 'state', 'bracket', 'rung', 'resource', metric, 'parameters'], style: { head: [] } });
+  const table = new Table({ head: ['trial', 'state', 'bracket', 'rung', 'resource', metric, 'parameters'], style: { head: [], border: [] } });
   for (const t of trials) {
     // A retraining trial shows where its candidate came from instead of a bracket number.
     const bracket = t.phase === 'retrain' ? `retrain of ${t.source}` : t.bracket;
@@ -35,7 +40,7 @@ export function trialsTable(trials: TrialRow[], metric: string): string {
 }
 
 export function studiesTable(studies: { studyId: string; name: string; state: string; createdAt: string; best?: { value: number } }[]): string {
-  const table = new Table({ head: ['study', 'name', 'state', 'created', 'best'], style: { head: [] } });
+  const table = new Table({ head: ['study', 'name', 'state', 'created', 'best'], style: { head: [], border: [] } });
   for (const s of studies) table.push([s.studyId, s.name, s.state, s.createdAt, s.best ? formatValue(s.best.value) : '-']);
   return table.toString();
 }
@@ -45,12 +50,12 @@ export function importanceText(e: {
   n: number;
   parameters: { name: string; importance: number; share: number; effects?: { value: unknown; mean: number; count: number }[] }[];
 }): string {
-  const table = new Table({ head: ['parameter', 'importance', 'share', 'best choices (mean objective, trials)'], style: { head: [] } });
+  const table = new Table({ head: ['parameter', 'importance', 'share', 'best choices (mean objective, trials)'], style: { head: [], border: [] } });
   for (const p of e.parameters) {
     const effects = (p.effects ?? []).slice(0, 3).map((x) => `${String(x.value)} ${formatValue(x.mean)} (${x.count})`).join(', ');
     table.push([p.name, formatValue(p.importance), `${Math.round(p.share * 100)}%`, effects]);
   }
-  return `${e.n} results${e.resource === undefined ? '' : ` at resource ${e.resource}`}; first-order ANOVA (omega squared)\n${table.toString()}`;
+  return `${plural(e.n, 'result')}${e.resource === undefined ? '' : ` at resource ${e.resource}`}; first-order ANOVA (omega squared)\n${table.toString()}`;
 }
 
 
@@ -64,7 +69,7 @@ export function paretoText(r: {
   infeasible: { trialId: string; params: Params; values: Record<string, number> }[];
 }): string {
   const arrow = (goal: string) => (goal === 'maximize' ? '↑' : '↓');
-  const table = new Table({ head: ['trial', 'set', ...r.objectives.map((o) => `${o.metric} ${arrow(o.goal)}`), 'parameters'], style: { head: [] } });
+  const table = new Table({ head: ['trial', 'set', ...r.objectives.map((o) => `${o.metric} ${arrow(o.goal)}`), 'parameters'], style: { head: [], border: [] } });
   const rows = (set: string, points: typeof r.front) => {
     for (const p of points) table.push([p.trialId, set, ...r.objectives.map((o) => formatValue(p.values[o.metric])), formatParams(p.params)]);
   };

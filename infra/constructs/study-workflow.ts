@@ -49,13 +49,16 @@ class BatchSubmitJobWithStateTimeout extends tasks.BatchSubmitJob {
   }
 
   override toStateJson(topLevelQueryLanguage?: sfn.QueryLanguage): object {
-    const state = super.toStateJson(topLevelQueryLanguage) as { Parameters: Record<string, unknown> };
+    const state = super.toStateJson(topLevelQueryLanguage) as { Parameters: Record<string, unknown> & { ContainerOverrides?: Record<string, unknown> } };
     return {
       ...state,
       // The study's `trial.retries` sets the attempts. An override replaces the job definition's
       // whole strategy, so it repeats the rules (Spot reclaims and the checkpoint-and-retry code).
       Parameters: {
         ...state.Parameters,
+        // The study's `trial.gpus` (CDK's gpuCount takes a fixed number only): an empty list keeps
+        // the job definition's one GPU.
+        ContainerOverrides: { ...state.Parameters.ContainerOverrides, 'ResourceRequirements.$': '$.job.resourceRequirements' },
         RetryStrategy: { 'Attempts.$': '$.job.attempts', EvaluateOnExit: RETRY_RULES },
         // The study's `trial.timeout` for each attempt (a timed-out attempt is not retried).
         Timeout: { 'AttemptDurationSeconds.$': '$.job.timeoutSeconds' },

@@ -10,6 +10,8 @@ export interface JobSpec {
   attempts: number;
   /** Per-attempt timeout: the study's `trial.timeout`, else the job definition's 12 hours (Batch's minimum is 60 s). */
   timeoutSeconds: number;
+  /** Batch container override: the study's `trial.gpus` when at least 1 (empty: the job definition's). */
+  resourceRequirements: { Type: 'GPU'; Value: string }[];
   env: Record<JobEnvName, string>;
 }
 
@@ -27,6 +29,7 @@ export function jobSpecFor(ctx: StepContext, study: Study, trial: Trial, resourc
     command: retrain?.command ?? study.spec.trial.command,
     attempts: study.spec.trial.retries + 1,
     timeoutSeconds: Math.max(60, Math.round(study.spec.trial.timeout ?? defaultJobTimeoutSeconds)),
+    resourceRequirements: study.spec.trial.gpus > 0 ? [{ Type: 'GPU', Value: String(study.spec.trial.gpus) }] : [],
     env: {
       RUNG_TEAM: study.team,
       RUNG_STUDY_ID: study.studyId,

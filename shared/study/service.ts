@@ -1,13 +1,12 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { budgetIssues } from '../cost/cost.js';
 import { canonicalJson } from './idempotency.js';
 import { ConflictError, InvalidInputError, NotFoundError, RetryableConflictError } from '../errors.js';
-import { bracketHistoryEvents, historyEventLimit, planBrackets } from '../schedulers/brackets.js';
 import type { StudyStore } from '../store/port.js';
 import { isTrialFinished } from './trial-state.js';
 import { stopAdvice } from './stop-advice.js';
 import { candidatesSchema } from './retrain.js';
+import { creationIssues } from './creation-issues.js';
 import { parseStudySpec, zodIssues } from './spec.js';
 import { warmStartConfigs } from './warm-start.js';
 import { finishedStudyStates, type Measurement, type Page, type PageRequest, type Study, type Trial } from './types.js';
@@ -66,19 +65,8 @@ export async function createStudy(
   options: { idempotencyKey?: string } = {},
 ): Promise<Study> {
   const spec = parseStudySpec(body);
-  const budget = budgetIssues(spec);
-  if (budget.length > 0) throw new InvalidInputError(budget, 'invalid study spec');
-  // ASHA lanes bound their own history (a lane ends after maxJobsPerLane jobs); brackets do not.
-  const brackets = spec.strategy.scheduler.type === 'asha' ? [] : planBrackets(spec.strategy.scheduler, spec.limits.maxTrials);
-  const largest = Math.max(0, ...brackets.map(bracketHistoryEvents));
-  if (largest > historyEventLimit) {
-    throw new InvalidInputError([
-      {
-        path: 'limits.maxTrials',
-        message: `one bracket would need about ${largest} Step Functions history events (limit ${historyEventLimit}): lower maxTrials or use hyperband`,
-      },
-    ]);
-  }
+  const issues = creationIssues(spec);
+  if (issues.length > 0) throw new InvalidInputError(issues, 'invalid study spec');
   const at = ctx.now().toISOString();
   const warm = await warmStartConfigs(ctx.store, team, spec, at);
   const study: Study = {

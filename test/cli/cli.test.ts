@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -77,5 +77,65 @@ describe('rung CLI', () => {
     const res = rung('validate', 'does-not-exist.yaml');
     expect(res.code).toBe(2);
     expect(res.stderr).toContain('cannot read does-not-exist.yaml: ENOENT');
+  });
+  it('reports what creating the study would reject, with the same path and rule (exit 2)', () => {
+    // Prepare: specs the schema accepts but `rung run` / POST /studies reject.
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'rung-cli-'));
+    const base = {
+      name: 'create-checks',
+      objective: { metric: 'acc', goal: 'maximize' },
+      parameters: { lr: { type: 'float', min: 0.001, max: 0.1 } },
+      trial: { command: ['x'] },
+    };
+    const budget = path.join(dir, 'budget.json');
+    writeFileSync(budget, JSON.stringify({ ...base, limits: { maxTrials: 4, maxCostUsd: 10 } }));
+    const history = path.join(dir, 'history.json');
+    writeFileSync(history, JSON.stringify({ ...base, strategy: { scheduler: { type: 'fifo', max: 2 } }, limits: { maxTrials: 5000 } }));
+    // Act
+    const budgetText = rung('validate', budget);
+    const budgetJson = rung('validate', budget, '--json');
+    const historyText = rung('validate', history);
+    // Assess
+    expect(budgetText.code).toBe(2);
+    expect(budgetText.stderr).toContain('trial.secondsPerResource: is required with limits.maxCostUsd');
+    expect(budgetJson.code).toBe(2);
+    expect(JSON.parse(budgetJson.stdout)).toEqual({ valid: false, issues: [expect.objectContaining({ path: 'trial.secondsPerResource' })] });
+    expect(historyText.code).toBe(2);
+    expect(historyText.stderr).toMatch(/limits\.maxTrials: one bracket would need about \d+ Step Functions history events/);
+  });
+
+  it('counts in the singular for one', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'rung-cli-'));
+    const file = path.join(dir, 'one.json');
+    const spec = { name: 'one', objective: { metric: 'acc', goal: 'maximize' }, parameters: { lr: { type: 'float', min: 0.001, max: 0.1 } }, limits: { maxTrials: 1 }, trial: { command: ['x'] } };
+    writeFileSync(file, JSON.stringify(spec));
+    const res = rung('validate', file);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toMatch(/valid \(1 parameter, \w+, up to 1 trial\)/);
+  });
+
+  it('exits quietly when the reader closes the pipe early (`| head`)', async () => {
+    // Act: the reader is gone before the CLI writes.
+    const child = spawn(process.execPath, [path.join(root, 'bin/rung.mjs'), 'validate', '--json', 'examples/quickstart/study.yaml'], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NODE_NO_WARNINGS: '1' },
+    });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    // Assess
+    expect(stderr).not.toContain('EPIPE');
+    expect(code).toBe(0);
+  });
+
+  it('prints the follow-up commands with the --data it was given', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'rung-cli-'));
+    const data = path.join(dir, 'data');
+    const run = rung('run', path.join(root, 'test/fixtures/cli-run.json'), '--data', data);
+    expect(run.code, run.stderr).toBe(0);
+    const studyId = /study (\S+):/.exec(run.stdout)![1];
+    expect(run.stdout).toContain(`more: npx rung status ${studyId} --data ${data} · npx rung trials ${studyId} --data ${data}`);
   });
 });

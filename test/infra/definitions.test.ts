@@ -255,7 +255,10 @@ describe('the contract of docs/workflow.md', () => {
       Retry: [expect.objectContaining({ ErrorEquals: ['Batch.AWSBatchException'] })],
       Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.jobError', Next: 'Observe' }],
     });
-    expect(b.TrainTrial.Parameters).toMatchObject({ 'JobName.$': '$.job.jobName', ContainerOverrides: { 'Command.$': '$.job.command' } });
+    expect(b.TrainTrial.Parameters).toMatchObject({
+      'JobName.$': '$.job.jobName',
+      ContainerOverrides: { 'Command.$': '$.job.command', 'ResourceRequirements.$': '$.job.resourceRequirements' },
+    });
     // The study's retries override the attempts; the rules are the job definition's own.
     expect(b.TrainTrial.Parameters.RetryStrategy).toEqual({ 'Attempts.$': '$.job.attempts', EvaluateOnExit: rendered.jobDefinition.retryStrategy!.EvaluateOnExit });
     expect(b.TrainTrial.Parameters.Timeout).toEqual({ 'AttemptDurationSeconds.$': '$.job.timeoutSeconds' });
