@@ -4,7 +4,8 @@ import { Command, Option } from 'commander';
 import { InvalidInputError } from '../shared/errors.js';
 import { loadSpecFile } from './spec-file.js';
 import { importanceText, paretoText, plural, studiesTable, trialsTable } from './output.js';
-import { retrainAdvice, sweepSize } from '../shared/study/retrain.js';
+import { retrainAdvice } from '../shared/study/retrain-advice.js';
+import { sweepSize } from '../shared/study/retrain.js';
 import { creationIssues } from '../shared/study/creation-issues.js';
 
 // The embedded runtime loads aws-cdk-lib to render the state machines: only the commands that

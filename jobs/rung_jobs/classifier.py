@@ -7,7 +7,7 @@ its checkpoint (weights, optimizer state, epoch).
 from __future__ import annotations
 
 
-from .common import accuracy, optimizer_for, start_image_job, train_epoch
+from .common import accuracy, optimizer_for, resume, start_image_job, train_epoch
 from .resnet import ResNet
 
 
@@ -15,15 +15,9 @@ def main() -> None:
     trial, p, dev, train, val, classes = start_image_job()
     model = ResNet(classes, width=int(p.get("width", 16)), blocks=int(p.get("blocks", 1))).to(dev)
     optimizer = optimizer_for(p, model.parameters())
-    checkpoint = trial.load_checkpoint(map_location=dev)
-    if checkpoint:
-        model.load_state_dict(checkpoint.state["model"])
-        optimizer.load_state_dict(checkpoint.state["optimizer"])
+    checkpoint, state = resume(trial, model, optimizer, dev)
     batch_size = int(p.get("batch_size", 64))
     seed = int(trial.env.trial_id) if trial.env.trial_id.isdigit() else 0
-
-    def state():
-        return {"model": model.state_dict(), "optimizer": optimizer.state_dict()}
 
     for epoch in trial.steps(checkpoint, save=state):
         # The shuffle depends on (trial, epoch) only: an epoch trained after a resume sees the same order.

@@ -62,6 +62,23 @@ def count_params(model) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
+def resume(trial, model, optimizer, dev, **extra):
+    """Loads the trial's checkpoint, when one exists, into the model and its optimizer.
+
+    Returns (checkpoint, state): `state()` is what `trial.steps(..., save=state)` saves (the model,
+    the optimizer and `extra`).
+    """
+    checkpoint = trial.load_checkpoint(map_location=dev)
+    if checkpoint:
+        model.load_state_dict(checkpoint.state["model"])
+        optimizer.load_state_dict(checkpoint.state["optimizer"])
+
+    def state():
+        return {"model": model.state_dict(), "optimizer": optimizer.state_dict(), **extra}
+
+    return checkpoint, state
+
+
 def start_image_job(size: int = 16):
     """What every image job does first: a CPU-friendly thread count, the trial, the device, the data.
 

@@ -17,7 +17,7 @@ from torch import nn
 
 
 from .archs import Reduce, stage_channels, stem
-from .common import accuracy, count_params, optimizer_for, start_image_job
+from .common import accuracy, count_params, optimizer_for, resume, start_image_job
 from .data import batches
 from .ops import ONESHOT_OPS, OPS
 
@@ -65,16 +65,10 @@ def main() -> None:
     layers = int(p.get("layers", 4))
     net = Supernet(classes, int(p.get("width", 16)), layers).to(dev)
     optimizer = optimizer_for(p, net.parameters())
-    checkpoint = trial.load_checkpoint(map_location=dev)
-    if checkpoint:
-        net.load_state_dict(checkpoint.state["model"])
-        optimizer.load_state_dict(checkpoint.state["optimizer"])
+    checkpoint, state = resume(trial, net, optimizer, dev)
     batch_size = int(p.get("batch_size", 64))
     # Fixed probe paths: their mean accuracy tracks how well the shared weights train.
     probes = [[random.Random(1000 + k).randrange(len(ONESHOT_OPS)) for _ in range(layers)] for k in range(4)]
-
-    def state():
-        return {"model": net.state_dict(), "optimizer": optimizer.state_dict()}
 
     for epoch in trial.steps(checkpoint, save=state):
         rng = random.Random(epoch)  # the paths of an epoch: the same after a resume

@@ -12,7 +12,7 @@ import json
 from rung_trainer import read_uri
 
 from .archs import network_for
-from .common import accuracy, count_params, optimizer_for, start_image_job, train_epoch
+from .common import accuracy, count_params, optimizer_for, resume, start_image_job, train_epoch
 
 
 def resolve_arch(arch: str) -> str:
@@ -28,15 +28,9 @@ def main() -> None:
     arch = resolve_arch(str(p["arch"]))
     model = network_for(arch, classes, int(p.get("width", 16)), int(p.get("cells", 2))).to(dev)
     optimizer = optimizer_for(p, model.parameters())
-    checkpoint = trial.load_checkpoint(map_location=dev)
-    if checkpoint:
-        model.load_state_dict(checkpoint.state["model"])
-        optimizer.load_state_dict(checkpoint.state["optimizer"])
+    checkpoint, state = resume(trial, model, optimizer, dev, arch=arch)
     trial.log(f"architecture {arch} ({count_params(model)} parameters)")
     batch_size = int(p.get("batch_size", 64))
-
-    def state():
-        return {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "arch": arch}
 
     for epoch in trial.steps(checkpoint, save=state):
         loss = train_epoch(model, optimizer, train, batch_size, epoch, dev)

@@ -20,7 +20,7 @@ from torch import nn
 
 from rung_trainer import Trial
 
-from .common import accuracy, device, limit_threads, optimizer_for, train_epoch
+from .common import accuracy, device, limit_threads, optimizer_for, resume, train_epoch
 from .data import dataset
 
 #: The base network (phi = 0): blocks and channels per stage, input resolution.
@@ -112,15 +112,9 @@ def main() -> None:
     base = ScaledNet(classes, BASE_DEPTHS, BASE_WIDTHS, BASE_RESOLUTION).to(dev)
     flops, base_flops = mflops(model), mflops(base)
     optimizer = optimizer_for(p, model.parameters())
-    checkpoint = trial.load_checkpoint(map_location=dev)
-    if checkpoint:
-        model.load_state_dict(checkpoint.state["model"])
-        optimizer.load_state_dict(checkpoint.state["optimizer"])
+    checkpoint, state = resume(trial, model, optimizer, dev)
     trial.log(f"alpha {alpha} beta {beta} gamma {gamma:.3f} phi {phi}: depths {depths} widths {widths} resolution {resolution}, {flops:.2f} MFLOPs ({flops / base_flops:.2f}x base)")
     batch_size = int(p.get("batch_size", 64))
-
-    def state():
-        return {"model": model.state_dict(), "optimizer": optimizer.state_dict()}
 
     for epoch in trial.steps(checkpoint, save=state):
         train_epoch(model, optimizer, train, batch_size, epoch, dev)

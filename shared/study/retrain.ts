@@ -137,16 +137,3 @@ export function sweepCombinations(sweep: Record<string, ParamValue[]>): Params[]
 export function sweepSize(sweep: Record<string, ParamValue[]>): number {
   return Object.values(sweep).reduce((n, values) => n * values.length, 1);
 }
-
-const nasSamplers = new Set(['evolution', 'rl', 'arch-bo']);
-const architectureTypes = new Set(['cell', 'darts_cell', 'macro', 'compound_scaling']);
-
-/**
- * A note for an architecture search without a retraining phase: its answer would be a search
- * result (often a short or weight-shared training), not a network trained from scratch.
- */
-export function retrainAdvice(spec: { strategy: { sampler: string }; parameters: Record<string, { type: string }>; retrain?: unknown }): string | undefined {
-  if (spec.retrain) return undefined;
-  const nas = nasSamplers.has(spec.strategy.sampler) || Object.values(spec.parameters).some((p) => architectureTypes.has(p.type));
-  return nas ? 'an architecture search without `retrain`: its answer will be a search result, not retrained from scratch (add retrain: { topK, max })' : undefined;
-}

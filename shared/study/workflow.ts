@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { NotFoundError, RetryableConflictError, RungError } from '../errors.js';
+import { NotFoundError, RungError } from '../errors.js';
 import { createRng, deriveSeed } from '../rng.js';
 import { samplerFor } from '../samplers/registry.js';
 import { planBrackets, type Bracket } from '../schedulers/brackets.js';
@@ -8,13 +8,13 @@ import { SearchSpace } from '../space/space.js';
 import { readAll, type StudyStore } from '../store/port.js';
 import { orient, pickBest } from './best.js';
 import { hourlyPrice, jobCostUsd, jobForecastUsd } from '../cost/cost.js';
+import { changeStudy, changeTrial } from './cas.js';
 import { takeEnqueued } from './enqueue.js';
 import { jobSpecFor, type JobSpec } from './job.js';
 import { planLanes } from './lanes.js';
 import { observationOf, outcomeFields, rungOutcome } from './objectives.js';
 import { observationsFor, studySampler, type RungResult } from './observed.js';
 import { isRetrainTrial, RETRAIN_BRACKET, retrainBracket, searchTrials } from './retrain.js';
-import { assertTrialTransition } from './trial-state.js';
 import type { Study, StudyCost, Trial, TrialJob } from './types.js';
 
 /**
@@ -88,41 +88,14 @@ export async function loadTrial(ctx: StepContext, ref: StudyRef & { trialId: str
   return trial;
 }
 
-/** Compare-and-set with re-read: `change` returns the next value or undefined to leave it as is. */
-export async function updateStudyWith(
-  ctx: StepContext,
-  ref: StudyRef,
-  change: (s: Study) => Study | undefined,
-): Promise<Study> {
-  for (let attempt = 0; ; attempt++) {
-    const current = await loadStudy(ctx, ref);
-    const next = change(current);
-    if (!next) return current;
-    try {
-      return await ctx.store.updateStudy({ ...next, updatedAt: ctx.now().toISOString() });
-    } catch (e) {
-      if (!(e instanceof RetryableConflictError) || attempt >= 20) throw e;
-    }
-  }
+/** Compare-and-set with re-read (shared/study/cas.ts): `change` returns the next value or undefined to leave it as is. */
+export async function updateStudyWith(ctx: StepContext, ref: StudyRef, change: (s: Study) => Study | undefined): Promise<Study> {
+  return await changeStudy(ctx, ref.team, ref.studyId, change);
 }
 
-export async function updateTrialWith(
-  ctx: StepContext,
-  ref: StudyRef & { trialId: string },
-  change: (t: Trial) => Trial | undefined,
-): Promise<Trial> {
-  for (let attempt = 0; ; attempt++) {
-    const current = await loadTrial(ctx, ref);
-    const next = change(current);
-    if (!next) return current;
-    // A write that keeps the state (a lane adopting a WAITING orphan, say) is no transition.
-    if (next.state !== current.state) assertTrialTransition(current.state, next.state);
-    try {
-      return await ctx.store.updateTrial({ ...next, updatedAt: ctx.now().toISOString() });
-    } catch (e) {
-      if (!(e instanceof RetryableConflictError) || attempt >= 20) throw e;
-    }
-  }
+/** As updateStudyWith, for a trial; a change of state must be a legal transition. */
+export async function updateTrialWith(ctx: StepContext, ref: StudyRef & { trialId: string }, change: (t: Trial) => Trial | undefined): Promise<Trial> {
+  return await changeTrial(ctx, ref, change);
 }
 
 function bracketOf(study: Study, index: number): Bracket {

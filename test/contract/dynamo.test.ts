@@ -1,41 +1,24 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLocalDynamoClient, ensureTable, startDynalite, type LocalDynamo } from '../../runtime/dynalite.js';
+import { describe, expect, it } from 'vitest';
+import { ensureTable } from '../../runtime/dynalite.js';
 import { DynamoStore } from '../../shared/store/dynamo.js';
 import { makeStudy, makeTrial } from '../support/factories.js';
+import { useDynalite } from '../support/dynalite.js';
 import { describeStoreContract } from './store-contract.js';
 
 // One dynalite server (in memory) for the file, one fresh table per store.
-let dynamo: LocalDynamo;
-let client: DynamoDBClient;
-let tables = 0;
-
-beforeAll(async () => {
-  dynamo = await startDynalite();
-  client = createLocalDynamoClient(dynamo.endpoint);
-});
-
-afterAll(async () => {
-  client?.destroy();
-  await dynamo?.close();
-});
-
-async function freshTable(): Promise<string> {
-  const tableName = `rung-contract-${++tables}`;
-  await ensureTable(client, tableName);
-  return tableName;
-}
+const local = useDynalite();
+const freshTable = () => local.freshTable('rung-contract');
 
 describeStoreContract('DynamoStore on dynalite', async () => ({
-  store: new DynamoStore({ client, tableName: await freshTable() }),
+  store: new DynamoStore({ client: local.client, tableName: await freshTable() }),
   cleanup: async () => {},
 }));
 
 describe('DynamoStore specifics', () => {
   it('works through a document client that keeps undefined values', async () => {
     // Prepare
-    const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: false } });
+    const doc = DynamoDBDocumentClient.from(local.client, { marshallOptions: { removeUndefinedValues: false } });
     const store = new DynamoStore({ client: doc, tableName: await freshTable() });
     const study = makeStudy({ apiUrl: undefined, error: undefined });
 
@@ -55,7 +38,7 @@ describe('DynamoStore specifics', () => {
     const tableName = await freshTable();
 
     // Act
-    const again = ensureTable(client, tableName);
+    const again = ensureTable(local.client, tableName);
 
     // Assess
     await expect(again).resolves.toBeUndefined();

@@ -14,8 +14,7 @@ afterAll(async () => {
   await jobs?.close();
 });
 
-function small(file: string, overrides: object, params: Record<string, unknown> = {}) {
-  const spec = example(file);
+function small(file: string, overrides: object, params: Record<string, unknown> = {}, spec = example(file)) {
   return {
     ...spec,
     ...overrides,
@@ -24,22 +23,20 @@ function small(file: string, overrides: object, params: Record<string, unknown> 
   };
 }
 
+/** A search example on a tiny budget: one trial to epoch 2, then its retraining phase at width 8 to `retrainMax`. */
+function tinySearch(file: string, name: string, seed: number, retrainMax: number, params: Record<string, unknown>) {
+  const spec = example(file);
+  const strategy = { sampler: 'random', scheduler: { type: 'fifo', resource: 'epoch', max: 2 }, seed };
+  const retrain = { ...spec.retrain, max: retrainMax, parameters: { ...spec.retrain.parameters, width: 8 } };
+  return small(file, { name, strategy, limits: { maxTrials: 1 }, retrain }, params, spec);
+}
+
 describe('NAS jobs', () => {
   it('one-shot: trains the supernet, reports the top-k sub-architectures, retrains the best two from scratch, and a latency study times them', async () => {
     // Act: the search, then its retraining phase (the example's, on a small budget).
-    const spec = example('nas-oneshot/study.yaml');
     const search = await runStudy(
       jobs.runtime,
-      small(
-        'nas-oneshot/study.yaml',
-        {
-          name: 'jobs-oneshot',
-          strategy: { sampler: 'random', scheduler: { type: 'fifo', resource: 'epoch', max: 2 }, seed: 2 },
-          limits: { maxTrials: 1 },
-          retrain: { ...spec.retrain, max: 2, parameters: { ...spec.retrain.parameters, width: 8 } },
-        },
-        { candidates: { type: 'ordinal', values: [8] }, width: { type: 'ordinal', values: [8] } },
-      ),
+      tinySearch('nas-oneshot/study.yaml', 'jobs-oneshot', 2, 2, { candidates: { type: 'ordinal', values: [8] }, width: { type: 'ordinal', values: [8] } }),
     );
 
     // Assess: top 3 of 8 distinct candidates, best first, scored with the shared weights.
@@ -92,20 +89,7 @@ describe('NAS jobs', () => {
 
   it('DARTS: searches a cell, reports its genotype, and the retraining phase trains the genotype from scratch', async () => {
     // Act: the search and its retraining phase (the example's, on a small budget).
-    const spec = example('nas-darts/study.yaml');
-    const search = await runStudy(
-      jobs.runtime,
-      small(
-        'nas-darts/study.yaml',
-        {
-          name: 'jobs-darts',
-          strategy: { sampler: 'random', scheduler: { type: 'fifo', resource: 'epoch', max: 2 }, seed: 5 },
-          limits: { maxTrials: 1 },
-          retrain: { ...spec.retrain, max: 3, parameters: { ...spec.retrain.parameters, width: 8 } },
-        },
-        { nodes: { type: 'ordinal', values: [2] } },
-      ),
-    );
+    const search = await runStudy(jobs.runtime, tinySearch('nas-darts/study.yaml', 'jobs-darts', 5, 3, { nodes: { type: 'ordinal', values: [2] } }));
 
     // Assess: a discrete genotype: node 0 takes the cell input, node 1 its two strongest inputs.
     expectCompleted(jobs.scratch, search);

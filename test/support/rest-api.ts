@@ -1,32 +1,10 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll } from 'vitest';
 import { createApi, type ExecutionStarter } from '../../functions/api/app.js';
-import { createLocalDynamoClient, ensureTable, startDynalite, type LocalDynamo } from '../../runtime/dynalite.js';
 import { bearerIdentity } from '../../runtime/local-api.js';
-import { DynamoStore } from '../../shared/store/dynamo.js';
 import type { ServiceContext } from '../../shared/study/service.js';
 
-/** The REST API (functions/api/app.ts) in process over a store on dynalite, as the handler tests drive it. */
+export { useDynalite } from './dynalite.js';
 
-/** One dynalite for a test file, started before its tests and closed after them. */
-export function useDynalite() {
-  const local = {} as { dynamo: LocalDynamo; client: DynamoDBClient };
-  beforeAll(async () => {
-    local.dynamo = await startDynalite();
-    local.client = createLocalDynamoClient(local.dynamo.endpoint);
-  });
-  afterAll(async () => {
-    local.client.destroy();
-    await local.dynamo.close();
-  });
-  return {
-    /** A store on a table of that name, created if it is not there. */
-    async store(tableName: string): Promise<DynamoStore> {
-      await ensureTable(local.client, tableName);
-      return new DynamoStore({ client: local.client, tableName });
-    },
-  };
-}
+/** The REST API (functions/api/app.ts) in process over a store on dynalite, as the handler tests drive it. */
 
 /** The API with bearer tokens `tokenA` (team-a) and `tokenB` (team-b); the starter starts nothing unless given. */
 export function testApi(service: ServiceContext, starter: ExecutionStarter = { start: async () => undefined }) {

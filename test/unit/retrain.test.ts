@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../shared/store/memory.js';
 import { FaultyStore, InjectedFault } from '../../shared/store/faulty.js';
-import { retrainAdvice, retrainConfigs, sweepCombinations } from '../../shared/study/retrain.js';
+import { retrainAdvice } from '../../shared/study/retrain-advice.js';
+import { retrainConfigs, sweepCombinations } from '../../shared/study/retrain.js';
 import { planRetrain } from '../../shared/study/retrain-plan.js';
 import { studySpecSchema } from '../../shared/study/spec.js';
 import type { Measurement, Study, Trial } from '../../shared/study/types.js';
