@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { z } from 'zod';
+import * as z from 'zod';
 import { completeRequestSchema, suggestRequestSchema } from '../../shared/study/ask-tell.js';
 import { enqueueRequestSchema } from '../../shared/study/enqueue.js';
 import { measurementSchema } from '../../shared/study/service.js';

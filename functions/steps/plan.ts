@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { planRetrain, planRetrainInputSchema } from '../../shared/study/retrain-plan.js';
 import { plan, planInputSchema } from '../../shared/study/workflow.js';
 import { stepHandler } from './step-handler.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Rng } from '../rng.js';
 import type { Params } from '../space/schema.js';
 import { isChoice, type SearchSpace } from '../space/space.js';

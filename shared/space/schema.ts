@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { architectureProblems, isArchitecture } from './architecture.js';
 
 /** A parameter value as a trial receives it. */

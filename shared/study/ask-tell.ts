@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
 import { createRng, deriveSeed } from '../rng.js';
 import { samplerFor } from '../samplers/registry.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConflictError, InvalidInputError, NotFoundError, type Issue } from '../errors.js';
 import { SearchSpace } from '../space/space.js';
 import { readAll } from '../store/port.js';

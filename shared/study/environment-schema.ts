@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Environment variables a study adds to its jobs; the job contract's RUNG_* names stay reserved. */
 export const jobEnvironmentSchema = z

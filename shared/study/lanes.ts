@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { RetryableConflictError } from '../errors.js';
 import { hourlyPrice } from '../cost/cost.js';
 import { createRng, deriveSeed } from '../rng.js';

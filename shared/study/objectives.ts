@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { MultiObjectiveObservation } from '../samplers/multi-objective.js';
 import { orient } from './best.js';
 import type { Measurement, Trial } from './types.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { readAll } from '../store/port.js';
 import { RETRAIN_BRACKET, retrainConfigs, searchTrials } from './retrain.js';
 import type { Measurement, Study } from './types.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { configKey } from '../samplers/arch.js';
 import type { Bracket } from '../schedulers/brackets.js';
 import type { Params, ParamValue } from '../space/schema.js';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { canonicalJson } from './idempotency.js';
 import { ConflictError, InvalidInputError, NotFoundError, RetryableConflictError } from '../errors.js';
 import type { StudyStore } from '../store/port.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidInputError, type Issue } from '../errors.js';
 import { parametersSchema } from '../space/schema.js';
 import { jobEnvironmentSchema } from './environment-schema.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
 import { readAll } from '../store/port.js';
 import { searchTrials } from './retrain.js';
