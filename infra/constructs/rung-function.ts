@@ -4,6 +4,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { LAMBDA_BUNDLING } from '../bundling.js';
 import { PROJECT_ROOT, fromRoot } from '../paths.js';
 
 /** The newest Node.js runtime offered by aws-cdk-lib 2.276 (cdk-nag AwsSolutions-L1 wants the newest). */
@@ -67,17 +68,14 @@ export class RungFunction extends NodejsFunction {
       },
       bundling: {
         format: OutputFormat.ESM,
-        target: 'node24',
-        minify: true,
-        // Errors take their name from their class (`new.target.name`), and a thrown error's name
-        // is what Step Functions Retry/Catch match: minification must keep class names.
-        keepNames: true,
-        sourceMap: true,
+        target: LAMBDA_BUNDLING.target,
+        minify: LAMBDA_BUNDLING.minify,
+        keepNames: LAMBDA_BUNDLING.keepNames,
+        sourceMap: LAMBDA_BUNDLING.sourceMap,
         sourceMapMode: SourceMapMode.DEFAULT,
         sourcesContent: false,
-        // CommonJS dependencies inside an ESM bundle still call require(): give them one.
-        banner:
-          "import { createRequire as __rungCreateRequire } from 'node:module'; const require = __rungCreateRequire(import.meta.url);",
+        externalModules: [...LAMBDA_BUNDLING.externalModules],
+        banner: LAMBDA_BUNDLING.banner,
         tsconfig: fromRoot('tsconfig.json'),
       },
     });
