@@ -16,7 +16,18 @@ export interface RungSettings {
   readonly auth: AuthMode;
   /** `rung:cognitoUserPoolArn`: with `auth: cognito`, an existing user pool to trust instead of creating one. */
   readonly cognitoUserPoolArn?: string;
+  /**
+   * `rung:apiExecutionLogs`: API Gateway execution logs need the region's account-level CloudWatch
+   * role, which is one setting per account and region, shared by every REST API there. `off`
+   * (default): access logs only, nothing account-wide is touched. `account`: the account already
+   * has the role (set by you or another stack): execution logs at ERROR level. `create`: this
+   * stack creates the role and points the account setting at it, overwriting whatever was there,
+   * and the setting outlives the stack (CloudFormation retains it).
+   */
+  readonly apiExecutionLogs: ApiExecutionLogs;
 }
+
+export type ApiExecutionLogs = 'off' | 'account' | 'create';
 
 export type AuthMode = 'iam' | 'cognito';
 
@@ -25,6 +36,7 @@ export const DEFAULT_SETTINGS: RungSettings = {
   maxvCpus: 64,
   privateSubnets: false,
   auth: 'iam',
+  apiExecutionLogs: 'off',
 };
 
 export class RungSettingsError extends Error {
@@ -63,6 +75,11 @@ function parseAuth(value: unknown): AuthMode {
   throw new RungSettingsError(`rung:auth must be iam or cognito, got ${JSON.stringify(value)}`);
 }
 
+function parseApiExecutionLogs(value: unknown): ApiExecutionLogs {
+  if (value === 'off' || value === 'account' || value === 'create') return value;
+  throw new RungSettingsError(`rung:apiExecutionLogs must be off, account or create, got ${JSON.stringify(value)}`);
+}
+
 function parseUserPoolArn(value: unknown): string {
   if (typeof value !== 'string' || !/^arn:aws[a-z-]*:cognito-idp:[a-z0-9-]+:\d{12}:userpool\/[\w-]+_[0-9a-zA-Z]+$/.test(value)) {
     throw new RungSettingsError(`rung:cognitoUserPoolArn must be a Cognito user pool ARN, got ${JSON.stringify(value)}`);
@@ -84,6 +101,7 @@ export function readRungSettings(scope: Construct): RungSettings {
     maxvCpus: maxvCpus === undefined ? DEFAULT_SETTINGS.maxvCpus : parsePositiveInt('rung:maxvCpus', maxvCpus),
     privateSubnets: privateSubnets === undefined ? DEFAULT_SETTINGS.privateSubnets : parseBoolean('rung:privateSubnets', privateSubnets),
     auth,
+    apiExecutionLogs: get('rung:apiExecutionLogs') === undefined ? DEFAULT_SETTINGS.apiExecutionLogs : parseApiExecutionLogs(get('rung:apiExecutionLogs')),
     ...(poolArn !== undefined ? { cognitoUserPoolArn: parseUserPoolArn(poolArn) } : {}),
   };
 }

@@ -5,6 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { acknowledgeManagedPolicy } from '../nag.js';
+import type { ApiExecutionLogs } from '../settings.js';
 
 /** Stage name: every route is under `/v1`. */
 export const API_STAGE = 'v1';
@@ -21,6 +22,8 @@ export type ApiAuth = { mode: 'iam' } | { mode: 'cognito'; userPool: cognito.IUs
 export interface RungApiProps {
   /** @default IAM */
   readonly auth?: ApiAuth;
+  /** `rung:apiExecutionLogs` (infra/settings.ts). @default off */
+  readonly executionLogs?: ApiExecutionLogs;
 }
 
 /**
@@ -40,6 +43,7 @@ export class RungApi extends Construct {
     super(scope, id);
     const auth = props.auth ?? { mode: 'iam' };
     this.authMode = auth.mode;
+    const executionLogs = props.executionLogs ?? 'off';
 
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', {
       retention: logs.RetentionDays.THREE_MONTHS,
@@ -49,12 +53,13 @@ export class RungApi extends Construct {
     this.restApi = new apigateway.RestApi(this, 'RestApi', {
       description: 'rung: studies, trials and measurements',
       endpointTypes: [apigateway.EndpointType.REGIONAL],
-      // Execution logs (ERROR level) need the account-level API Gateway CloudWatch role.
-      cloudWatchRole: true,
+      // Execution logs need the account-level API Gateway CloudWatch role; creating it rewrites a
+      // region-wide setting that outlives the stack, so only `rung:apiExecutionLogs=create` does.
+      cloudWatchRole: executionLogs === 'create',
       deployOptions: {
         stageName: API_STAGE,
         tracingEnabled: true,
-        loggingLevel: apigateway.MethodLoggingLevel.ERROR,
+        loggingLevel: executionLogs === 'off' ? apigateway.MethodLoggingLevel.OFF : apigateway.MethodLoggingLevel.ERROR,
         dataTraceEnabled: false,
         metricsEnabled: true,
         accessLogDestination: new apigateway.LogGroupLogDestination(accessLogs),
@@ -83,11 +88,20 @@ export class RungApi extends Construct {
       validateRequestParameters: true,
     });
 
-    acknowledgeManagedPolicy(
-      this.restApi,
-      'service-role/AmazonAPIGatewayPushToCloudWatchLogs',
-      'The account-level API Gateway logging role uses the AWS-maintained AmazonAPIGatewayPushToCloudWatchLogs policy, which is what API Gateway documents for execution logs.',
-    );
+    if (executionLogs === 'create') {
+      acknowledgeManagedPolicy(
+        this.restApi,
+        'service-role/AmazonAPIGatewayPushToCloudWatchLogs',
+        'The account-level API Gateway logging role uses the AWS-maintained AmazonAPIGatewayPushToCloudWatchLogs policy, which is what API Gateway documents for execution logs.',
+      );
+    }
+    if (executionLogs === 'off') {
+      Validations.of(this.restApi).acknowledge({
+        id: 'AwsSolutions-APIG6',
+        reason:
+          'Execution logs need the account-level API Gateway CloudWatch role, a region-wide setting shared by every REST API; rung does not change it unless asked (rung:apiExecutionLogs = account or create). Access logs and X-Ray traces stay on.',
+      });
+    }
     Validations.of(this.restApi).acknowledge({
       id: 'AwsSolutions-APIG3',
       reason:

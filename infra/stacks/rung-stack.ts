@@ -144,7 +144,7 @@ export class RungStack extends Stack {
       this.userPool = new RungUserPool(this, 'Users', { userPoolArn: settings.cognitoUserPoolArn });
       auth = { mode: 'cognito', userPool: this.userPool.userPool };
     }
-    this.api = new RungApi(this, 'Api', { auth });
+    this.api = new RungApi(this, 'Api', { auth, executionLogs: settings.apiExecutionLogs });
     this.api.addRoutes(this.apiFunction, this.dashboard.function);
 
     // The training jobs report measurements through the API, signing with the job role...

@@ -36,6 +36,7 @@ function acknowledgements(scope: IConstruct): { id: string; path: string; reason
 describe.each([
   ['default settings', {}],
   ['private subnets, other GPU types', { 'rung:privateSubnets': true, 'rung:gpuInstanceTypes': ['p4d.24xlarge'] }],
+  ['execution logs with a role of its own', { 'rung:apiExecutionLogs': 'create' }],
 ])('cdk-nag AwsSolutions (%s)', (_name, context) => {
   it('reports no finding that is not acknowledged, and synth with the pack registered succeeds', () => {
     // Prepare: the app as infra/app.ts builds it, the pack registered the cdk-nag 3 way.
