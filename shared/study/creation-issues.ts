@@ -4,12 +4,30 @@ import { bracketHistoryEvents, historyEventLimit, planBrackets } from '../schedu
 import type { StudySpec } from './spec.js';
 
 /**
+ * Step Functions runs at most 40 iterations of an inline Map at once, whatever its MaxConcurrency
+ * says, and a workflow study runs its jobs (and its ASHA lanes) in inline Maps: more would be
+ * accepted and silently run at 40. External (ask/tell) studies run no Map.
+ */
+export const maxWorkflowParallelism = 40;
+
+/** The issue with `limits.parallelism` of a workflow study, if any. */
+export function parallelismIssue(execution: 'workflow' | 'external', parallelism: number): Issue | undefined {
+  if (execution === 'external' || parallelism <= maxWorkflowParallelism) return undefined;
+  return {
+    path: 'limits.parallelism',
+    message: `at most ${maxWorkflowParallelism} for a workflow study (Step Functions runs at most ${maxWorkflowParallelism} iterations of an inline Map at once); external studies take up to 256`,
+  };
+}
+
+/**
  * What a spec that parses must still pass before a study is created from it: the budget's
  * requirements and the Step Functions history-event limit of its largest bracket. `createStudy`
  * rejects a spec with any of them and `rung validate` reports them, each with its path and rule.
  */
 export function creationIssues(spec: StudySpec): Issue[] {
   const issues = budgetIssues(spec);
+  const parallelism = parallelismIssue(spec.strategy.execution, spec.limits.parallelism);
+  if (parallelism) issues.push(parallelism);
   // ASHA lanes bound their own history (a lane ends after maxJobsPerLane jobs); brackets do not.
   const brackets = spec.strategy.scheduler.type === 'asha' ? [] : planBrackets(spec.strategy.scheduler, spec.limits.maxTrials);
   const largest = Math.max(0, ...brackets.map(bracketHistoryEvents));

@@ -3,6 +3,7 @@ import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
 import { readAll } from '../store/port.js';
 import { searchTrials } from './retrain.js';
 import { changeStudy, changeTrial, type CasContext } from './cas.js';
+import { parallelismIssue } from './creation-issues.js';
 import { isExternal } from './ladder.js';
 import { zodIssues } from './spec.js';
 import { isTrialFinished } from './trial-state.js';
@@ -47,6 +48,8 @@ export async function patchStudy(ctx: CasContext, team: string, studyId: string,
       if (maxTrials < min)
         throw new InvalidInputError([{ path: 'limits.maxTrials', message: `must be at least ${min}: that many trials have started` }], 'invalid change');
     }
+    const tooParallel = parallelism === undefined ? undefined : parallelismIssue(s.spec.strategy.execution, parallelism);
+    if (tooParallel) throw new InvalidInputError([tooParallel], 'invalid change');
     const limits = { ...s.spec.limits, ...(parallelism !== undefined ? { parallelism } : {}), ...(maxTrials !== undefined ? { maxTrials } : {}) };
     return { ...s, spec: { ...s.spec, limits } };
   });
