@@ -1,6 +1,7 @@
 import { budgetIssues } from '../cost/cost.js';
 import type { Issue } from '../errors.js';
 import { bracketHistoryEvents, historyEventLimit, planBrackets } from '../schedulers/brackets.js';
+import { overrideSizeIssues } from './job-overrides.js';
 import type { StudySpec } from './spec.js';
 
 /**
@@ -28,6 +29,7 @@ export function creationIssues(spec: StudySpec): Issue[] {
   const issues = budgetIssues(spec);
   const parallelism = parallelismIssue(spec.strategy.execution, spec.limits.parallelism);
   if (parallelism) issues.push(parallelism);
+  issues.push(...overrideSizeIssues(spec));
   // ASHA lanes bound their own history (a lane ends after maxJobsPerLane jobs); brackets do not.
   const brackets = spec.strategy.scheduler.type === 'asha' ? [] : planBrackets(spec.strategy.scheduler, spec.limits.maxTrials);
   const largest = Math.max(0, ...brackets.map(bracketHistoryEvents));
