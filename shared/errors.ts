@@ -34,6 +34,12 @@ export class ConflictError extends RungError {}
 /** A concurrent writer won a compare-and-set: re-read and try again. */
 export class RetryableConflictError extends RungError {}
 
+/**
+ * A record would outgrow the store's item size (DynamoDB's 400 KB): nothing was written, and the
+ * same request will fail again; send less (fewer or shorter values) or start a new study.
+ */
+export class ItemTooLargeError extends RungError {}
+
 /** The caller could not be identified. */
 export class UnauthenticatedError extends RungError {}
 

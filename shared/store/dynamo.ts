@@ -1,6 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, type TranslateConfig } from '@aws-sdk/lib-dynamodb';
-import { ConflictError, NotFoundError, RetryableConflictError } from '../errors.js';
+import { ConflictError, ItemTooLargeError, NotFoundError, RetryableConflictError } from '../errors.js';
+import { maxItemBytes } from './item-size.js';
 import type { Measurement, Page, PageRequest, Study, Trial } from '../study/types.js';
 import {
   measurementPartition,
@@ -38,6 +39,14 @@ const keyAttributes = ['pk', 'sk', 'entity'] as const;
 
 function isConditionalCheckFailed(err: unknown): err is { name: string; Item?: unknown } {
   return typeof err === 'object' && err !== null && (err as { name?: unknown }).name === 'ConditionalCheckFailedException';
+}
+
+/** DynamoDB's (and dynalite's) refusal of an item over 400 KB, as the domain's error; other errors as they are. */
+function itemSizeError(err: unknown, key: Key): unknown {
+  const e = err as { name?: unknown; message?: unknown };
+  if (e?.name === 'ValidationException' && typeof e.message === 'string' && /item size/i.test(e.message))
+    return new ItemTooLargeError(`the record ${key.sk} would take more than the ${maxItemBytes} bytes of one DynamoDB item`, { cause: err });
+  return err;
 }
 
 /** A deep copy without undefined values, whatever the client's marshall options say. */
@@ -98,7 +107,7 @@ export class DynamoStore implements StudyStore {
       return true;
     } catch (err) {
       if (isConditionalCheckFailed(err)) return false;
-      throw err;
+      throw itemSizeError(err, key);
     }
   }
 
@@ -119,7 +128,7 @@ export class DynamoStore implements StudyStore {
         }),
       );
     } catch (err) {
-      if (!isConditionalCheckFailed(err)) throw err;
+      if (!isConditionalCheckFailed(err)) throw itemSizeError(err, key);
       const exists = err.Item !== undefined || (await this.get<T>(key)) !== undefined;
       if (!exists) throw new NotFoundError(`${what} not found`, { cause: err });
       throw new RetryableConflictError(`${what} changed since version ${next.version}`, { cause: err });
@@ -253,7 +262,7 @@ export class DynamoStore implements StudyStore {
     try {
       await this.doc.send(new PutCommand({ TableName: this.tableName, Item: toItem(key, 'samplerState', stored), ...condition }));
     } catch (err) {
-      if (!isConditionalCheckFailed(err)) throw err;
+      if (!isConditionalCheckFailed(err)) throw itemSizeError(err, key);
       throw new RetryableConflictError(`sampler state of study ${next.studyId} changed since version ${next.version}`, { cause: err });
     }
     return prune(stored);

@@ -1,4 +1,5 @@
-import { ConflictError, NotFoundError, RetryableConflictError } from '../errors.js';
+import { ConflictError, ItemTooLargeError, NotFoundError, RetryableConflictError } from '../errors.js';
+import { itemBytes, maxItemBytes } from './item-size.js';
 import type { Measurement, Page, PageRequest, Study, Trial } from '../study/types.js';
 import { measurementPartition, STEP_SK_PREFIX, STUDY_SK_PREFIX, studyKey, teamPartition, TRIAL_SK_PREFIX, trialKey, trialPartition, type Key } from './keys.js';
 import { decodeTrialToken, encodeTrialToken, pageLimit, pageOfStudies } from './pagination.js';
@@ -28,6 +29,8 @@ export class MemoryStore implements StudyStore {
   }
 
   private write<T>(key: Key, item: T): T {
+    const bytes = itemBytes({ ...(item as Record<string, unknown>), pk: key.pk, sk: key.sk });
+    if (bytes > maxItemBytes) throw new ItemTooLargeError(`the record ${key.sk} would take ${bytes} bytes, more than the ${maxItemBytes} of one DynamoDB item`);
     this.partition(key.pk).set(key.sk, structuredClone(item));
     return structuredClone(item);
   }

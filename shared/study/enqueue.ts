@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { ConflictError, InvalidInputError, NotFoundError, type Issue } from '../errors.js';
 import { SearchSpace } from '../space/space.js';
+import { valueBytes } from '../store/item-size.js';
 import { readAll } from '../store/port.js';
 import { changeStudy, changeTrial, type CasContext } from './cas.js';
 import { zodIssues } from './spec.js';
@@ -13,6 +14,12 @@ import { finishedStudyStates, type EnqueuedConfig, type Study, type Trial } from
  * an entry with one compare-and-set on it, so two trials never take the same entry.
  */
 export const maxWaitingConfigs = 100;
+
+/**
+ * The queue lives on the study item, which DynamoDB caps at 400 KB with the spec and everything
+ * else the study keeps: the entries still on it may take this much (DynamoDB's way of counting).
+ */
+export const maxEnqueuedBytes = 160 * 1024;
 
 export const enqueueRequestSchema = z.strictObject({
   configs: z
@@ -61,6 +68,12 @@ export async function enqueueConfigs(
     const count = s.enqueuedCount ?? 0;
     const at = ctx.now().toISOString();
     added = configs.map((params, i) => ({ id: `q${count + i}`, params, at }));
+    const bytes = valueBytes([...kept, ...added]);
+    if (bytes > maxEnqueuedBytes)
+      throw new InvalidInputError(
+        [{ path: 'configs', message: `the study's queue would take ${bytes} bytes, more than ${maxEnqueuedBytes}: enqueue fewer or shorter configurations, or wait until some have run` }],
+        'too much to enqueue',
+      );
     const requests = key === undefined ? s.enqueueRequests : [...(s.enqueueRequests ?? []), { key, firstId: count, at }].slice(-maxEnqueueRequests);
     return { ...s, enqueued: [...kept, ...added], enqueuedCount: count + added.length, ...(requests ? { enqueueRequests: requests } : {}) };
   });

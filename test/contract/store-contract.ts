@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConflictError, InvalidInputError, NotFoundError, RetryableConflictError } from '../../shared/errors.js';
+import { ConflictError, InvalidInputError, ItemTooLargeError, NotFoundError, RetryableConflictError } from '../../shared/errors.js';
 import { readAll, type SamplerStateRecord, type StudyStore } from '../../shared/store/port.js';
 import { maxSamplerStateBytes } from '../../shared/store/validate.js';
 import type { Measurement, Study, Trial } from '../../shared/study/types.js';
@@ -211,6 +211,35 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(won).toHaveLength(1);
         expect(lost.every((r) => r.reason instanceof RetryableConflictError)).toBe(true);
         expect(await store.getStudy('team-a', 'study-1')).toEqual({ ...study, name: won[0].value.name, version: 1 });
+      });
+    });
+
+    describe('item size', () => {
+      it("refuses a study update over DynamoDB's 400 KB as ItemTooLargeError and keeps the stored study", async () => {
+        // Prepare: 60 configurations of 7 KB each (about 420 KB) on the study item.
+        const study = makeStudy();
+        await store.createStudy(study);
+        const enqueued = Array.from({ length: 60 }, (_, i) => ({ id: `q${i}`, params: { text: 'x'.repeat(7000) }, at: iso(i) }));
+
+        // Act
+        const error = await caught(store.updateStudy({ ...study, enqueued }));
+
+        // Assess
+        expect(error).toBeInstanceOf(ItemTooLargeError);
+        expect(await store.getStudy('team-a', 'study-1')).toEqual(study);
+      });
+
+      it('takes an update just under the limit', async () => {
+        // Prepare: 50 configurations of 7 KB each (about 350 KB).
+        const study = makeStudy();
+        await store.createStudy(study);
+        const enqueued = Array.from({ length: 50 }, (_, i) => ({ id: `q${i}`, params: { text: 'x'.repeat(7000) }, at: iso(i) }));
+
+        // Act
+        const updated = await store.updateStudy({ ...study, enqueued });
+
+        // Assess
+        expect(updated.enqueued).toHaveLength(50);
       });
     });
 
