@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryStore } from '../../shared/store/memory.js';
+import { callApi, testApi } from '../support/rest-api.js';
+
+/** Names every plain object answers to through its prototype; none is a credential. */
+const prototypeNames = ['constructor', 'toString', 'hasOwnProperty', 'valueOf', '__proto__', 'isPrototypeOf', 'propertyIsEnumerable', 'toLocaleString'];
+
+describe('bearer tokens named like Object.prototype members', () => {
+  const api = testApi({ store: new MemoryStore(), now: () => new Date('2026-01-01T00:00:00Z'), random: () => 0.5 });
+  const routes = [...new Set(api.routes.filter((r) => r.method !== 'ALL').map((r) => `${r.method} ${r.path}`))].map((route) => {
+    const [method, path] = route.split(' ') as [string, string];
+    return { method, path: path.replace(':studyId', 's1').replace(':trialId', '0') };
+  });
+
+  it('are refused with 401 on every route, and a real token still passes', async () => {
+    // Prepare: a study of team-a, so that a route that looked the caller up would find something.
+    const created = await callApi(api, 'POST', '/studies', {
+      name: 'demo', objective: { metric: 'acc', goal: 'maximize' }, parameters: { lr: { type: 'float', min: 0.001, max: 0.1 } },
+      limits: { maxTrials: 2 }, trial: { command: ['train'] },
+    });
+    expect(created.status).toBe(201);
+    expect(routes.length).toBeGreaterThanOrEqual(15);
+    // Act + Assess
+    for (const token of prototypeNames) {
+      for (const { method, path } of routes) {
+        const res = await callApi(api, method, path, method === 'GET' ? undefined : {}, token);
+        expect([res.status, res.body.error?.code], `Bearer ${token}: ${method} ${path}`).toEqual([401, 'Unauthenticated']);
+      }
+    }
+    expect((await callApi(api, 'GET', '/studies')).body.items).toHaveLength(1);
+  });
+});
