@@ -30,3 +30,25 @@ describe('bearer tokens named like Object.prototype members', () => {
     expect((await callApi(api, 'GET', '/studies')).body.items).toHaveLength(1);
   });
 });
+
+describe('configuration keys named like Object.prototype members', () => {
+  it('are no parameters of the space: an enqueued config with one is refused, naming it', async () => {
+    // Prepare
+    const api = testApi({ store: new MemoryStore(), now: () => new Date('2026-01-01T00:00:00Z'), random: () => 0.5 });
+    const { body: study } = await callApi(api, 'POST', '/studies', {
+      name: 'demo', objective: { metric: 'acc', goal: 'maximize' }, parameters: { lr: { type: 'float', min: 0.001, max: 0.1 } },
+      limits: { maxTrials: 2 }, trial: { command: ['train'] },
+    });
+    // Act
+    const answers = [];
+    for (const name of ['constructor', 'toString', 'valueOf', 'hasOwnProperty']) {
+      answers.push(await callApi(api, 'POST', `/studies/${study.studyId}/trials/enqueue`, `{"configs": [{"lr": 0.01, "${name}": 1}]}`));
+    }
+    // Assess
+    for (const [i, name] of ['constructor', 'toString', 'valueOf', 'hasOwnProperty'].entries()) {
+      expect(answers[i]!.status, name).toBe(400);
+      expect(answers[i]!.body.error.details, name).toEqual([expect.objectContaining({ message: expect.stringContaining('is not a parameter of the space') })]);
+    }
+    expect((await callApi(api, 'GET', `/studies/${study.studyId}`)).body.enqueued ?? []).toEqual([]);
+  });
+});
