@@ -170,11 +170,10 @@ export async function startSigningProxy(options: SigningProxyOptions): Promise<S
     }
 
     const body = await readBody(req);
-    const query: Record<string, string | string[]> = {};
-    for (const [k, v] of url.searchParams) {
-      const prior = query[k];
-      query[k] = prior === undefined ? v : [prior, v].flat();
-    }
+    // Gathered in a Map: a name like `constructor` or `__proto__` is a query name like any other.
+    const values = new Map<string, string[]>();
+    for (const [k, v] of url.searchParams) values.set(k, [...(values.get(k) ?? []), v]);
+    const query: Record<string, string | string[]> = Object.fromEntries([...values].map(([k, vs]) => [k, vs.length === 1 ? vs[0] : vs]));
     const headers: Record<string, string> = { host: upstream.host };
     for (const name of ['content-type', 'accept'] as const) {
       const value = req.headers[name];

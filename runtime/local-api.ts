@@ -33,7 +33,8 @@ export function bearerIdentity(credentials: LocalCredentials) {
   return (c: Context): Caller => {
     const header = c.req.header('authorization') ?? '';
     const match = /^Bearer ([A-Za-z0-9]+)$/.exec(header);
-    const entry = match ? credentials.tokens[match[1]] : undefined;
+    // Own properties only: a token named like an Object.prototype member (`constructor`) is unknown.
+    const entry = match && Object.hasOwn(credentials.tokens, match[1]) ? credentials.tokens[match[1]] : undefined;
     if (!entry) throw new UnauthenticatedError('missing or unknown bearer token');
     return { team: entry.team, kind: 'person' };
   };

@@ -16,8 +16,14 @@ export interface Issue {
   message: string;
 }
 
+/**
+ * The caller's request is at fault (what it sent, who sent it, what it asked for): the API answers
+ * these with a 4xx. Any other error is the service's own fault, answered with a bare 500.
+ */
+export class ClientError extends RungError {}
+
 /** The input is wrong: fix it and send again. Nothing was written. */
-export class InvalidInputError extends RungError {
+export class InvalidInputError extends ClientError {
   readonly issues: Issue[];
   constructor(issues: Issue[], message = 'invalid input') {
     super(`${message}: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`);
@@ -26,12 +32,12 @@ export class InvalidInputError extends RungError {
 }
 
 /** The thing does not exist (or belongs to another team, which looks the same). */
-export class NotFoundError extends RungError {}
+export class NotFoundError extends ClientError {}
 
 /** The thing exists but is in a state that forbids the request: do not retry as is. */
-export class ConflictError extends RungError {}
+export class ConflictError extends ClientError {}
 
-/** A concurrent writer won a compare-and-set: re-read and try again. */
+/** A concurrent writer won a compare-and-set: re-read and try again (no fault of the caller's). */
 export class RetryableConflictError extends RungError {}
 
 /**
@@ -41,7 +47,7 @@ export class RetryableConflictError extends RungError {}
 export class ItemTooLargeError extends RungError {}
 
 /** The caller could not be identified. */
-export class UnauthenticatedError extends RungError {}
+export class UnauthenticatedError extends ClientError {}
 
 /**
  * An error as a log line may carry it: names, messages and the stack, never the other attributes

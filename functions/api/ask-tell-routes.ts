@@ -1,23 +1,18 @@
-import type { Context, Hono } from 'hono';
-import { NotFoundError } from '../../shared/errors.js';
+import { Hono } from 'hono';
 import { completeTrial, suggestTrial } from '../../shared/study/ask-tell.js';
-import { trialView, type ApiDeps } from './app.js';
-import { jsonBody } from './body.js';
-
-/** The team of a person's credential; a job's credential sees no such route. */
-export function personTeam(deps: ApiDeps, c: Context): string {
-  const caller = deps.identify(c);
-  if (caller.kind !== 'person') throw new NotFoundError('not found');
-  return caller.team;
-}
+import type { ApiDeps } from './deps.js';
+import { personTeam } from './guards.js';
+import { jsonBody } from './request.js';
+import { trialView } from './views.js';
 
 /**
  * Ask/tell for workers outside Batch (studies with `strategy.execution: external`): a worker asks
  * for a trial, reports measurements on the usual route (whose answer says whether to stop), and
- * completes the trial. Mounted by createApi.
+ * completes the trial.
  */
-export function registerAskTellRoutes(app: Hono, deps: ApiDeps): void {
+export function askTellRoutes(deps: ApiDeps): Hono {
   const { service } = deps;
+  const app = new Hono();
 
   app.post('/studies/:studyId/trials/suggest', async (c) => {
     const team = personTeam(deps, c);
@@ -31,4 +26,6 @@ export function registerAskTellRoutes(app: Hono, deps: ApiDeps): void {
     const result = await completeTrial(service, team, c.req.param('studyId'), c.req.param('trialId'), body);
     return c.json({ trial: trialView(result.trial), changed: result.changed });
   });
+
+  return app;
 }

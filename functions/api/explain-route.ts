@@ -1,13 +1,11 @@
-import type { Hono } from 'hono';
-import { NotFoundError } from '../../shared/errors.js';
+import { Hono } from 'hono';
 import { explainStudy } from '../../shared/analysis/explain.js';
-import type { ApiDeps } from './app.js';
+import type { ApiDeps } from './deps.js';
+import { personTeam } from './guards.js';
 
 /** `GET /studies/{id}/importance`: which parameters (and which choices of each) mattered. */
-export function registerExplainRoute(app: Hono, deps: ApiDeps): void {
-  app.get('/studies/:studyId/importance', async (c) => {
-    const caller = deps.identify(c);
-    if (caller.kind !== 'person') throw new NotFoundError('not found');
-    return c.json(await explainStudy(deps.service.store, caller.team, c.req.param('studyId')));
-  });
+export function explainRoute(deps: ApiDeps): Hono {
+  return new Hono().get('/studies/:studyId/importance', async (c) =>
+    c.json(await explainStudy(deps.service.store, personTeam(deps, c), c.req.param('studyId'))),
+  );
 }

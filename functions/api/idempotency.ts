@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { validateIdempotencyKey } from '../../shared/store/keys.js';
 import { beginIdempotentRequest, finishIdempotentRequest, requestFingerprint } from '../../shared/study/idempotency.js';
-import type { ApiDeps } from './app.js';
+import type { ApiDeps } from './deps.js';
 
 export const idempotencyHeader = 'Idempotency-Key';
 

@@ -1,5 +1,5 @@
 import { UnauthenticatedError } from '../../shared/errors.js';
-import type { Caller } from './app.js';
+import type { Caller } from './deps.js';
 
 /** Cognito groups that name a team (infra/constructs/user-pool.ts): `rung-team-vision` is the team `vision`. */
 export const TEAM_GROUP_PREFIX = 'rung-team-';

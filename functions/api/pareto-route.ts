@@ -1,14 +1,11 @@
-import type { Hono } from 'hono';
-import { NotFoundError } from '../../shared/errors.js';
+import { Hono } from 'hono';
 import { studyPareto } from '../../shared/analysis/pareto.js';
-import type { ApiDeps } from './app.js';
+import type { ApiDeps } from './deps.js';
+import { personTeam } from './guards.js';
 
 /** `GET /studies/{id}/pareto`: the front over the study's objectives, its hypervolume, and the dominated and infeasible trials. */
-export function registerParetoRoute(app: Hono, deps: ApiDeps): void {
-  app.get('/studies/:studyId/pareto', async (c) => {
-    const caller = deps.identify(c);
-    // A job's credential reaches only the measurement route: it looks like nothing else exists.
-    if (caller.kind !== 'person') throw new NotFoundError('not found');
-    return c.json(await studyPareto(deps.service.store, caller.team, c.req.param('studyId')));
-  });
+export function paretoRoute(deps: ApiDeps): Hono {
+  return new Hono().get('/studies/:studyId/pareto', async (c) =>
+    c.json(await studyPareto(deps.service.store, personTeam(deps, c), c.req.param('studyId'))),
+  );
 }

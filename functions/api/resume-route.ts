@@ -1,19 +1,19 @@
-import type { Hono } from 'hono';
-import { NotFoundError } from '../../shared/errors.js';
+import { Hono } from 'hono';
 import { executionName, resumeStudy } from '../../shared/study/service.js';
-import { studyView, type ApiDeps } from './app.js';
+import type { ApiDeps } from './deps.js';
+import { personTeam } from './guards.js';
+import { studyView } from './views.js';
 
 /**
  * `POST /studies/{id}/resume`: a FAILED study runs again as a new attempt (a new workflow
  * execution) that skips every trial-rung already done. 202; 409 unless the study is FAILED (or
  * already resumed and about to run, which answers the same again).
  */
-export function registerResumeRoute(app: Hono, deps: ApiDeps): void {
-  app.post('/studies/:studyId/resume', async (c) => {
-    const caller = deps.identify(c);
-    if (caller.kind !== 'person') throw new NotFoundError('not found');
-    const study = await resumeStudy(deps.service, caller.team, c.req.param('studyId'));
-    await deps.starter.start({ team: caller.team, studyId: study.studyId }, executionName(study));
+export function resumeRoute(deps: ApiDeps): Hono {
+  return new Hono().post('/studies/:studyId/resume', async (c) => {
+    const team = personTeam(deps, c);
+    const study = await resumeStudy(deps.service, team, c.req.param('studyId'));
+    await deps.starter.start({ team, studyId: study.studyId }, executionName(study));
     return c.json(studyView(study), 202);
   });
 }

@@ -1,18 +1,19 @@
-import type { Hono } from 'hono';
+import { Hono } from 'hono';
 import { enqueueConfigs } from '../../shared/study/enqueue.js';
 import { patchStudy, stopTrial } from '../../shared/study/steering.js';
-import { studyView, trialView, type ApiDeps } from './app.js';
-import { personTeam } from './ask-tell-routes.js';
-import { jsonBody } from './body.js';
+import type { ApiDeps } from './deps.js';
+import { personTeam } from './guards.js';
 import { idempotencyKeyOf } from './idempotency.js';
+import { jsonBody } from './request.js';
+import { studyView, trialView } from './views.js';
 
 /**
  * Steering a running study (shared/study/steering.ts says what each change can mean): change
  * parallelism or maxTrials, enqueue configurations to try before the sampler's, stop one trial.
- * Mounted by createApi.
  */
-export function registerSteeringRoutes(app: Hono, deps: ApiDeps): void {
+export function steeringRoutes(deps: ApiDeps): Hono {
   const { service } = deps;
+  const app = new Hono();
 
   app.patch('/studies/:studyId', async (c) => {
     const team = personTeam(deps, c);
@@ -31,4 +32,6 @@ export function registerSteeringRoutes(app: Hono, deps: ApiDeps): void {
     const trial = await stopTrial(service, team, c.req.param('studyId'), c.req.param('trialId'));
     return c.json(trialView(trial), 202);
   });
+
+  return app;
 }

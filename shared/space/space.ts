@@ -58,7 +58,7 @@ export class SearchSpace {
     const when = this.params[name].when;
     if (!when) return true;
     return Object.entries(when).every(([parent, accepted]) => {
-      if (!(parent in assignment)) return false;
+      if (!Object.hasOwn(assignment, parent)) return false;
       const v = assignment[parent];
       return Array.isArray(accepted) ? accepted.includes(v) : accepted === v;
     });
@@ -201,13 +201,14 @@ export class SearchSpace {
   /** Checks a user-given configuration (enqueued or warm start) against the space. */
   problems(config: Params): { path: string; message: string }[] {
     const issues: { path: string; message: string }[] = [];
+    // Own properties only: a key named like an Object.prototype member (`constructor`) is a key like any other.
     const active: Params = {};
     for (const name of this.names) {
       if (!this.isActive(name, active)) {
-        if (name in config) issues.push({ path: name, message: 'is inactive under the given parent values' });
+        if (Object.hasOwn(config, name)) issues.push({ path: name, message: 'is inactive under the given parent values' });
         continue;
       }
-      if (!(name in config)) {
+      if (!Object.hasOwn(config, name)) {
         issues.push({ path: name, message: 'is required' });
         continue;
       }
@@ -225,18 +226,18 @@ export class SearchSpace {
     for (const a of this.architectures) {
       const value = issues.length === 0 ? readArchitecture(a.name, a.spec, config) : undefined;
       if (!value) {
-        if (a.name in config && !(a.dims[0] in active)) issues.push({ path: a.name, message: 'is inactive under the given parent values' });
+        if (Object.hasOwn(config, a.name) && !Object.hasOwn(active, a.dims[0])) issues.push({ path: a.name, message: 'is inactive under the given parent values' });
         continue;
       }
       const defect = architectureDefect(a.spec, value);
       if (defect) issues.push({ path: a.name, message: defect });
       // The composed value is optional (a job's own record may leave it out), but it must agree.
       const composed = composeArchitecture(value);
-      if (a.name in config && config[a.name] !== composed)
+      if (Object.hasOwn(config, a.name) && config[a.name] !== composed)
         issues.push({ path: a.name, message: `must be ${JSON.stringify(composed)}, the architecture its dimensions compose (or be left out)` });
     }
     for (const name of Object.keys(config)) {
-      if (!this.params[name] && !this.declared[name]) issues.push({ path: name, message: 'is not a parameter of the space' });
+      if (!Object.hasOwn(this.params, name) && !Object.hasOwn(this.declared, name)) issues.push({ path: name, message: 'is not a parameter of the space' });
     }
     return issues;
   }

@@ -115,6 +115,18 @@ describe('rung dashboard: the SigV4 signing proxy', () => {
     expect(auth![3]).toBe(expectedSignature(r!, signedHeaders, amzDate));
   });
 
+  it('passes query names like Object.prototype members through as they are, signed', async () => {
+    // Act
+    const query = 'constructor=b&constructor=c&toString=d&limit=2';
+    const res = await call('GET', `/v1/studies?${query}`, { authorization: 'Bearer local-token' });
+    // Assess
+    expect(res.status).toBe(201);
+    const [r] = received;
+    expect([...new URL(r!.url, 'http://x').searchParams]).toEqual([['constructor', 'b'], ['constructor', 'c'], ['toString', 'd'], ['limit', '2']]);
+    const auth = /SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(String(r!.headers.authorization));
+    expect(auth![2]).toBe(expectedSignature(r!, auth![1]!.split(';'), String(r!.headers['x-amz-date'])));
+  });
+
   it('passes the dashboard page without the token (no data in it), and sends / to it', async () => {
     // Act
     const root = await call('GET', '/');
