@@ -12,7 +12,10 @@ import type { FlatParametersSpec, ParamSpec, ParamValue, Params } from './flat-p
  * below are what the rest of rung uses; each looks up the kind of the parameter it is given.
  */
 
-/** Every kind, in the order of schema.ts's discriminated union. A new kind is one entry here. */
+/**
+ * Every kind. Their order is that of schema.ts's discriminated union, and so of the OpenAPI
+ * document. A new kind is one entry here (and one drawer in dashboard/architecture-graphs.ts).
+ */
 const kinds = [cell, dartsCell, macro, compoundScaling] as const;
 
 type Kind = (typeof kinds)[number];
