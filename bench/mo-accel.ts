@@ -5,8 +5,7 @@ import { readCsv } from '../shared/nas/tables.js';
 import { hypervolume2d, paretoFront } from '../shared/objectives/pareto.js';
 import { multiObjectiveSamplers } from '../shared/samplers/registry-nas.js';
 import { randomSampler } from '../shared/samplers/random.js';
-import type { MultiObjectiveObservation } from '../shared/samplers/multi-objective.js';
-import type { Sampler } from '../shared/samplers/sampler.js';
+import type { Observation, Sampler } from '../shared/samplers/sampler.js';
 import type { Params } from '../shared/space/schema.js';
 import { SearchSpace } from '../shared/space/space.js';
 
@@ -67,7 +66,7 @@ const sums = checkpoints.map(() => 0);
 let distinct = 0;
 const t0 = performance.now();
 for (let seed = opts.seedStart; seed < opts.seedStart + opts.seeds; seed++) {
-  const observations: MultiObjectiveObservation[] = [];
+  const observations: Observation[] = [];
   const found: [number, number][] = [];
   const seen = new Set<number>();
   const cache = new Map<string, unknown>();

@@ -1,9 +1,9 @@
-import { architectureGraphs, type ArchitectureGraph } from '../shared/space/architecture.js';
 import type { Params, ParametersSpec } from '../shared/space/schema.js';
+import { architectureGraphs, type ArchitectureGraph } from './architecture-graphs.js';
 
 /**
  * A trial's NAS architecture drawn as a graph (echarts `graph` series, the operation on each edge),
- * for the dashboard and `rung report`. The graphs come from shared/space/architecture.ts: one per
+ * for the dashboard and `rung report`. The graphs come from architecture-graphs.ts: one per
  * cell, DARTS cell or macro architecture parameter of the space.
  */
 export type { ArchitectureGraph };

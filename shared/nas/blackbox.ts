@@ -1,6 +1,5 @@
 import { createRng, deriveSeed } from '../rng.js';
-import type { Sampler } from '../samplers/sampler.js';
-import type { ConstrainedObservation } from '../samplers/constrained.js';
+import type { Observation, Sampler } from '../samplers/sampler.js';
 import type { Params, ParametersSpec } from '../space/schema.js';
 import { SearchSpace } from '../space/space.js';
 
@@ -59,7 +58,7 @@ export function replayBlackBox(
   checkpoints: readonly number[] = evalCheckpoints,
 ): ReplayResult {
   const space = new SearchSpace(task.parameters);
-  const observations: ConstrainedObservation[] = [];
+  const observations: Observation[] = [];
   const cache = new Map<string, unknown>();
   const bestAfter: (number | undefined)[] = [];
   const seen = new Set<string>();
@@ -82,10 +81,4 @@ export function replayBlackBox(
     distinct: seen.size,
     feasible,
   };
-}
-
-export function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
+import { median } from '../math/median.js';
 import type { Params } from '../space/schema.js';
-import { type BlackBoxTask, median } from './blackbox.js';
+import type { BlackBoxTask } from './blackbox.js';
 
 /** Minimal CSV reader for the benchmark tables (no quoted commas in them). */
 export function readCsv(path: string): Record<string, string>[] {

@@ -1,7 +1,7 @@
+import { normalSample } from '../math/normal.js';
 import type { Rng } from '../rng.js';
 import type { Params } from '../space/schema.js';
 import { clamp01, type Encoding } from './encoding.js';
-import { gaussian } from './tpe.js';
 
 export interface AcquisitionSearch {
   enc: Encoding;
@@ -64,7 +64,7 @@ function perturb(x: Float64Array, step: number, enc: Encoding, rng: Rng): Float6
       out.fill(0, c.offset, c.offset + c.width);
       out[c.offset + rng.int(0, c.width - 1)] = 1;
     } else {
-      out[c.offset] = clamp01(out[c.offset] + step * gaussian(rng));
+      out[c.offset] = clamp01(out[c.offset] + step * normalSample(rng));
     }
   }
   return out;

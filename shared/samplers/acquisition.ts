@@ -1,6 +1,4 @@
-import { phi } from './tpe.js';
-
-const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
+import { LOG_SQRT_2PI, normalCdf, normalPdf } from '../math/normal.js';
 
 /**
  * log Expected Improvement over `best` (maximization), stable far into the tail where EI itself
@@ -15,7 +13,7 @@ export function logExpectedImprovement(mean: number, sd: number, best: number): 
 
 function logH(z: number): number {
   if (z > -5) {
-    const h = z * phi(z) + Math.exp(-0.5 * z * z - LOG_SQRT_2PI);
+    const h = z * normalCdf(z) + normalPdf(z);
     return Math.log(Math.max(h, 1e-300));
   }
   // Tail: h(z) = phi(z) * (1 - |z| R(|z|)) with Mills' ratio R; the continued-fraction

@@ -1,3 +1,5 @@
+import { LOG_SQRT_2PI, logNormalCdf } from '../math/normal.js';
+import { forwardSubstitute, squaredNorm } from '../math/triangular.js';
 import type { Rng } from '../rng.js';
 import type { Params } from '../space/schema.js';
 import { isChoice, type SearchSpace } from '../space/space.js';
@@ -6,7 +8,6 @@ import { applyPatch, architectureMoves, configKey, enumerate, finiteSize, takenK
 import { isConstrained, isFeasible, violationOf } from './constrained.js';
 import type { Observation, Sampler, SuggestRequest } from './sampler.js';
 import { featurizer, type CellEncoding, type Featurizer } from './encoding.js';
-import { phi } from './tpe.js';
 
 export interface ArchBoOptions {
   /** Random configurations before the model is used. */
@@ -206,7 +207,7 @@ export class ArchModel {
     let lp = 0;
     if (this.violation) {
       const { mean, sd } = this.violation.predict(x);
-      lp += sd > 0 ? logPhi(-mean / sd) : mean <= 0 ? 0 : -1e6;
+      lp += sd > 0 ? logNormalCdf(-mean / sd) : mean <= 0 ? 0 : -1e6;
     }
     if (this.measurable) lp += Math.log(Math.min(1, Math.max(0.02, this.measurable.predict(x).mean)));
     return lp;
@@ -227,16 +228,6 @@ export class ArchModel {
   feasibility(params: Params): number {
     return Math.exp(this.logFeasibility(this.features.vec(params)));
   }
-}
-
-/**
- * log Phi(z), accurate in the far lower tail (where Phi underflows): there a flat floor would let a
- * large expected improvement outweigh a near-certain constraint violation.
- */
-export function logPhi(z: number): number {
-  if (z > -5) return Math.log(Math.max(phi(z), 1e-300));
-  const z2 = z * z;
-  return -0.5 * z2 - 0.5 * Math.log(2 * Math.PI) - Math.log(-z) + Math.log1p(-1 / z2 + 3 / (z2 * z2));
 }
 
 /** At most `n` points: the best half by score and the most recent of the rest. */
@@ -358,12 +349,7 @@ export class CategoricalGp {
         } else Li[j] = s / Lj[j];
       }
     }
-    const z = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      let s = this.ys[i];
-      for (let k = 0; k < i; k++) s -= L[i][k] * z[k];
-      z[i] = s / L[i][i];
-    }
+    const z = forwardSubstitute(L, this.ys);
     const alpha = new Float64Array(n);
     for (let i = n - 1; i >= 0; i--) {
       let s = z[i];
@@ -378,7 +364,7 @@ export class CategoricalGp {
       logDet += Math.log(L[i][i]);
       quad += z[i] * z[i];
     }
-    return -0.5 * quad - logDet - 0.5 * n * Math.log(2 * Math.PI);
+    return -0.5 * quad - logDet - n * LOG_SQRT_2PI;
   }
 
   /** Posterior mean and sd (of the latent function, in the targets' units). */
@@ -390,14 +376,7 @@ export class CategoricalGp {
       k[i] = this.kernel(x, this.X[i]);
       mean += k[i] * this.alpha[i];
     }
-    let vv = 0;
-    for (let i = 0; i < n; i++) {
-      const Li = this.L[i];
-      let s = k[i];
-      for (let m = 0; m < i; m++) s -= Li[m] * k[m];
-      k[i] = s / Li[i];
-      vv += k[i] * k[i];
-    }
+    const vv = squaredNorm(forwardSubstitute(this.L, k, k));
     const variance = Math.max(1e-12, 1 - vv);
     return { mean: this.yMean + this.yScale * mean, sd: this.yScale * Math.sqrt(variance) };
   }

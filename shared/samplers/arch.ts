@@ -1,8 +1,8 @@
+import { normalSample } from '../math/normal.js';
 import type { Rng } from '../rng.js';
 import type { ParamValue, Params } from '../space/schema.js';
 import { isChoice, type SearchSpace } from '../space/space.js';
 import type { SuggestRequest } from './sampler.js';
-import { gaussian } from './tpe.js';
 
 /**
  * Helpers shared by the architecture samplers (evolution, REINFORCE, architecture BO): a canonical
@@ -149,7 +149,7 @@ export function mutate(space: SearchSpace, params: Params, rng: Rng): Params {
     if (!has) return rng.next();
     const u = space.toUnit(name, params[name]);
     if (name !== target) return u;
-    return Math.min(1, Math.max(0, u + 0.15 * gaussian(rng)));
+    return Math.min(1, Math.max(0, u + 0.15 * normalSample(rng)));
   });
 }
 

@@ -1,4 +1,5 @@
-import { nonConnectingOps, readArchitecture, type CellValue } from '../space/architecture.js';
+import { cell, type CellValue } from '../space/architectures/cell.js';
+import { nonConnectingOps } from '../space/architectures/operations.js';
 import type { CellParamSpec, ParamSpec, Params } from '../space/schema.js';
 import { isChoice, type SearchSpace } from '../space/space.js';
 
@@ -96,7 +97,7 @@ export function clamp01(v: number): number {
  * - path: one column per sequence of connecting operations along a path from input to output
  *   (lengths 1 .. nodes - 1), 1 when the cell has such a path. Edges with `none` cut their paths,
  *   so cells that compute the same function share most features, which one-hot misses.
- * The composed value is read from the flat dimensions (shared/space/architecture.ts).
+ * The composed value is read from the flat dimensions (shared/space/architectures/cell.ts).
  */
 export function cellOneHot(spec: CellParamSpec, value: CellValue): Float64Array {
   const x = new Float64Array(value.edges.length * spec.ops.length);
@@ -176,9 +177,9 @@ export function featurizer(space: SearchSpace, cells: CellEncoding = 'onehot'): 
       plain.forEach((n, i) => (x[i] = n in params ? space.toUnit(n, params[n]) : NaN));
       let at = plain.length;
       for (const a of pathCells) {
-        const value = readArchitecture(a.name, a.spec, params);
+        const value = cell.read(a.name, a.spec, params);
         const size = pathFeatureCount(a.spec);
-        if (value?.kind === 'cell') x.set(cellPathEncoding(a.spec, value), at);
+        if (value) x.set(cellPathEncoding(a.spec, value), at);
         else x.fill(NaN, at, at + size);
         at += size;
       }

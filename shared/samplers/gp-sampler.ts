@@ -1,3 +1,4 @@
+import { logNormalCdf } from '../math/normal.js';
 import type { Rng } from '../rng.js';
 import type { Params } from '../space/schema.js';
 import { acquisitionOptimum } from './acquisition-search.js';
@@ -5,7 +6,6 @@ import { logExpectedImprovement } from './acquisition.js';
 import { Encoding } from './encoding.js';
 import { pickFidelity } from './fidelity.js';
 import { GaussianProcess, GpFitError, type GpHyper } from './gp.js';
-import { logPhi } from './arch-bo.js';
 import { isConstrained, isFeasible, violationOf } from './constrained.js';
 import type { Observation, Sampler, SuggestRequest } from './sampler.js';
 import { sobolSampler } from './sobol.js';
@@ -130,7 +130,7 @@ function feasibilityModel(data: Observation[], feature: (params: Params, r: numb
   ).fit(o.refitIterations);
   return (x: Float64Array) => {
     const { mean, sd } = gp.predict(x);
-    return sd > 0 ? logPhi(-mean / sd) : mean <= 0 ? 0 : -1e6;
+    return sd > 0 ? logNormalCdf(-mean / sd) : mean <= 0 ? 0 : -1e6;
   };
 }
 

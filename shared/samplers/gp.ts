@@ -1,5 +1,6 @@
 import { CholeskyDecomposition, Matrix } from 'ml-matrix';
 import { RungError } from '../errors.js';
+import { forwardSubstitute, squaredNorm } from '../math/triangular.js';
 
 /** The model could not be fitted (matrix not positive definite, non-finite data): fall back. */
 export class GpFitError extends RungError {}
@@ -124,17 +125,8 @@ export class GaussianProcess {
     for (let i = 0; i < n; i++) k[i] = sf2 * matern52(this.dist2(x, this.X[i]));
     let mu = 0;
     for (let i = 0; i < n; i++) mu += k[i] * this.alpha[i];
-    // v = L^-1 k by forward substitution; var = sf2 - |v|^2.
-    const L = this.L;
-    const v = new Float64Array(n);
-    let vv = 0;
-    for (let i = 0; i < n; i++) {
-      let s = k[i];
-      const row = L[i];
-      for (let j = 0; j < i; j++) s -= row[j] * v[j];
-      v[i] = s / row[i];
-      vv += v[i] * v[i];
-    }
+    // var = sf2 - |L^-1 k|^2.
+    const vv = squaredNorm(forwardSubstitute(this.L, k));
     const variance = Math.max(1e-12, sf2 - vv);
     return { mean: mu * this.scale + this.mean, sd: Math.sqrt(variance) * this.scale };
   }

@@ -2,19 +2,12 @@ import type { Params } from '../space/schema.js';
 import { crowdingDistance, nonDominatedSort } from '../objectives/pareto.js';
 import { archBoSampler, type ArchBoOptions } from './arch-bo.js';
 import { mutate, takenKeys, untaken } from './arch.js';
-import { isFeasible, violationOf, type ConstrainedObservation } from './constrained.js';
+import { isFeasible, violationOf } from './constrained.js';
 import type { Observation, Sampler, SuggestRequest } from './sampler.js';
 
-/**
- * An observation of a multi-objective study: `objectives` holds every objective oriented so that
- * larger is better (`score` is the first one). Absent or non-finite = not measured.
- */
-export interface MultiObjectiveObservation extends ConstrainedObservation {
-  objectives?: number[];
-}
-
+/** The objectives of an observation of a multi-objective study, when every one was measured. */
 export function objectivesOf(o: Observation): number[] | undefined {
-  const v = (o as MultiObjectiveObservation).objectives;
+  const v = o.objectives;
   return v && v.every(Number.isFinite) ? v : undefined;
 }
 

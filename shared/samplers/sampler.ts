@@ -2,13 +2,25 @@ import type { Rng } from '../rng.js';
 import type { Params } from '../space/schema.js';
 import type { SearchSpace } from '../space/space.js';
 
-/** A finished (or partly finished) evaluation the sampler may learn from. */
+/**
+ * A finished (or partly finished) evaluation the sampler may learn from. The optional fields are
+ * filled by the study from the trial's metrics when the study tracks them (constraints, several
+ * objectives); samplers that do not model them ignore them.
+ */
 export interface Observation {
   params: Params;
-  /** Objective value, already oriented so that larger is better. */
+  /** Objective value, already oriented so that larger is better; NaN when the configuration could not be measured at all. */
   score: number;
   /** Resource at which `score` was measured (multi-fidelity samplers may use every rung). */
   resource: number;
+  /** Whether every constraint held; undefined = unconstrained study (feasible). */
+  feasible?: boolean;
+  /** Largest constraint value, <= 0 when satisfied (Optuna's convention); NaN when not measured. */
+  violation?: number;
+  /** Other measured metrics. */
+  metrics?: Record<string, number>;
+  /** Every objective of a multi-objective study, oriented so that larger is better (`score` is the first); absent or non-finite = not measured. */
+  objectives?: number[];
 }
 
 export interface SuggestRequest {

@@ -1,3 +1,4 @@
+import { logNormalPdf, normalCdf, normalSample } from '../math/normal.js';
 import type { Rng } from '../rng.js';
 import type { Params } from '../space/schema.js';
 import type { SearchSpace } from '../space/space.js';
@@ -114,8 +115,6 @@ function fromVec(space: SearchSpace, dims: Dim[], v: Vec): Params {
   });
 }
 
-const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
-
 /**
  * Product-kernel density over the unit box: truncated Gaussians (Scott's bandwidth) for numeric
  * and ordinal parameters, Aitchison-Aitken kernels for categorical ones, mixed with a uniform
@@ -144,7 +143,7 @@ class Parzen {
       Float64Array.from(dims, (d, j) => {
         if (d.categorical || Number.isNaN(p[j])) return 0;
         const s = this.bw[j];
-        return Math.log(Math.max(1e-12, phi((1 - p[j]) / s) - phi(-p[j] / s)));
+        return Math.log(Math.max(1e-12, normalCdf((1 - p[j]) / s) - normalCdf(-p[j] / s)));
       }),
     );
     void n;
@@ -176,7 +175,7 @@ class Parzen {
           s += Math.log(a === b ? 1 - bw : bw / (d.k - 1));
         } else {
           const z = (a - b) / this.bw[j];
-          s += -0.5 * z * z - LOG_SQRT_2PI - Math.log(this.bw[j]) - this.logNorm[i][j];
+          s += logNormalPdf(z) - Math.log(this.bw[j]) - this.logNorm[i][j];
         }
       }
       terms.push(s);
@@ -216,21 +215,8 @@ class Parzen {
 
 function truncatedNormal(rng: Rng, mean: number, sd: number): number {
   for (let i = 0; i < 20; i++) {
-    const v = mean + sd * gaussian(rng);
+    const v = mean + sd * normalSample(rng);
     if (v >= 0 && v <= 1) return v;
   }
   return Math.min(1, Math.max(0, mean));
-}
-
-export function gaussian(rng: Rng): number {
-  const u = Math.max(rng.next(), 1e-300);
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.next());
-}
-
-/** Standard normal CDF (Abramowitz-Stegun 7.1.26 erf, |error| < 1.5e-7). */
-export function phi(z: number): number {
-  const x = Math.abs(z) / Math.SQRT2;
-  const t = 1 / (1 + 0.3275911 * x);
-  const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-x * x);
-  return z >= 0 ? 0.5 * (1 + y) : 0.5 * (1 - y);
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
+import { median } from '../math/median.js';
 import type { Params, ParametersSpec } from '../space/schema.js';
 import type { CurveTable } from './table.js';
 
@@ -107,12 +108,6 @@ export class LcbenchTask implements CurveTable {
   timeAt(row: number, epoch: number): number {
     return epoch === 0 ? 0 : this.ctime[row][epoch - 1];
   }
-}
-
-export function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 /** Reads the gzipped JSON-lines table; tasks in the order first seen in the file. */

@@ -1,143 +1,25 @@
 import * as z from 'zod';
-import { architectureProblems, isArchitecture } from './architecture.js';
+import { architectureProblems, architectureSchemas, isArchitecture, type ArchitectureParamSpec } from './architecture.js';
+import { categoricalParamSchema, floatParamSchema, intParamSchema, ordinalParamSchema, paramNamePattern, type ParamSpec, type ParamValue } from './flat-parameters.js';
 
-/** A parameter value as a trial receives it. */
-export type ParamValue = number | string | boolean;
-export type Params = Record<string, ParamValue>;
-
-export const paramNamePattern = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
-
-const choice = z.union([z.string().max(256), z.number().finite(), z.boolean()]);
-
-/**
- * `when: { optimizer: sgd }` or `when: { optimizer: [sgd, nesterov] }`: the parameter exists only
- * while every named parent has one of the listed values (Katib/W&B-style conditional spaces).
- */
-const when = z
-  .record(z.string().regex(paramNamePattern, 'must be a parameter name'), z.union([choice, z.array(choice).min(1)]))
-  .optional();
-
-const numeric = {
-  min: z.number().finite(),
-  max: z.number().finite(),
-  scale: z.enum(['linear', 'log']).default('linear'),
-  when,
-};
-
-export const floatParamSchema = z.strictObject({
-  type: z.literal('float'),
-  ...numeric,
-  /** Optional quantization step (values are min + k * step). */
-  step: z.number().finite().positive().optional(),
-});
-
-export const intParamSchema = z.strictObject({
-  type: z.literal('int'),
-  ...numeric,
-  min: z.number().int('must be an integer'),
-  max: z.number().int('must be an integer'),
-  step: z.number().int('must be an integer').positive().optional(),
-});
-
-export const categoricalParamSchema = z.strictObject({
-  type: z.literal('categorical'),
-  values: z.array(choice).min(1, 'must list at least one value').max(1000),
-  when,
-});
-
-/** Ordered numeric choices (e.g. batch sizes 32, 64, 128): samplers may use the order. */
-export const ordinalParamSchema = z.strictObject({
-  type: z.literal('ordinal'),
-  values: z.array(z.number().finite()).min(1, 'must list at least one value').max(1000),
-  when,
-});
+export type { ChoiceParamSpec, FlatParametersSpec, NumericParamSpec, ParamSpec, ParamValue, Params } from './flat-parameters.js';
+export type { ArchitectureParamSpec } from './architecture.js';
+export type { CellParamSpec } from './architectures/cell.js';
+export type { CompoundScalingParamSpec } from './architectures/compound-scaling.js';
+export type { DartsCellParamSpec } from './architectures/darts-cell.js';
+export type { MacroParamSpec, MacroStageSpec } from './architectures/macro.js';
 
 /**
- * Architecture parameters (docs/spaces.md). Each one expands into flat categorical / ordinal /
- * numeric dimensions named `<parameter>.<dimension>` that every sampler handles; a trial receives
- * those dimensions and the composed architecture under the parameter's own name. The rules that
- * need the whole parameter (paths through a cell, gamma >= 1, ...) live in architecture.ts.
+ * A parameter as a spec declares it: flat (flat-parameters.ts) or an architecture parameter
+ * (docs/spaces.md). Each architecture parameter expands into flat categorical / ordinal / numeric
+ * dimensions named `<parameter>.<dimension>` that every sampler handles; a trial receives those
+ * dimensions and the composed architecture under the parameter's own name. Each kind's schema and
+ * the rules that need the whole parameter (paths through a cell, gamma >= 1, ...) live in its
+ * module under architectures/.
  */
-const opName = z
-  .string()
-  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/, 'must be an operation name (letters, digits, _ . -; no | ~ + or spaces)');
-const ops = z.array(opName).min(1, 'must list at least one operation').max(64);
-const nodeIndex = z.number().int('must be an integer');
+export const paramSchema = z.discriminatedUnion('type', [floatParamSchema, intParamSchema, categoricalParamSchema, ordinalParamSchema, ...architectureSchemas]);
 
-/** NAS-Bench-201-style cell: node 0 is the input, the last node the output, one operation per edge. */
-export const cellParamSchema = z.strictObject({
-  type: z.literal('cell'),
-  nodes: z.number().int('must be an integer').min(2, 'a cell needs at least an input and an output node').max(10),
-  ops,
-  /** Edges [from, to] with from < to; every pair by default (a complete DAG). */
-  edges: z.array(z.tuple([nodeIndex, nodeIndex])).min(1, 'must list at least one edge').max(45).optional(),
-  when,
-});
-
-/** DARTS cell: two cell inputs, `nodes` intermediate nodes, each taking `inputs` distinct predecessors. */
-export const dartsCellParamSchema = z.strictObject({
-  type: z.literal('darts_cell'),
-  nodes: z.number().int('must be an integer').min(1, 'a cell needs at least one intermediate node').max(10),
-  ops,
-  inputs: z.number().int('must be an integer').min(1, 'each node needs at least one input').default(2),
-  when,
-});
-
-const positiveInt = z.number().int('must be an integer').positive('must be positive');
-/** A stage field: one fixed value or a list of values to choose from. */
-const oneOrMany = <T extends z.ZodType>(t: T) => z.union([t, z.array(t).min(1, 'must list at least one value').max(32)]);
-export const macroStageSchema = z.strictObject({
-  /** Blocks in the stage: a range or a list. */
-  depth: z.union([z.strictObject({ min: positiveInt, max: positiveInt }), oneOrMany(positiveInt)]),
-  /** Output channels. */
-  width: oneOrMany(positiveInt),
-  kernel: oneOrMany(positiveInt).default(3),
-  /** Inverted-bottleneck expansion ratio (MBConv). */
-  expansion: oneOrMany(z.number().finite().positive('must be positive')).default(1),
-  /** Squeeze-and-excitation on or off. */
-  se: oneOrMany(z.boolean()).default(false),
-});
-
-/** MnasNet/EfficientNet-style macro space: a chain of stages with per-stage choices. */
-export const macroParamSchema = z.strictObject({
-  type: z.literal('macro'),
-  stages: z.array(macroStageSchema).min(1, 'must list at least one stage').max(12),
-  when,
-});
-
-const coefficient = z.strictObject({ min: z.number().finite().min(1, 'must be at least 1'), max: z.number().finite().min(1, 'must be at least 1') });
-/** EfficientNet compound scaling: depth alpha, width beta, resolution gamma with alpha*beta^2*gamma^2 = target. */
-export const compoundScalingParamSchema = z.strictObject({
-  type: z.literal('compound_scaling'),
-  alpha: coefficient,
-  beta: coefficient,
-  target: z.number().finite().min(1, 'must be at least 1').default(2),
-  when,
-});
-
-export const paramSchema = z.discriminatedUnion('type', [
-  floatParamSchema,
-  intParamSchema,
-  categoricalParamSchema,
-  ordinalParamSchema,
-  cellParamSchema,
-  dartsCellParamSchema,
-  macroParamSchema,
-  compoundScalingParamSchema,
-]);
-
-/** A flat parameter: what SearchSpace.spec returns and what samplers work on. */
-export type ParamSpec = z.infer<typeof floatParamSchema> | z.infer<typeof intParamSchema> | ChoiceParamSpec;
-export type CellParamSpec = z.infer<typeof cellParamSchema>;
-export type DartsCellParamSpec = z.infer<typeof dartsCellParamSchema>;
-export type MacroParamSpec = z.infer<typeof macroParamSchema>;
-export type MacroStageSpec = z.infer<typeof macroStageSchema>;
-export type CompoundScalingParamSpec = z.infer<typeof compoundScalingParamSchema>;
-export type ArchitectureParamSpec = CellParamSpec | DartsCellParamSpec | MacroParamSpec | CompoundScalingParamSpec;
-/** A parameter as a spec declares it: flat or architecture. */
 export type DeclaredParamSpec = ParamSpec | ArchitectureParamSpec;
-export type NumericParamSpec = z.infer<typeof floatParamSchema> | z.infer<typeof intParamSchema>;
-export type ChoiceParamSpec = z.infer<typeof categoricalParamSchema> | z.infer<typeof ordinalParamSchema>;
 
 /**
  * Rules that involve more than one field or more than one parameter. Written as a zod
@@ -192,8 +74,6 @@ export const parametersSchema = z
 
 /** Parameters as a spec declares them (architecture parameters not yet expanded). */
 export type ParametersSpec = Record<string, DeclaredParamSpec>;
-/** Parameters after expansion: flat only (SearchSpace.params). */
-export type FlatParametersSpec = Record<string, ParamSpec>;
 
 /** Depth-first search over `when` edges; returns the first cycle found as a list of names. */
 export function findConditionCycle(params: ParametersSpec): string[] | undefined {

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import type { MultiObjectiveObservation } from '../samplers/multi-objective.js';
+import type { Observation } from '../samplers/sampler.js';
 import { orient } from './best.js';
 import type { Measurement, Trial } from './types.js';
 
@@ -14,7 +14,7 @@ import type { Measurement, Trial } from './types.js';
  * promotions of multi-fidelity schedulers and picks `study.best`; the front over all objectives is
  * `GET /studies/{id}/pareto` (shared/analysis/pareto.ts), and the samplers nsga2 and parego
  * search it. Constraints are not penalties: a trial's feasibility goes to the samplers beside its
- * objective values (ConstrainedObservation), and a trial that violates one at its final rung ends
+ * objective values (Observation.feasible, .violation), and a trial that violates one at its final rung ends
  * INFEASIBLE and is never the best.
  */
 
@@ -195,8 +195,8 @@ export function outcomeFields(outcome: RungOutcome): Pick<Trial, 'metrics' | 'fe
  * study that tracks metrics the trial's feasibility (a property of the configuration: latency,
  * size) and, at the trial's latest rung, every objective (larger is better) and its metrics.
  */
-export function observationOf(spec: SpecView, trial: Trial, rung: number, value: number, resource: number): MultiObjectiveObservation {
-  const observation: MultiObjectiveObservation = { params: trial.params, score: orient(spec.objective.goal, value), resource };
+export function observationOf(spec: SpecView, trial: Trial, rung: number, value: number, resource: number): Observation {
+  const observation: Observation = { params: trial.params, score: orient(spec.objective.goal, value), resource };
   if (!tracksMetrics(spec)) return observation;
   if (trial.feasible !== undefined) observation.feasible = trial.feasible;
   if (trial.violation !== undefined) observation.violation = trial.violation;

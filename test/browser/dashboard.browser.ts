@@ -11,7 +11,7 @@ import { dashboardFiles } from '../../dashboard/build.js';
 import { mountDashboard } from '../../dashboard/serve.js';
 import { analyzeStudy, type StudyView, type TrialView } from '../../dashboard/study-data.js';
 import type { ParetoReport } from '../../shared/analysis/pareto.js';
-import { architectureGraphs } from '../../shared/space/architecture.js';
+import { architectureGraphs } from '../../dashboard/architecture-graphs.js';
 import type { Trial } from '../../shared/study/types.js';
 import { startEmbedded, type Embedded } from '../../runtime/embedded.js';
 import { dashboardUrl } from '../../cli/serve.js';

@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import { InvalidInputError, type Issue } from '../../shared/errors.js';
-import type { ArchitectureGraph } from '../../shared/space/architecture.js';
+import type { ArchitectureGraph } from '../../dashboard/architecture-graphs.js';
 import { parseStudySpec, type StudySpec } from '../../shared/study/spec.js';
 import type { Measurement, Study, Trial } from '../../shared/study/types.js';
 

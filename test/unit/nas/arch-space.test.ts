@@ -7,7 +7,9 @@ import { cellOneHot, cellPathEncoding, featurizer, pathFeatureCount } from '../.
 import { evolutionSampler } from '../../../shared/samplers/evolution.js';
 import { samplers } from '../../../shared/samplers/registry.js';
 import type { Observation, Sampler } from '../../../shared/samplers/sampler.js';
-import { readArchitecture, type CellValue, type DartsValue } from '../../../shared/space/architecture.js';
+import { readArchitecture } from '../../../shared/space/architecture.js';
+import type { CellValue } from '../../../shared/space/architectures/cell.js';
+import type { DartsValue } from '../../../shared/space/architectures/darts-cell.js';
 import { parametersSchema, type CellParamSpec, type Params } from '../../../shared/space/schema.js';
 import { SearchSpace } from '../../../shared/space/space.js';
 

@@ -1,6 +1,5 @@
 import { createRng, deriveSeed } from '../../../shared/rng.js';
-import type { ConstrainedObservation } from '../../../shared/samplers/constrained.js';
-import type { Sampler } from '../../../shared/samplers/sampler.js';
+import type { Observation, Sampler } from '../../../shared/samplers/sampler.js';
 import type { Params } from '../../../shared/space/schema.js';
 import { SearchSpace } from '../../../shared/space/space.js';
 
@@ -16,8 +15,8 @@ export function cellScore(p: Params): number {
 }
 
 /** Runs a sampler for `n` sequential evaluations of `evaluate`, as the bench does. */
-export function run(sampler: Sampler, space: SearchSpace, n: number, evaluate: (p: Params) => Omit<ConstrainedObservation, 'params' | 'resource'>, seed = 1): ConstrainedObservation[] {
-  const observations: ConstrainedObservation[] = [];
+export function run(sampler: Sampler, space: SearchSpace, n: number, evaluate: (p: Params) => Omit<Observation, 'params' | 'resource'>, seed = 1): Observation[] {
+  const observations: Observation[] = [];
   const cache = new Map<string, unknown>();
   for (let i = 0; i < n; i++) {
     const params = sampler.suggest({ space, observations, pending: [], maxResource: 1, index: i, rng: createRng(deriveSeed(seed, i)), seed, cache });

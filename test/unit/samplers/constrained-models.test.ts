@@ -1,19 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../../shared/rng.js';
-import type { ConstrainedObservation } from '../../../shared/samplers/constrained.js';
 import { gpSampler } from '../../../shared/samplers/gp-sampler.js';
-import type { Sampler } from '../../../shared/samplers/sampler.js';
+import type { Observation, Sampler } from '../../../shared/samplers/sampler.js';
 import { tpeSampler } from '../../../shared/samplers/tpe.js';
 import { SearchSpace } from '../../../shared/space/space.js';
 
 describe('TPE and GP-BO under constraints', () => {
   // The objective grows with x, but only x <= 0.4 is feasible: the best feasible region is just below 0.4.
   const space = new SearchSpace({ x: { type: 'float', min: 0, max: 1, scale: 'linear' } });
-  const observations: ConstrainedObservation[] = Array.from({ length: 40 }, (_, i) => {
+  const observations: Observation[] = Array.from({ length: 40 }, (_, i) => {
     const x = (i + 0.5) / 40;
     return { params: { x }, score: x, resource: 1, feasible: x <= 0.4, violation: x - 0.4 };
   });
-  const suggest = (sampler: Sampler, obs: ConstrainedObservation[], n: number) =>
+  const suggest = (sampler: Sampler, obs: Observation[], n: number) =>
     Array.from({ length: n }, (_, index) => sampler.suggest({ space, observations: obs, pending: [], maxResource: 1, index, rng: createRng(300 + index) }).x as number);
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const unconstrained = observations.map(({ feasible: _f, violation: _v, ...o }) => o);

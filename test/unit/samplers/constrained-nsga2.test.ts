@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../../shared/rng.js';
-import { nsga2Sampler, type MultiObjectiveObservation } from '../../../shared/samplers/multi-objective.js';
+import { nsga2Sampler } from '../../../shared/samplers/multi-objective.js';
+import type { Observation } from '../../../shared/samplers/sampler.js';
 import { SearchSpace } from '../../../shared/space/space.js';
 
 describe('NSGA-II under constraints', () => {
@@ -8,7 +9,7 @@ describe('NSGA-II under constraints', () => {
     // Prepare: 10 feasible points (x < 0.5) and 10 infeasible ones (x > 0.5) with better objectives.
     const space = new SearchSpace({ x: { type: 'float', min: 0, max: 1, scale: 'linear' }, y: { type: 'float', min: 0, max: 1, scale: 'linear' } });
     const rng = createRng(1);
-    const observations: MultiObjectiveObservation[] = Array.from({ length: 20 }, (_, i) => {
+    const observations: Observation[] = Array.from({ length: 20 }, (_, i) => {
       const feasible = i < 10;
       const x = feasible ? 0.05 * rng.next() + 0.4 * (i / 10) : 0.6 + 0.4 * rng.next();
       const y = rng.next();

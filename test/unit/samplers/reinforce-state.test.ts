@@ -22,7 +22,7 @@ const part = sampler.state!;
 const observationArb = fc.record({ seed: fc.integer(), score: fc.double({ min: -1e6, max: 1e6, noNaN: true }), kind: fc.constantFrom('ok', 'ok', 'ok', 'infeasible', 'unmeasured') });
 function toObservation(o: { seed: number; score: number; kind: string }): Observation {
   const params = space.sample(createRng(o.seed));
-  if (o.kind === 'infeasible') return { params, score: o.score, resource: 1, feasible: false } as Observation;
+  if (o.kind === 'infeasible') return { params, score: o.score, resource: 1, feasible: false };
   if (o.kind === 'unmeasured') return { params, score: NaN, resource: 1 };
   return { params, score: o.score, resource: 1 };
 }
@@ -72,7 +72,7 @@ describe('REINFORCE state', () => {
         const late = a % history.length;
         const without = history.filter((_, i) => i !== late);
         const stale = part.advance(undefined, space, without).state;
-        const flipped = history.map((o, i) => (i === b % history.length ? ({ ...o, feasible: false } as Observation) : o));
+        const flipped = history.map((o, i) => (i === b % history.length ? { ...o, feasible: false } : o));
         const moved = history.map((o, i) => (i === b % history.length ? { ...o, params: space.sample(createRng(seed)) } : o));
         const full = part.advance(undefined, space, history).state;
         // Act
