@@ -44,7 +44,7 @@ export class RetryableConflictError extends RungError {}
  * A record would outgrow the store's item size (DynamoDB's 400 KB): nothing was written, and the
  * same request will fail again; send less (fewer or shorter values) or start a new study.
  */
-export class ItemTooLargeError extends RungError {}
+export class ItemTooLargeError extends ClientError {}
 
 /** The caller could not be identified. */
 export class UnauthenticatedError extends ClientError {}

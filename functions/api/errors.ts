@@ -3,6 +3,7 @@ import {
   ClientError,
   ConflictError,
   InvalidInputError,
+  ItemTooLargeError,
   loggableError,
   NotFoundError,
   RetryableConflictError,
@@ -24,17 +25,19 @@ type ErrorClass = abstract new (...args: never[]) => Error;
  * a RungError of the domain's own (GpFitError, TooManyFailedTrialsError) included, is the
  * service's fault and answers a bare 500.
  */
-const statuses: [ErrorClass, 400 | 401 | 404 | 409 | 503][] = [
+const statuses: [ErrorClass, 400 | 401 | 404 | 409 | 413 | 503][] = [
   [InvalidInputError, 400],
   [UnauthenticatedError, 401],
   [NotFoundError, 404],
   [ConflictError, 409],
+  // A record the request would grow past DynamoDB's item size: the same request fails again.
+  [ItemTooLargeError, 413],
   [RetryableConflictError, 503],
   [ClientError, 400],
 ];
 
 /** The status a known error answers with; undefined for an error that must not reach the caller. */
-export function statusOf(e: unknown): 400 | 401 | 404 | 409 | 503 | undefined {
+export function statusOf(e: unknown): 400 | 401 | 404 | 409 | 413 | 503 | undefined {
   return statuses.find(([type]) => e instanceof type)?.[1];
 }
 
@@ -44,6 +47,8 @@ export function renderError(deps: Pick<ApiDeps, 'log'>) {
     const status = statusOf(err);
     if (status !== undefined) {
       const details = err instanceof InvalidInputError ? err.issues : undefined;
+      // A lost race: the same request is likely to succeed at once (RFC 9110 Retry-After, in seconds).
+      if (status === 503) c.header('Retry-After', '1');
       return c.json(errorBody(err.name.replace(/Error$/, ''), err.message, details), status);
     }
     deps.log?.error('unhandled error', { error: loggableError(err) });

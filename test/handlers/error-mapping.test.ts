@@ -4,6 +4,7 @@ import {
   ClientError,
   ConflictError,
   InvalidInputError,
+  ItemTooLargeError,
   NotFoundError,
   RetryableConflictError,
   RungError,
@@ -32,7 +33,7 @@ async function answerTo(error: unknown) {
     log: { error: (...args) => void logged.push(args) },
   });
   const res = await api.request('/studies', { method: 'GET' });
-  return { status: res.status, type: res.headers.get('content-type'), body: (await res.json()) as unknown, logged };
+  return { status: res.status, type: res.headers.get('content-type'), retryAfter: res.headers.get('retry-after'), body: (await res.json()) as unknown, logged };
 }
 
 const secret = 'SECRET-internal-detail';
@@ -45,6 +46,7 @@ describe('the API maps each error to one status and one body shape', () => {
     ['ConflictError', new ConflictError('study s1 is already COMPLETED'), 409, 'Conflict'],
     ['IdempotencyKeyReusedError (a ConflictError)', new IdempotencyKeyReusedError('the key was used for another request'), 409, 'IdempotencyKeyReused'],
     ['RetryableConflictError', new RetryableConflictError('too many writers raced: try again'), 503, 'RetryableConflict'],
+    ['ItemTooLargeError', new ItemTooLargeError('the record STUDY#s1 would take more than the 409600 bytes of one DynamoDB item'), 413, 'ItemTooLarge'],
     ['a ClientError without an entry', new UnlistedClientError('the request is at fault'), 400, 'UnlistedClient'],
   ])('%s renders itself with its status, code and message, and is not logged', async (_, error, status, code) => {
     // Act
@@ -55,6 +57,15 @@ describe('the API maps each error to one status and one body shape', () => {
     const details = error instanceof InvalidInputError ? { details: error.issues } : {};
     expect(res.body).toEqual({ error: { code, message: error.message, ...details } });
     expect(res.logged).toEqual([]);
+  });
+
+  it('tells the caller of a lost race when to try again (Retry-After), and only then', async () => {
+    // Act
+    const raced = await answerTo(new RetryableConflictError('raced'));
+    const conflict = await answerTo(new ConflictError('done'));
+    // Assess
+    expect(raced.retryAfter).toBe('1');
+    expect(conflict.retryAfter).toBeNull();
   });
 
   it('names each field of an InvalidInputError in details', async () => {
