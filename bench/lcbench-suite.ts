@@ -36,7 +36,7 @@ export function scoreTask(task: LcbenchTask, method: string, workers: number, se
   let rows = 0;
   let busy = 0;
   for (const seed of seeds) {
-    const result = simulate({ table: task, space, scheduler: m.scheduler(task.maxEpoch), sampler: m.sampler, workers, seed });
+    const result = simulate({ table: task, space, scheduler: m.scheduler(task.maxEpoch, workers), sampler: m.sampler, workers, seed });
     regretAt(result, task, lcbenchCheckpoints).forEach((r, i) => (sums[i] += r));
     trials += result.trials;
     rows += result.rows;

@@ -7,6 +7,7 @@ import { ashaScheduler } from '../shared/schedulers/asha.js';
 import { fifoScheduler } from '../shared/schedulers/fifo.js';
 import { samplerFor } from '../shared/samplers/registry.js';
 import { defaultAshaMin, studySpecSchema } from '../shared/study/spec.js';
+import { bracketResource, halvingBracket, type HalvingGeometry } from '../shared/schedulers/brackets.js';
 import { syncHalvingScheduler } from '../shared/schedulers/hyperband.js';
 import type { Scheduler } from '../shared/schedulers/scheduler.js';
 
@@ -14,12 +15,13 @@ import type { Scheduler } from '../shared/schedulers/scheduler.js';
 export interface Method {
   name: string;
   description: string;
-  scheduler(maxResource: number): Scheduler;
+  /** `workers`: the simulated W (the synchronous methods size their maxTrials by it). */
+  scheduler(maxResource: number, workers: number): Scheduler;
   sampler: Sampler;
   /** The same method with other sampler options (bench experiments). */
   samplerWith?(o: Record<string, number>): Sampler;
   /** The same method with another rung geometry (multi-fidelity methods only). */
-  geometry?(g: { min?: number; eta?: number }, maxResource: number): Scheduler;
+  geometry?(g: { min?: number; eta?: number }, maxResource: number, workers: number): Scheduler;
 }
 
 type Geometry = { min?: number; eta?: number };
@@ -27,10 +29,43 @@ const asha = (type: 'promotion' | 'stopping', eta = 3, min = 1) => ({
   scheduler: (max: number) => ashaScheduler({ type, eta, minResource: min, maxResource: max }),
   geometry: (g: Geometry, max: number) => ashaScheduler({ type, eta: g.eta ?? eta, minResource: g.min ?? min, maxResource: max }),
 });
-const sync = (type: 'successive_halving' | 'hyperband', eta = 3, min = 1) => ({
-  scheduler: (max: number) => syncHalvingScheduler({ type, eta, minResource: min, maxResource: max }),
-  geometry: (g: Geometry, max: number) => syncHalvingScheduler({ type, eta: g.eta ?? eta, minResource: g.min ?? min, maxResource: max }),
-});
+/**
+ * limits.maxTrials of the benchmark's synchronous studies. A study of successive halving is one
+ * bracket of maxTrials trials and Hyperband's plan ends at maxTrials (shared/schedulers/brackets.ts),
+ * so the benchmark has to choose one, as a user does. The protocol gives "about 20 W full trainings
+ * of compute" (T = 20 median full trainings on W workers), and a user sizes a study with the cost
+ * forecast, which counts resource as every trial-rung's new epochs (shared/cost/cost.ts): so
+ * maxTrials is the largest whose plan trains at most 20 * W * max epochs. It depends on the
+ * geometry and W only, not on the task or on any result. It does not allow for the barriers' idle
+ * workers nor for epoch 1 costing more than 1/52 of a full training (it carries the start-up), so
+ * a plan of this size may not finish by T, as such a study would not.
+ */
+export function protocolMaxTrials(g: HalvingGeometry, workers: number): number {
+  const budget = 20 * workers * g.max;
+  const resource = (n: number) => {
+    let sum = 0;
+    for (let b = 0, bracket = halvingBracket(g, 0, n); bracket; bracket = halvingBracket(g, ++b, n)) sum += bracketResource(bracket);
+    return sum;
+  };
+  // resource(n) grows with n and every trial trains at least min: binary search below budget/min.
+  let lo = 1;
+  let hi = Math.floor(budget / g.min) + 1;
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (resource(mid) <= budget) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}
+
+const sync = (type: 'successive_halving' | 'hyperband', eta = 3, min = 1) => {
+  const make = (g: Geometry, max: number, workers: number) => {
+    const geometry = { type, eta: g.eta ?? eta, min: g.min ?? min, max };
+    const maxTrials = protocolMaxTrials(geometry, workers);
+    return syncHalvingScheduler({ type, eta: geometry.eta, minResource: geometry.min, maxResource: max, maxTrials });
+  };
+  return { scheduler: (max: number, workers: number) => make({}, max, workers), geometry: make };
+};
 
 const defaultSampler = studySpecSchema.in.shape.strategy.parse(undefined).sampler;
 
@@ -48,8 +83,8 @@ const methods: Method[] = [
   { name: 'random-asha-m3', description: 'random + ASHA promotion with min 3, eta 3 (the default geometry without a model)', ...asha('promotion', 3, 3), sampler: randomSampler },
   { name: 'random-asha', description: 'random + ASHA (promotion: pause at rungs 1,3,9,27, resume from checkpoint), eta 3', ...asha('promotion'), sampler: randomSampler },
   { name: 'random-asha-stop', description: 'random + ASHA (stopping variant, as Optuna SuccessiveHalvingPruner), eta 3', ...asha('stopping'), sampler: randomSampler },
-  { name: 'random-sh', description: 'random + synchronous successive halving, eta 3, brackets overlap when blocked', ...sync('successive_halving'), sampler: randomSampler },
-  { name: 'random-hyperband', description: 'random + synchronous Hyperband, eta 3, brackets overlap when blocked', ...sync('hyperband'), sampler: randomSampler },
+  { name: 'random-sh', description: 'random + synchronous successive halving (min 1, eta 3) as a study runs it: one bracket of maxTrials (protocolMaxTrials)', ...sync('successive_halving'), sampler: randomSampler },
+  { name: 'random-hyperband', description: 'random + synchronous Hyperband (min 1, eta 3) as a study runs it: brackets one at a time up to maxTrials (protocolMaxTrials)', ...sync('hyperband'), sampler: randomSampler },
   { name: 'sobol', description: 'scrambled Sobol sequence, every trial to the full budget', scheduler: fifoScheduler, sampler: sobolSampler },
   { name: 'tpe', description: 'multivariate TPE (Sobol start), every trial to the full budget', scheduler: fifoScheduler, sampler: tpeSampler(), samplerWith: (o) => tpeSampler(o) },
   { name: 'tpe-asha', description: 'ASHA promotion (min 1, eta 3, as Optuna) + TPE on the highest rung with enough results', ...asha('promotion'), sampler: tpeSampler(), samplerWith: (o) => tpeSampler(o) },
@@ -79,6 +114,6 @@ export function methodFor(spec: string): Method {
     ...m,
     name: spec,
     sampler: Object.keys(so).length && m.samplerWith ? m.samplerWith(so) : m.sampler,
-    scheduler: (max) => m.geometry?.({ min: o.min, eta: o.eta }, max) ?? m.scheduler(max),
+    scheduler: (max, workers) => m.geometry?.({ min: o.min, eta: o.eta }, max, workers) ?? m.scheduler(max, workers),
   };
 }
