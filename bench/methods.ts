@@ -15,13 +15,22 @@ import type { Scheduler } from '../shared/schedulers/scheduler.js';
 export interface Method {
   name: string;
   description: string;
-  /** `workers`: the simulated W (the synchronous methods size their maxTrials by it). */
-  scheduler(maxResource: number, workers: number): Scheduler;
+  /** `budget`: the run's compute (the synchronous methods size their maxTrials by it). */
+  scheduler(maxResource: number, budget: RunBudget): Scheduler;
   sampler: Sampler;
   /** The same method with other sampler options (bench experiments). */
   samplerWith?(o: Record<string, number>): Sampler;
   /** The same method with another rung geometry (multi-fidelity methods only). */
-  geometry?(g: { min?: number; eta?: number }, maxResource: number, workers: number): Scheduler;
+  geometry?(g: { min?: number; eta?: number }, maxResource: number, budget: RunBudget): Scheduler;
+}
+
+/** What a method knows of a run before it starts: the protocol's budget, nothing about results. */
+export interface RunBudget {
+  workers: number;
+  /** T, simulated seconds. */
+  seconds: number;
+  /** Median over the task's rows of the cumulative seconds to train to `epoch` (0 at 0). */
+  medianTimeAt(epoch: number): number;
 }
 
 type Geometry = { min?: number; eta?: number };
@@ -32,39 +41,39 @@ const asha = (type: 'promotion' | 'stopping', eta = 3, min = 1) => ({
 /**
  * limits.maxTrials of the benchmark's synchronous studies. A study of successive halving is one
  * bracket of maxTrials trials and Hyperband's plan ends at maxTrials (shared/schedulers/brackets.ts),
- * so the benchmark has to choose one, as a user does. The protocol gives "about 20 W full trainings
- * of compute" (T = 20 median full trainings on W workers), and a user sizes a study with the cost
- * forecast, which counts resource as every trial-rung's new epochs (shared/cost/cost.ts): so
- * maxTrials is the largest whose plan trains at most 20 * W * max epochs. It depends on the
- * geometry and W only, not on the task or on any result. It does not allow for the barriers' idle
- * workers nor for epoch 1 costing more than 1/52 of a full training (it carries the start-up), so
- * a plan of this size may not finish by T, as such a study would not.
+ * so the benchmark has to choose one, as a user does. It is the largest maxTrials whose plan fits
+ * the protocol's compute, W workers for T (= 20 median full trainings each), each trial-rung costing
+ * the task's median time of its new epochs (epoch 1 carries the start-up: ~5% of a full training,
+ * not 1/52). It depends on the geometry and the budget only, never on a result; it leaves out the
+ * workers the barriers keep idle, so such a plan may not finish by T, as such a study would not.
+ * (Sized in epochs instead, 20 * W * max, as a linear cost forecast would, successive halving got
+ * 1,268 trials for min 1, max 52, eta 3, W 4, and on most tasks never left its epoch-1 rung.)
  */
-export function protocolMaxTrials(g: HalvingGeometry, workers: number): number {
-  const budget = 20 * workers * g.max;
-  const resource = (n: number) => {
+export function protocolMaxTrials(g: HalvingGeometry, budget: RunBudget): number {
+  const compute = budget.workers * budget.seconds;
+  const cost = (n: number) => {
     let sum = 0;
-    for (let b = 0, bracket = halvingBracket(g, 0, n); bracket; bracket = halvingBracket(g, ++b, n)) sum += bracketResource(bracket);
+    for (let b = 0, bracket = halvingBracket(g, 0, n); bracket; bracket = halvingBracket(g, ++b, n)) sum += bracketResource(bracket, budget.medianTimeAt);
     return sum;
   };
-  // resource(n) grows with n and every trial trains at least min: binary search below budget/min.
+  // cost(n) grows with n and every trial costs at least the time to min: search below compute / that.
   let lo = 1;
-  let hi = Math.floor(budget / g.min) + 1;
+  let hi = Math.floor(compute / budget.medianTimeAt(g.min)) + 1;
   while (hi - lo > 1) {
     const mid = Math.floor((lo + hi) / 2);
-    if (resource(mid) <= budget) lo = mid;
+    if (cost(mid) <= compute) lo = mid;
     else hi = mid;
   }
   return lo;
 }
 
 const sync = (type: 'successive_halving' | 'hyperband', eta = 3, min = 1) => {
-  const make = (g: Geometry, max: number, workers: number) => {
+  const make = (g: Geometry, max: number, budget: RunBudget) => {
     const geometry = { type, eta: g.eta ?? eta, min: g.min ?? min, max };
-    const maxTrials = protocolMaxTrials(geometry, workers);
+    const maxTrials = protocolMaxTrials(geometry, budget);
     return syncHalvingScheduler({ type, eta: geometry.eta, minResource: geometry.min, maxResource: max, maxTrials });
   };
-  return { scheduler: (max: number, workers: number) => make({}, max, workers), geometry: make };
+  return { scheduler: (max: number, budget: RunBudget) => make({}, max, budget), geometry: make };
 };
 
 const defaultSampler = studySpecSchema.in.shape.strategy.parse(undefined).sampler;
@@ -114,6 +123,6 @@ export function methodFor(spec: string): Method {
     ...m,
     name: spec,
     sampler: Object.keys(so).length && m.samplerWith ? m.samplerWith(so) : m.sampler,
-    scheduler: (max, workers) => m.geometry?.({ min: o.min, eta: o.eta }, max, workers) ?? m.scheduler(max, workers),
+    scheduler: (max, budget) => m.geometry?.({ min: o.min, eta: o.eta }, max, budget) ?? m.scheduler(max, budget),
   };
 }

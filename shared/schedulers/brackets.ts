@@ -85,9 +85,12 @@ export function planBrackets(scheduler: SchedulerSpec, maxTrials: number): Brack
   return brackets;
 }
 
-/** Resource a bracket trains in all: each promoted trial resumes from its checkpoint. */
-export function bracketResource(bracket: Bracket): number {
-  return bracket.rungs.reduce((sum, r, i) => sum + r.trials * Math.max(0, r.resource - (i === 0 ? 0 : bracket.rungs[i - 1].resource)), 0);
+/**
+ * What a bracket trains in all, each promoted trial resuming from its checkpoint: its resource, or
+ * with `cost` (the cumulative cost of training one trial to a resource) what that training costs.
+ */
+export function bracketResource(bracket: Bracket, cost: (resource: number) => number = (r) => r): number {
+  return bracket.rungs.reduce((sum, r, i) => sum + r.trials * Math.max(0, cost(r.resource) - (i === 0 ? 0 : cost(bracket.rungs[i - 1].resource))), 0);
 }
 
 /** Total trial-rungs of a bracket (each is one job and a fixed number of history events). */
