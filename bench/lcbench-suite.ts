@@ -31,12 +31,13 @@ export function scoreTask(task: LcbenchTask, method: string, workers: number, se
   const m = methodFor(method);
   const space = new SearchSpace(lcbenchParameters);
   const t0 = performance.now();
+  const budget = { workers, seconds: task.budget, medianTimeAt: (e: number) => task.medianTimeAt(e) };
   const sums = lcbenchCheckpoints.map(() => 0);
   let trials = 0;
   let rows = 0;
   let busy = 0;
   for (const seed of seeds) {
-    const result = simulate({ table: task, space, scheduler: m.scheduler(task.maxEpoch), sampler: m.sampler, workers, seed });
+    const result = simulate({ table: task, space, scheduler: m.scheduler(task.maxEpoch, budget), sampler: m.sampler, workers, seed });
     regretAt(result, task, lcbenchCheckpoints).forEach((r, i) => (sums[i] += r));
     trials += result.trials;
     rows += result.rows;

@@ -7,6 +7,7 @@ import { ashaScheduler } from '../shared/schedulers/asha.js';
 import { fifoScheduler } from '../shared/schedulers/fifo.js';
 import { samplerFor } from '../shared/samplers/registry.js';
 import { defaultAshaMin, studySpecSchema } from '../shared/study/spec.js';
+import { bracketResource, halvingBracket, type HalvingGeometry } from '../shared/schedulers/brackets.js';
 import { syncHalvingScheduler } from '../shared/schedulers/hyperband.js';
 import type { Scheduler } from '../shared/schedulers/scheduler.js';
 
@@ -14,12 +15,22 @@ import type { Scheduler } from '../shared/schedulers/scheduler.js';
 export interface Method {
   name: string;
   description: string;
-  scheduler(maxResource: number): Scheduler;
+  /** `budget`: the run's compute (the synchronous methods size their maxTrials by it). */
+  scheduler(maxResource: number, budget: RunBudget): Scheduler;
   sampler: Sampler;
   /** The same method with other sampler options (bench experiments). */
   samplerWith?(o: Record<string, number>): Sampler;
   /** The same method with another rung geometry (multi-fidelity methods only). */
-  geometry?(g: { min?: number; eta?: number }, maxResource: number): Scheduler;
+  geometry?(g: { min?: number; eta?: number }, maxResource: number, budget: RunBudget): Scheduler;
+}
+
+/** What a method knows of a run before it starts: the protocol's budget, nothing about results. */
+export interface RunBudget {
+  workers: number;
+  /** T, simulated seconds. */
+  seconds: number;
+  /** Median over the task's rows of the cumulative seconds to train to `epoch` (0 at 0). */
+  medianTimeAt(epoch: number): number;
 }
 
 type Geometry = { min?: number; eta?: number };
@@ -27,10 +38,43 @@ const asha = (type: 'promotion' | 'stopping', eta = 3, min = 1) => ({
   scheduler: (max: number) => ashaScheduler({ type, eta, minResource: min, maxResource: max }),
   geometry: (g: Geometry, max: number) => ashaScheduler({ type, eta: g.eta ?? eta, minResource: g.min ?? min, maxResource: max }),
 });
-const sync = (type: 'successive_halving' | 'hyperband', eta = 3, min = 1) => ({
-  scheduler: (max: number) => syncHalvingScheduler({ type, eta, minResource: min, maxResource: max }),
-  geometry: (g: Geometry, max: number) => syncHalvingScheduler({ type, eta: g.eta ?? eta, minResource: g.min ?? min, maxResource: max }),
-});
+/**
+ * limits.maxTrials of the benchmark's synchronous studies. A study of successive halving is one
+ * bracket of maxTrials trials and Hyperband's plan ends at maxTrials (shared/schedulers/brackets.ts),
+ * so the benchmark has to choose one, as a user does. It is the largest maxTrials whose plan fits
+ * the protocol's compute, W workers for T (= 20 median full trainings each), each trial-rung costing
+ * the task's median time of its new epochs (epoch 1 carries the start-up: ~5% of a full training,
+ * not 1/52). It depends on the geometry and the budget only, never on a result; it leaves out the
+ * workers the barriers keep idle, so such a plan may not finish by T, as such a study would not.
+ * (Sized in epochs instead, 20 * W * max, as a linear cost forecast would, successive halving got
+ * 1,268 trials for min 1, max 52, eta 3, W 4, and on most tasks never left its epoch-1 rung.)
+ */
+export function protocolMaxTrials(g: HalvingGeometry, budget: RunBudget): number {
+  const compute = budget.workers * budget.seconds;
+  const cost = (n: number) => {
+    let sum = 0;
+    for (let b = 0, bracket = halvingBracket(g, 0, n); bracket; bracket = halvingBracket(g, ++b, n)) sum += bracketResource(bracket, budget.medianTimeAt);
+    return sum;
+  };
+  // cost(n) grows with n and every trial costs at least the time to min: search below compute / that.
+  let lo = 1;
+  let hi = Math.floor(compute / budget.medianTimeAt(g.min)) + 1;
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (cost(mid) <= compute) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}
+
+const sync = (type: 'successive_halving' | 'hyperband', eta = 3, min = 1) => {
+  const make = (g: Geometry, max: number, budget: RunBudget) => {
+    const geometry = { type, eta: g.eta ?? eta, min: g.min ?? min, max };
+    const maxTrials = protocolMaxTrials(geometry, budget);
+    return syncHalvingScheduler({ type, eta: geometry.eta, minResource: geometry.min, maxResource: max, maxTrials });
+  };
+  return { scheduler: (max: number, budget: RunBudget) => make({}, max, budget), geometry: make };
+};
 
 const defaultSampler = studySpecSchema.in.shape.strategy.parse(undefined).sampler;
 
@@ -48,8 +92,8 @@ const methods: Method[] = [
   { name: 'random-asha-m3', description: 'random + ASHA promotion with min 3, eta 3 (the default geometry without a model)', ...asha('promotion', 3, 3), sampler: randomSampler },
   { name: 'random-asha', description: 'random + ASHA (promotion: pause at rungs 1,3,9,27, resume from checkpoint), eta 3', ...asha('promotion'), sampler: randomSampler },
   { name: 'random-asha-stop', description: 'random + ASHA (stopping variant, as Optuna SuccessiveHalvingPruner), eta 3', ...asha('stopping'), sampler: randomSampler },
-  { name: 'random-sh', description: 'random + synchronous successive halving, eta 3, brackets overlap when blocked', ...sync('successive_halving'), sampler: randomSampler },
-  { name: 'random-hyperband', description: 'random + synchronous Hyperband, eta 3, brackets overlap when blocked', ...sync('hyperband'), sampler: randomSampler },
+  { name: 'random-sh', description: 'random + synchronous successive halving (min 1, eta 3) as a study runs it: one bracket of maxTrials (protocolMaxTrials)', ...sync('successive_halving'), sampler: randomSampler },
+  { name: 'random-hyperband', description: 'random + synchronous Hyperband (min 1, eta 3) as a study runs it: brackets one at a time up to maxTrials (protocolMaxTrials)', ...sync('hyperband'), sampler: randomSampler },
   { name: 'sobol', description: 'scrambled Sobol sequence, every trial to the full budget', scheduler: fifoScheduler, sampler: sobolSampler },
   { name: 'tpe', description: 'multivariate TPE (Sobol start), every trial to the full budget', scheduler: fifoScheduler, sampler: tpeSampler(), samplerWith: (o) => tpeSampler(o) },
   { name: 'tpe-asha', description: 'ASHA promotion (min 1, eta 3, as Optuna) + TPE on the highest rung with enough results', ...asha('promotion'), sampler: tpeSampler(), samplerWith: (o) => tpeSampler(o) },
@@ -79,6 +123,6 @@ export function methodFor(spec: string): Method {
     ...m,
     name: spec,
     sampler: Object.keys(so).length && m.samplerWith ? m.samplerWith(so) : m.sampler,
-    scheduler: (max) => m.geometry?.({ min: o.min, eta: o.eta }, max) ?? m.scheduler(max),
+    scheduler: (max, budget) => m.geometry?.({ min: o.min, eta: o.eta }, max, budget) ?? m.scheduler(max, budget),
   };
 }

@@ -14,14 +14,58 @@ export interface Bracket {
   rungs: Rung[];
 }
 
+/** What the synchronous plan reads of a scheduler spec (the simulator builds the same fields). */
+export interface HalvingGeometry {
+  type: 'successive_halving' | 'hyperband';
+  min: number;
+  max: number;
+  eta: number;
+}
+
 /**
- * The synchronous multi-fidelity plan (Li et al., Hyperband, JMLR 2018), as the Step Functions
- * path runs it: each bracket is successive halving with its own starting resource.
+ * Bracket `index` of the synchronous multi-fidelity plan (Li et al., Hyperband, JMLR 2018), or
+ * undefined once `maxTrials` trials are planned. The BracketMachine (through planBrackets) and the
+ * simulator's synchronous scheduler both plan with it, so the benchmark replays the rungs a study
+ * runs. Rungs sit at rungLevels(min, max, eta): min, min*eta, ... below max, then max, the same
+ * ladder ASHA and ask/tell studies climb; bracket s starts at the s-th rung from the top.
+ *
+ * - successive_halving: one bracket of `maxTrials` trials starting at `min` (the most aggressive
+ *   bracket), the top 1/eta of a rung going on to the next. Its size is `maxTrials`, so it has no
+ *   plan without one (the simulator passes the benchmark's documented maxTrials, bench/methods.ts).
+ * - hyperband: brackets s = s_max .. 0 with ceil((s_max+1)/(s+1) * eta^s) trials each, repeated
+ *   until `maxTrials` trials are planned (without end when it is Infinity); the last bracket is cut
+ *   down to the trials left.
+ */
+export function halvingBracket(g: HalvingGeometry, index: number, maxTrials = Infinity): Bracket | undefined {
+  const levels = rungLevels(g.min, g.max, g.eta, Number.isInteger(g.min) && Number.isInteger(g.max));
+  const sMax = levels.length - 1;
+  const bracketOf = (s: number, n: number, firstTrial: number): Bracket => ({
+    index,
+    firstTrial,
+    rungs: levels.slice(sMax - s).map((resource, i) => ({ trials: Math.max(1, Math.floor(n / g.eta ** i)), resource })),
+  });
+  if (g.type === 'successive_halving') {
+    if (!Number.isFinite(maxTrials)) throw new Error('successive halving plans one bracket of maxTrials trials: it needs a finite maxTrials');
+    return index === 0 && maxTrials > 0 ? bracketOf(sMax, maxTrials, 0) : undefined;
+  }
+  const full = (k: number) => {
+    const s = sMax - (k % (sMax + 1));
+    return Math.ceil(((sMax + 1) / (s + 1)) * g.eta ** s);
+  };
+  let perCycle = 0;
+  for (let k = 0; k <= sMax; k++) perCycle += full(k);
+  let firstTrial = Math.floor(index / (sMax + 1)) * perCycle;
+  for (let k = index - (index % (sMax + 1)); k < index; k++) firstTrial += full(k);
+  if (firstTrial >= maxTrials) return undefined;
+  return bracketOf(sMax - (index % (sMax + 1)), Math.min(full(index), maxTrials - firstTrial), firstTrial);
+}
+
+/**
+ * The study's whole plan, as the Step Functions path runs it (one BracketMachine execution per
+ * bracket, one bracket at a time).
  *
  * - fifo: one bracket, one rung: `maxTrials` trials at `max`.
- * - successive_halving: one bracket starting every trial at `min` (the most aggressive bracket).
- * - hyperband: brackets s = s_max .. 0, repeated until `maxTrials` trials are planned; the last
- *   bracket is cut down to the trials left.
+ * - successive_halving, hyperband: halvingBracket's brackets up to `maxTrials`.
  * - asha: runs asynchronously (one lane per worker, shared/study/lanes.ts), not in brackets; its
  *   plan is the ladder it climbs, each rung with the most trials ASHA can promote to it (cost
  *   forecasts and progress use it).
@@ -35,35 +79,18 @@ export function planBrackets(scheduler: SchedulerSpec, maxTrials: number): Brack
     const levels = rungLevels(min, max, eta, Number.isInteger(min) && Number.isInteger(max));
     return [{ index: 0, firstTrial: 0, rungs: levels.map((resource, i) => ({ trials: Math.max(1, Math.floor(maxTrials / eta ** i)), resource })) }];
   }
-  // The epsilon keeps max/min = eta^k from flooring to k - 1 through rounding error.
-  const sMax = Math.floor(Math.log(max / min) / Math.log(eta) + 1e-9);
-  const integral = Number.isInteger(min) && Number.isInteger(max);
-  const resourceAt = (s: number, i: number) => {
-    const r = max * eta ** (i - s);
-    return integral ? Math.max(min, Math.round(r)) : r;
-  };
-  const bracketFor = (s: number, n: number, index: number, firstTrial: number): Bracket => ({
-    index,
-    firstTrial,
-    rungs: Array.from({ length: s + 1 }, (_, i) => ({
-      trials: Math.max(1, Math.floor(n / eta ** i)),
-      resource: resourceAt(s, i),
-    })),
-  });
-
-  if (scheduler.type === 'successive_halving') {
-    return [bracketFor(sMax, maxTrials, 0, 0)];
-  }
+  const g = { type: scheduler.type, min, max, eta };
   const brackets: Bracket[] = [];
-  let planned = 0;
-  for (let k = 0; planned < maxTrials; k++) {
-    const s = sMax - (k % (sMax + 1));
-    const full = Math.ceil(((sMax + 1) / (s + 1)) * eta ** s);
-    const n = Math.min(full, maxTrials - planned);
-    brackets.push(bracketFor(s, n, k, planned));
-    planned += n;
-  }
+  for (let b = halvingBracket(g, 0, maxTrials); b; b = halvingBracket(g, brackets.length, maxTrials)) brackets.push(b);
   return brackets;
+}
+
+/**
+ * What a bracket trains in all, each promoted trial resuming from its checkpoint: its resource, or
+ * with `cost` (the cumulative cost of training one trial to a resource) what that training costs.
+ */
+export function bracketResource(bracket: Bracket, cost: (resource: number) => number = (r) => r): number {
+  return bracket.rungs.reduce((sum, r, i) => sum + r.trials * Math.max(0, cost(r.resource) - (i === 0 ? 0 : cost(bracket.rungs[i - 1].resource))), 0);
 }
 
 /** Total trial-rungs of a bracket (each is one job and a fixed number of history events). */

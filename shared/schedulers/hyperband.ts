@@ -1,4 +1,5 @@
-import { rankedAt, rungLevels } from './rungs.js';
+import { halvingBracket, type Bracket } from './brackets.js';
+import { rankedAt } from './rungs.js';
 import type { Job, ReportDecision, Scheduler, TrialRecord } from './scheduler.js';
 
 export interface SyncHalvingOptions {
@@ -6,59 +7,70 @@ export interface SyncHalvingOptions {
   maxResource: number;
   eta: number;
   /**
-   * successive_halving: every bracket starts all its trials at the lowest rung.
+   * successive_halving: one bracket of maxTrials trials, all starting at the lowest rung.
    * hyperband: brackets cycle from the most aggressive (lowest rung) to plain full training.
    */
   type: 'successive_halving' | 'hyperband';
+  /**
+   * The study's limits.maxTrials: the plan ends there and the scheduler then has nothing more
+   * (WAIT), as a study ends. Successive halving needs it (it is the size of its one bracket);
+   * Hyperband without it plans brackets without end.
+   */
+  maxTrials?: number;
 }
 
 /**
- * Synchronous successive halving and Hyperband (Li et al. 2018) with a barrier per rung: the top
- * 1/eta of a rung are promoted only once every trial of the rung has reported. When every open
- * bracket is blocked on its barrier, a free worker opens the next bracket instead of idling
- * (as parallel BOHB does), so brackets overlap in time. Bracket = Hyperband iteration number.
+ * Synchronous successive halving and Hyperband as a study runs them on the BracketMachine: the
+ * brackets of the one plan (halvingBracket, shared/schedulers/brackets.ts), one bracket at a time
+ * (the StudyMachine maps over them with maxConcurrency 1), a barrier per rung (the top of a rung
+ * are promoted only once every trial of the rung has reported), and the next bracket only once
+ * the last rung of this one has reported. Workers idle at the barriers, as a study's do.
+ * Bracket = the plan's bracket index.
  */
 export function syncHalvingScheduler(opts: SyncHalvingOptions): Scheduler {
-  const levels = rungLevels(opts.minResource, opts.maxResource, opts.eta);
-  const K = levels.length - 1;
-  const top = levels[K];
-  /** Rungs skipped at the start of bracket b (0 = starts at the lowest rung). */
-  const skipped = (b: number) => (opts.type === 'hyperband' ? b % (K + 1) : 0);
-  const bracketLevels = (b: number) => levels.slice(skipped(b));
-  /** Trials entering rung i of a bracket with s + 1 rungs (Hyperband's n_i). */
-  const rungSize = (b: number, i: number) => {
-    const s = K - skipped(b);
-    const n0 = opts.type === 'hyperband' ? Math.ceil(((K + 1) / (s + 1)) * opts.eta ** s) : opts.eta ** s;
-    return Math.max(1, Math.floor(n0 / opts.eta ** i));
+  const geometry = { type: opts.type, min: opts.minResource, max: opts.maxResource, eta: opts.eta };
+  // The plan is a function of the options only; keeping it is no state about the trials.
+  const plan: (Bracket | undefined)[] = [];
+  const bracketAt = (b: number) => {
+    if (!(b in plan)) plan[b] = halvingBracket(geometry, b, opts.maxTrials);
+    return plan[b];
   };
+  const levelsOf = (b: number) => bracketAt(b)?.rungs.map((r) => r.resource) ?? [];
+  const top = opts.maxResource;
+
+  /** The job bracket `bracket` has for a free worker, or undefined once its last rung is complete. */
+  function work(bracket: Bracket, members: readonly TrialRecord[]): Job | undefined {
+    const { rungs } = bracket;
+    if (members.length < rungs[0].trials) return { decision: 'NEW', bracket: bracket.index };
+    for (let i = 0; i < rungs.length; i++) {
+      const ranked = rankedAt(members, rungs[i].resource);
+      if (ranked.length < rungs[i].trials) return { decision: 'WAIT' }; // barrier: rung i still has trials running
+      if (i === rungs.length - 1) return undefined;
+      const promoted = ranked.slice(0, rungs[i + 1].trials);
+      const waiting = promoted.find((r) => r.trial.status === 'PAUSED' && r.trial.resource === rungs[i].resource);
+      if (waiting) return { decision: 'PROMOTE', trialId: waiting.trial.id };
+    }
+    return undefined;
+  }
 
   function next(trials: readonly TrialRecord[]): Job {
-    const byBracket = new Map<number, TrialRecord[]>();
-    for (const t of trials) {
-      let list = byBracket.get(t.bracket);
-      if (!list) byBracket.set(t.bracket, (list = []));
-      list.push(t);
-    }
-    const opened = byBracket.size ? Math.max(...byBracket.keys()) + 1 : 0;
-    for (let b = 0; b < opened; b++) {
-      const members = byBracket.get(b) ?? [];
-      if (members.length < rungSize(b, 0)) return { decision: 'NEW', bracket: b };
-      const rungs = bracketLevels(b);
-      for (let i = 0; i < rungs.length - 1; i++) {
-        const ranked = rankedAt(members, rungs[i]);
-        if (ranked.length < rungSize(b, i)) break; // barrier: rung i still has trials running
-        const promoted = ranked.slice(0, rungSize(b, i + 1));
-        const waiting = promoted.find((r) => r.trial.status === 'PAUSED' && r.trial.resource === rungs[i]);
-        if (waiting) return { decision: 'PROMOTE', trialId: waiting.trial.id };
-      }
-    }
-    return { decision: 'NEW', bracket: opened };
+    // Brackets open in order and only once the one before is complete: the open one is the last.
+    let current = 0;
+    for (const t of trials) current = Math.max(current, t.bracket);
+    const bracket = bracketAt(current);
+    if (!bracket) return { decision: 'WAIT' };
+    const job = work(
+      bracket,
+      trials.filter((t) => t.bracket === current),
+    );
+    if (job) return job;
+    return bracketAt(current + 1) ? { decision: 'NEW', bracket: current + 1 } : { decision: 'WAIT' };
   }
 
   function onReport(_trials: readonly TrialRecord[], trial: TrialRecord, step: number): ReportDecision {
     if (step >= top) return 'CONTINUE';
-    return bracketLevels(trial.bracket).includes(step) ? 'PAUSE' : 'CONTINUE';
+    return levelsOf(trial.bracket).includes(step) ? 'PAUSE' : 'CONTINUE';
   }
 
-  return { name: opts.type, maxResource: top, next, onReport, milestones: bracketLevels };
+  return { name: opts.type, maxResource: top, next, onReport, milestones: levelsOf };
 }

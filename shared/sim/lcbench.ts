@@ -54,6 +54,7 @@ export class LcbenchTask implements CurveTable {
   readonly accuracy: Float64Array[];
   /** ctime[row][e - 1] = running max of time up to epoch e (cumulative seconds). */
   readonly ctime: Float64Array[];
+  private readonly medianTimes: number[];
 
   constructor(
     readonly name: string,
@@ -70,8 +71,9 @@ export class LcbenchTask implements CurveTable {
       r.time.forEach((t, i) => (out[i] = m = Math.max(m, t)));
       return out;
     });
+    this.medianTimes = Array.from({ length: lcbenchMaxEpoch }, (_, e) => median(this.ctime.map((c) => c[e])));
     // The budget uses the running-maximum time too (the peer harness settles it that way).
-    this.budget = 20 * median(this.ctime.map((c) => c[lcbenchMaxEpoch - 1]));
+    this.budget = 20 * this.medianTimeAt(lcbenchMaxEpoch);
     this.yStar = Math.max(...this.accuracy.map((a) => Math.max(...a)));
     this.yMed = median(this.accuracy.map((a) => a[lcbenchMaxEpoch - 1]));
   }
@@ -102,6 +104,11 @@ export class LcbenchTask implements CurveTable {
 
   score(row: number, epoch: number): number {
     return this.accuracy[row][epoch - 1];
+  }
+
+  /** Median over rows of the cumulative seconds to `epoch` (the protocol's unit of compute). */
+  medianTimeAt(epoch: number): number {
+    return epoch === 0 ? 0 : this.medianTimes[epoch - 1];
   }
 
   /** Cumulative seconds to train `row` from scratch to `epoch` (0 for epoch 0). */

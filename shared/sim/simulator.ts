@@ -19,7 +19,7 @@ export interface SimulationInput {
 }
 
 export type TraceEntry =
-  | { kind: 'start'; time: number; worker: number; trial: number; from: number; row: number }
+  | { kind: 'start'; time: number; worker: number; trial: number; bracket: number; from: number; row: number }
   | { kind: 'report'; time: number; worker: number; trial: number; epoch: number; score: number; decision: string }
   | { kind: 'idle'; time: number; worker: number };
 
@@ -75,7 +75,7 @@ export function simulate(input: SimulationInput): SimulationResult {
     lane.start = now;
     lane.from = trial.resource;
     trial.status = 'RUNNING';
-    if (input.trace) trace.push({ kind: 'start', time: now, worker: w, trial: trial.id, from: trial.resource, row: trial.row });
+    if (input.trace) trace.push({ kind: 'start', time: now, worker: w, trial: trial.id, bracket: trial.bracket, from: trial.resource, row: trial.row });
     queue.push({ time: now + table.timeAt(trial.row, trial.resource + 1) - table.timeAt(trial.row, trial.resource), worker: w, epoch: trial.resource + 1 });
   };
 

@@ -85,8 +85,8 @@ describe('ASHA, stopping variant', () => {
 });
 
 describe('synchronous successive halving', () => {
-  // Rungs 1, 3, 9: a bracket starts 9 trials, promotes 3, then 1.
-  const s = syncHalvingScheduler({ type: 'successive_halving', minResource: 1, maxResource: 9, eta: 3 });
+  // Rungs 1, 3, 9 and maxTrials 9: the one bracket starts 9 trials, promotes 3, then 1.
+  const s = syncHalvingScheduler({ type: 'successive_halving', minResource: 1, maxResource: 9, eta: 3, maxTrials: 9 });
   const rung1 = (scores: number[]) => scores.map((v, i) => trial(i, [v], 'PAUSED'));
 
   it('fills the first rung of the bracket before anything else', () => {
@@ -94,15 +94,15 @@ describe('synchronous successive halving', () => {
     expect(s.next(rung1([1, 2, 3]))).toEqual({ decision: 'NEW', bracket: 0 });
   });
 
-  it('waits for the whole rung (barrier) and opens the next bracket meanwhile', () => {
+  it('waits for the whole rung (barrier), as the BracketMachine does', () => {
     // Prepare: nine trials, one still running at epoch 1.
     const trials = rung1([1, 2, 3, 4, 5, 6, 7, 8]);
     trials.push({ ...trial(8, [], 'RUNNING') });
     // Act / Assess
-    expect(s.next(trials)).toEqual({ decision: 'NEW', bracket: 1 });
+    expect(s.next(trials)).toEqual({ decision: 'WAIT' });
   });
 
-  it('promotes exactly the top third once the rung is complete', () => {
+  it('promotes exactly the top third once the rung is complete, and ends with its one bracket', () => {
     // Prepare
     const trials = rung1([1, 9, 3, 4, 8, 6, 7, 2, 5]);
     // Act
@@ -113,13 +113,25 @@ describe('synchronous successive halving', () => {
     const third = s.next(trials);
     trials[6] = trial(6, [7, 7], 'RUNNING');
     const fourth = s.next(trials);
-    // Assess: trials 1, 4, 6 (scores 9, 8, 7), then the bracket has nothing more: a new bracket.
+    trials[1] = trial(1, [9, 9, 9], 'PAUSED');
+    trials[4] = trial(4, [8, 8, 8], 'PAUSED');
+    trials[6] = trial(6, [7, 7, 7], 'PAUSED');
+    const fifth = s.next(trials);
+    trials[1] = trial(1, [9, 9, 9, 9, 9, 9, 9, 9, 9], 'COMPLETE');
+    const last = s.next(trials);
+    // Assess: trials 1, 4, 6 (scores 9, 8, 7), a barrier at rung 3, its best, then nothing: the study is done.
     expect([first, second, third]).toEqual([
       { decision: 'PROMOTE', trialId: 1 },
       { decision: 'PROMOTE', trialId: 4 },
       { decision: 'PROMOTE', trialId: 6 },
     ]);
-    expect(fourth).toEqual({ decision: 'NEW', bracket: 1 });
+    expect(fourth).toEqual({ decision: 'WAIT' });
+    expect(fifth).toEqual({ decision: 'PROMOTE', trialId: 1 });
+    expect(last).toEqual({ decision: 'WAIT' });
+  });
+
+  it('has no plan without maxTrials (its one bracket holds every trial)', () => {
+    expect(() => syncHalvingScheduler({ type: 'successive_halving', minResource: 1, maxResource: 9, eta: 3 }).next([])).toThrow(/maxTrials/);
   });
 });
 
@@ -131,12 +143,17 @@ describe('synchronous Hyperband', () => {
     expect([0, 1, 2, 3].map((b) => s.milestones(b))).toEqual([[1, 3, 9], [3, 9], [9], [1, 3, 9]]);
   });
 
-  it('sizes each bracket as Hyperband does: ceil((K+1)/(s+1) * eta^s)', () => {
-    // Prepare: bracket 1 (s = 1) holds ceil(3/2 * 3) = 5 trials at rung 3.
-    const bracket0 = Array.from({ length: 9 }, (_, i) => trial(i, [], 'RUNNING'));
+  it('opens a bracket only once the one before is complete, and sizes it as Hyperband does: ceil((K+1)/(s+1) * eta^s)', () => {
+    // Prepare: bracket 0 (s = 2) is 9 trials at 1, 3 at 3, 1 at 9; bracket 1 (s = 1) holds ceil(3/2 * 3) = 5 trials at rung 3.
+    const bracket0 = Array.from({ length: 9 }, (_, i) => trial(i, [i], 'PAUSED'));
+    for (const i of [6, 7]) bracket0[i] = trial(i, [i, i, i], 'PAUSED');
+    bracket0[8] = trial(8, [8, 8, 8, 8, 8, 8, 8, 8], 'RUNNING');
     const bracket1 = Array.from({ length: 4 }, (_, i) => trial(9 + i, [], 'RUNNING', 1));
-    // Act / Assess
+    // Act / Assess: the last rung of bracket 0 is still training, so no new bracket.
+    expect(s.next(bracket0)).toEqual({ decision: 'WAIT' });
+    bracket0[8] = trial(8, [8, 8, 8, 8, 8, 8, 8, 8, 8], 'COMPLETE');
+    expect(s.next(bracket0)).toEqual({ decision: 'NEW', bracket: 1 });
     expect(s.next([...bracket0, ...bracket1])).toEqual({ decision: 'NEW', bracket: 1 });
-    expect(s.next([...bracket0, ...bracket1, trial(13, [], 'RUNNING', 1)])).toEqual({ decision: 'NEW', bracket: 2 });
+    expect(s.next([...bracket0, ...bracket1, trial(13, [], 'RUNNING', 1)])).toEqual({ decision: 'WAIT' });
   });
 });

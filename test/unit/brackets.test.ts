@@ -33,6 +33,28 @@ describe('bracket plan', () => {
     expect(shape(bracket)).toEqual([[32, 1], [16, 2], [8, 4], [4, 8], [2, 16]]);
   });
 
+  it('puts rungs at min, min*eta, ... below max, then max, when max / min is not a power of eta', () => {
+    // Act: the geometry of the lcbench benchmark (52 epochs); one full Hyperband cycle.
+    const brackets = planBrackets(hyperband(1, 52), 143);
+    // Assess: s_max = 4 (rungs 1, 3, 9, 27, 52, as ASHA's ladder), sizes ceil(5/(s+1) * 3^s).
+    // Before one plan served the BracketMachine and the simulator, these rungs were 2, 6, 17, 52.
+    expect(brackets.map(shape)).toEqual([
+      [[81, 1], [27, 3], [9, 9], [3, 27], [1, 52]],
+      [[34, 3], [11, 9], [3, 27], [1, 52]],
+      [[15, 9], [5, 27], [1, 52]],
+      [[8, 27], [2, 52]],
+      [[5, 52]],
+    ]);
+    expect(brackets.map((b) => b.firstTrial)).toEqual([0, 81, 115, 130, 138]);
+  });
+
+  it('honours min', () => {
+    // Act / Assess: min 2 starts the ladder at 2 (it was ignored: 6, 17, 52).
+    expect(planBrackets(hyperband(2, 52), 30).map(shape)).toEqual([[[27, 2], [9, 6], [3, 18], [1, 52]], [[3, 6], [1, 18], [1, 52]]]);
+    const [bracket] = planBrackets(schedulerSchema.parse({ type: 'successive_halving', min: 1, max: 52, eta: 3 }), 100);
+    expect(shape(bracket)).toEqual([[100, 1], [33, 3], [11, 9], [3, 27], [1, 52]]);
+  });
+
   it('runs every trial to max in one rung without a scheduler', () => {
     expect(planBrackets(schedulerSchema.parse({ type: 'fifo', max: 5 }), 7).map(shape)).toEqual([[[7, 5]]]);
   });
