@@ -18,12 +18,28 @@ export interface TrialEnvironment {
   resourceTo: number;
   rung: number;
   checkpointUri: string;
+  /** Periodic checkpoints (`checkpointIfDue`): after this many seconds (0: never by time)... */
+  checkpointEverySeconds: number;
+  /** ... or this many steps (undefined: never by count), whichever comes first. */
+  checkpointEverySteps: number | undefined;
   apiUrl: string;
   apiToken: string;
 }
 
 export class JobContractError extends Error {
   override name = 'JobContractError';
+}
+
+/** Seconds between periodic checkpoints without RUNG_CHECKPOINT_SECONDS (the study's default, shared/study/job-environment.ts). */
+export const defaultCheckpointSeconds = 300;
+
+/** RUNG_CHECKPOINT_SECONDS / RUNG_CHECKPOINT_STEPS; absent or empty: the default (an older runtime sets neither). */
+function setting(env: NodeJS.ProcessEnv, name: string, least: number): number | undefined {
+  const text = env[name]?.trim() ?? '';
+  if (text === '') return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < least) throw new JobContractError(`${name}=${JSON.stringify(text)} must be a whole number of at least ${least}`);
+  return value;
 }
 
 function need(env: NodeJS.ProcessEnv, name: string): string {
@@ -42,6 +58,8 @@ export function trialEnvironment(env: NodeJS.ProcessEnv = process.env): TrialEnv
     resourceTo: Number(need(env, 'RUNG_RESOURCE_TO')),
     rung: Number(env.RUNG_RUNG ?? 0),
     checkpointUri: need(env, 'RUNG_CHECKPOINT_URI'),
+    checkpointEverySeconds: setting(env, 'RUNG_CHECKPOINT_SECONDS', 0) ?? defaultCheckpointSeconds,
+    checkpointEverySteps: setting(env, 'RUNG_CHECKPOINT_STEPS', 1),
     apiUrl: need(env, 'RUNG_API_URL'),
     apiToken: env.RUNG_API_TOKEN ?? '',
   };
@@ -54,6 +72,9 @@ export interface Candidate {
 }
 
 export class Trainer {
+  /** The step and time (performance.now()) of the last save; the step is unknown until the first checkpointIfDue. */
+  private lastSave: { step: number | undefined; at: number } = { step: undefined, at: performance.now() };
+
   constructor(readonly trial: TrialEnvironment = trialEnvironment()) {}
 
   /**
@@ -119,5 +140,29 @@ export class Trainer {
     const tmp = `${file}.${process.pid}.tmp`;
     writeFileSync(tmp, JSON.stringify(state));
     renameSync(tmp, file);
+    this.lastSave.at = performance.now();
+  }
+
+  /**
+   * A periodic checkpoint: call it at the end of each step, once the step is reported, with the
+   * state after that step (which records the step, as `epoch` does in the examples). Saves when
+   * RUNG_CHECKPOINT_STEPS steps or RUNG_CHECKPOINT_SECONDS seconds have passed since the last
+   * save (or the first call), whichever comes first, so that a job killed without warning (SIGKILL
+   * 30 s after SIGTERM, a Spot reclaim that sends none) resumes from here rather than from the
+   * start of its slice. Returns whether it saved. The slice's last step is saved by the job itself.
+   */
+  checkpointIfDue(step: number, state: () => unknown): boolean {
+    // A resumed job's first call is the step after its checkpoint.
+    const since = this.lastSave.step ?? step - 1;
+    const { checkpointEverySeconds: seconds, checkpointEverySteps: steps } = this.trial;
+    const due = (steps !== undefined && step - since >= steps) || (seconds > 0 && performance.now() - this.lastSave.at >= seconds * 1000);
+    if (!due) {
+      this.lastSave.step = since;
+      return false;
+    }
+    this.saveCheckpoint(state());
+    this.lastSave.step = step;
+    console.log(`trial ${this.trial.trialId}: periodic checkpoint at step ${step}`);
+    return true;
   }
 }

@@ -15,6 +15,10 @@ from typing import Any, Dict, Mapping, Optional
 #: The Batch job definition's retry strategy retries it (infra/constructs/batch-training.ts).
 RETRY_EXIT_CODE = 143
 
+#: Seconds between periodic checkpoints when RUNG_CHECKPOINT_SECONDS is absent (the study's
+#: `trial.checkpoint.everySeconds` default, shared/study/job-environment.ts).
+DEFAULT_CHECKPOINT_SECONDS = 300
+
 
 class JobContractError(Exception):
     """The environment or the API does not hold up the job contract: retrying will not help."""
@@ -44,6 +48,10 @@ class TrialEnv:
     api_token: str
     #: The study's trial.environment (the image entrypoint exports it; so does the local runtime).
     environment: Dict[str, str] = field(default_factory=dict)
+    #: Periodic checkpoints within the slice: at the first step boundary after this many seconds
+    #: (0: never by time) or ``checkpoint_steps`` steps (None: never by count), whichever comes first.
+    checkpoint_seconds: int = DEFAULT_CHECKPOINT_SECONDS
+    checkpoint_steps: Optional[int] = None
     #: Batch's attempt number of this job (1 on the first run, 2 after a retry, ...).
     attempt: int = 1
 
@@ -62,6 +70,8 @@ class TrialEnv:
             api_url=_need(env, "RUNG_API_URL").rstrip("/"),
             api_token=env.get("RUNG_API_TOKEN", ""),
             environment=json.loads(env.get("RUNG_ENV") or "{}"),
+            checkpoint_seconds=_setting(env, "RUNG_CHECKPOINT_SECONDS", 0, DEFAULT_CHECKPOINT_SECONDS),
+            checkpoint_steps=_setting(env, "RUNG_CHECKPOINT_STEPS", 1, None),
             attempt=int(env.get("AWS_BATCH_JOB_ATTEMPT", "1") or 1),
         )
 
@@ -72,3 +82,17 @@ def _integer(text: str) -> int:
     if value != int(value):
         raise JobContractError(f"resource {text} is not a whole number of steps")
     return int(value)
+
+
+def _setting(env: Mapping[str, str], name: str, least: int, default: Optional[int]) -> Optional[int]:
+    # Absent or empty: the default (a job started by an older runtime has neither variable).
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or value < least:
+        raise JobContractError(f"{name}={text!r} must be a whole number of at least {least}")
+    return value

@@ -7,7 +7,10 @@
         trial.report(step, val_accuracy=evaluate())
 
 `steps()` saves the checkpoint when the slice ends, when the study asks the job to stop (exit 0),
-and after SIGTERM (exit RETRY_EXIT_CODE, so that Batch runs the job again and it resumes).
+after SIGTERM (exit RETRY_EXIT_CODE, so that Batch runs the job again and it resumes), and
+periodically within the slice (RUNG_CHECKPOINT_SECONDS / RUNG_CHECKPOINT_STEPS), so that a job
+killed without warning (SIGKILL 30 s after SIGTERM, a Spot reclaim that sends none) loses at most
+that much training.
 """
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ import math
 import pickle
 import signal
 import sys
+import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Optional
 
@@ -138,11 +142,18 @@ class Trial:
         return None if data is None else json.loads(data)
 
     # -- the training loop -------------------------------------------------------------------
+    def checkpoint_due(self, steps_since: int, seconds_since: float) -> bool:
+        """Whether a periodic checkpoint is due, this long after the last one (or the slice's start)."""
+        every_steps, every_seconds = self.env.checkpoint_steps, self.env.checkpoint_seconds
+        return (every_steps is not None and steps_since >= every_steps) or (every_seconds > 0 and seconds_since >= every_seconds)
+
     def steps(self, checkpoint: Optional[Checkpoint], save: Callable[[], Any]) -> Iterator[int]:
         """Yields the steps still to train in this slice and saves the checkpoint when it ends.
 
         `save()` returns the state to checkpoint; it is called only between steps, where the
         state is whole. After SIGTERM the job exits RETRY_EXIT_CODE once the checkpoint is saved.
+        Between steps it also saves whenever `checkpoint_due` says so: the body of the loop has
+        reported its step by then, so a job resumed from step k reports from k + 1 on.
         """
         start = checkpoint.step if checkpoint else 0
         if start < self.env.resource_from:
@@ -150,11 +161,18 @@ class Trial:
         end = self.env.resource_to
         self.log(f"steps {start + 1}..{end} (resumed from {start}, attempt {self.env.attempt})")
         done = start
+        saved_step, saved_at = start, time.monotonic()
         for step in range(start + 1, end + 1):
             if self.should_stop():
                 break
             yield step
             done = step
+            # The last step and a stopping job save below, once.
+            if step < end and not self.should_stop() and self.checkpoint_due(step - saved_step, time.monotonic() - saved_at):
+                self.save_checkpoint(save(), step)
+                # Timed from the end of the write: a checkpoint slower than the period does not make every step save.
+                saved_step, saved_at = step, time.monotonic()
+                self.log(f"periodic checkpoint at step {step}")
         self.save_checkpoint(save(), done)
         if self.interrupted:
             self.log(f"interrupted after step {done}: checkpoint saved, exit {RETRY_EXIT_CODE} to be retried")

@@ -12,6 +12,8 @@ export const jobEnvNames = [
   'RUNG_RESOURCE_TO',
   'RUNG_RUNG',
   'RUNG_CHECKPOINT_URI',
+  'RUNG_CHECKPOINT_SECONDS',
+  'RUNG_CHECKPOINT_STEPS',
   'RUNG_API_URL',
   'RUNG_API_TOKEN',
   'RUNG_ENV',
@@ -20,3 +22,10 @@ export type JobEnvName = (typeof jobEnvNames)[number];
 
 /** The job definition's timeout, and a study's when `trial.timeout` is absent. */
 export const defaultJobTimeoutSeconds = 12 * 3600;
+
+/**
+ * Seconds between a job's periodic checkpoints when the study sets no `trial.checkpoint.everySeconds`:
+ * a Spot reclaim of a standalone task sends no SIGTERM, so what a job saved only at the end of its
+ * slice would be lost whole.
+ */
+export const defaultCheckpointSeconds = 300;

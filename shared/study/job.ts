@@ -1,4 +1,4 @@
-import { defaultJobTimeoutSeconds, type JobEnvName } from './job-environment.js';
+import { defaultCheckpointSeconds, defaultJobTimeoutSeconds, type JobEnvName } from './job-environment.js';
 import type { StepContext } from './workflow.js';
 import type { Study, Trial } from './types.js';
 
@@ -39,6 +39,9 @@ export function jobSpecFor(ctx: StepContext, study: Study, trial: Trial, resourc
       RUNG_RESOURCE_TO: String(resourceTo),
       RUNG_RUNG: String(trial.rung),
       RUNG_CHECKPOINT_URI: checkpointUri(ctx.artifactBaseUri, trial),
+      RUNG_CHECKPOINT_SECONDS: String(study.spec.trial.checkpoint?.everySeconds ?? defaultCheckpointSeconds),
+      // Empty: no step count; the seconds alone decide.
+      RUNG_CHECKPOINT_STEPS: study.spec.trial.checkpoint?.everySteps === undefined ? '' : String(study.spec.trial.checkpoint.everySteps),
       RUNG_API_URL: study.apiUrl ?? '',
       RUNG_API_TOKEN: ctx.jobApiToken ?? '',
       RUNG_ENV: JSON.stringify({ ...study.spec.trial.environment, ...retrain?.environment }),

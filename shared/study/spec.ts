@@ -101,6 +101,16 @@ export const studySpecSchema = z.strictObject({
     /** Retries of a job interrupted by a Spot reclaim or exit 143 (Batch allows 10 attempts). */
     retries: z.number().int().min(0).max(9).default(2),
     timeout: durationSchema.optional(),
+    /**
+     * Periodic checkpoints within a slice, at the first step boundary after `everySeconds` (default 300;
+     * 0: never by time) or `everySteps`, whichever comes first (docs/jobs.md). Absent: the defaults.
+     */
+    checkpoint: z
+      .strictObject({
+        everySeconds: z.number().int().min(0).max(86_400).optional(),
+        everySteps: z.number().int().min(1).max(1_000_000).optional(),
+      })
+      .optional(),
     /** Seconds one unit of the scheduler's resource (one epoch, ...) takes on one instance: for cost forecasts. */
     secondsPerResource: z.number().positive().max(10_000_000).optional(),
     environment: jobEnvironmentSchema,

@@ -41,4 +41,19 @@ describe('jobSpecFor', () => {
     expect(retrain.env).toMatchObject({ RUNG_RESOURCE_FROM: '0', RUNG_RESOURCE_TO: '20', RUNG_TRIAL_ID: '9' });
     expect(retrain.env.RUNG_CHECKPOINT_URI).toBe('s3://bucket/teams/team-a/studies/study-1/trials/9/checkpoint');
   });
+
+  it("passes the study's periodic checkpoint settings, and 300 s with no step count when it sets none", () => {
+    // Prepare
+    const set = studyWith({ trial: { command: ['python', 'train.py'], checkpoint: { everySeconds: 60, everySteps: 5 } } });
+    const unset = studyWith({ trial: { command: ['python', 'train.py'] } });
+    // Act
+    const a = jobSpecFor(ctx, set, makeTrial(), 3);
+    const b = jobSpecFor(ctx, unset, makeTrial(), 3);
+    // Assess
+    expect(a.env).toMatchObject({ RUNG_CHECKPOINT_SECONDS: '60', RUNG_CHECKPOINT_STEPS: '5' });
+    expect(b.env).toMatchObject({ RUNG_CHECKPOINT_SECONDS: '300', RUNG_CHECKPOINT_STEPS: '' });
+    expect(() => studyWith({ trial: { command: ['x'], checkpoint: { everySeconds: 1.5, everySteps: 0, every: 1 } } })).toThrow(
+      /everySeconds[\s\S]*everySteps|everySteps[\s\S]*everySeconds/,
+    );
+  });
 });
