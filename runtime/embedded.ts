@@ -39,7 +39,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}) {
   const root = path.resolve(options.dataDir ?? options.scratchDir ?? path.join(process.cwd(), '.rung'));
   mkdirSync(root, { recursive: true });
   const dynamo = await startDynalite(options.dataDir ? { path: path.join(root, 'db') } : {});
-  const client: DynamoDBClient = createLocalDynamoClient(dynamo.endpoint);
+  const client: DynamoDBClient = createLocalDynamoClient(dynamo);
   await ensureTable(client, tableName);
   const store = new DynamoStore({ client, tableName });
   const { token, credentials, file: credentialsFile } = loadOrCreateCredentials(root);

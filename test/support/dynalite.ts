@@ -9,7 +9,7 @@ export function useDynalite() {
   let tables = 0;
   beforeAll(async () => {
     local.dynamo = await startDynalite();
-    local.client = createLocalDynamoClient(local.dynamo.endpoint);
+    local.client = createLocalDynamoClient(local.dynamo);
   });
   afterAll(async () => {
     local.client?.destroy();
