@@ -51,7 +51,7 @@ export async function endOfSlice(ctx: StepContext, study: Study, slice: Slice): 
 }
 
 /** The trial at the end of the slice (pure; the rule above). */
-export function sliceEnded(study: Study, t: Trial, slice: Slice, measurements: readonly Measurement[], now: Date): Trial {
+export function sliceEnded(study: Study, t: Trial, slice: Slice, measurements: readonly Pick<Measurement, 'step' | 'metrics'>[], now: Date): Trial {
   const metric = study.spec.objective.metric;
   const last = measurements.filter((m) => m.step <= slice.target && Number.isFinite(m.metrics[metric])).at(-1);
   const outcome = rungOutcome(study.spec, measurements, slice.target, slice.top);
