@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { NotFoundError } from '../errors.js';
-import { planBrackets, type Bracket } from '../schedulers/brackets.js';
+import { bracketTrialNumbers, planBrackets, type Bracket } from '../schedulers/brackets.js';
 import { readAll } from '../store/port.js';
 import { orient, pickBest } from './best.js';
 import { takeEnqueued } from './enqueue.js';
@@ -108,21 +108,19 @@ export async function suggest(ctx: StepContext, input: z.infer<typeof bracketInp
   const bracket = bracketOf(study, input.bracket);
   const trials = searchTrials(await readAll((p) => ctx.store.listTrials(study.team, study.studyId, p)));
   const taken = new Set(trials.map((t) => t.number));
-  const numbers = Array.from({ length: bracket.rungs[0].trials }, (_, i) => bracket.firstTrial + i);
+  const numbers = bracketTrialNumbers(bracket);
   const missing = numbers.filter((n) => !taken.has(n));
   const maxResource = Math.max(...bracket.rungs.map((r) => r.resource));
   const suggested = await suggestNew(ctx, study, trials, missing, maxResource);
   for (const [i, number] of missing.entries()) await ctx.store.createTrial(newTrial(ctx, study, number, suggested[i], { bracket: bracket.index }));
-  const ids = numbers.map(String);
-  return slotsFor(study, bracket.index, 0, ids);
+  return slotsFor(study, bracket.index, 0, numbers.map(String));
 }
 
 /** The retraining bracket's trials, which PlanRetrain created (shared/study/retrain-plan.ts). */
 async function retrainSlots(ctx: StepContext, study: Study): Promise<RungPlan> {
   const bracket = retrainBracket(study);
   if (!bracket || isWinding(study) || overWallClock(ctx, study)) return slotsFor(study, RETRAIN_BRACKET, 0, []);
-  const ids = Array.from({ length: bracket.rungs[0].trials }, (_, i) => String(bracket.firstTrial + i));
-  return slotsFor(study, RETRAIN_BRACKET, 0, ids);
+  return slotsFor(study, RETRAIN_BRACKET, 0, bracketTrialNumbers(bracket).map(String));
 }
 
 export interface StartTrialResult extends TrialSlot {
