@@ -1,12 +1,10 @@
 import * as z from 'zod';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
-import { createRng, deriveSeed } from '../rng.js';
-import { samplerFor } from '../samplers/registry.js';
 import { SearchSpace } from '../space/space.js';
 import { readAll } from '../store/port.js';
-import { pickBest } from './best.js';
-import { observationOf, outcomeFields, rungOutcome } from './objectives.js';
-import { observationsFor, studySampler, type RungResult } from './observed.js';
+import { outcomeFields, rungOutcome } from './objectives.js';
+import { newTrial, suggestNew } from './engine/new-trial.js';
+import { recordBest } from './engine/rung-end.js';
 import { changeStudy, changeTrial, type CasContext } from './cas.js';
 import { claimEnqueued, releaseEnqueued } from './enqueue.js';
 import { externalLevels, isExternal, maxResourceOf } from './ladder.js';
@@ -58,14 +56,6 @@ async function externalStudy(ctx: CasContext, team: string, studyId: string): Pr
   return study;
 }
 
-function resultsOf(study: Study, trials: Trial[]): RungResult[] {
-  const levels = externalLevels(study);
-  // With objectives or constraints each also carries feasibility and every objective (shared/study/objectives.ts).
-  return trials.flatMap((t) =>
-    t.rungValues.flatMap((v, k) => (v === undefined || v === null ? [] : [{ trial: t, rung: k, observation: observationOf(study.spec, t, k, v, levels[k]) }])),
-  );
-}
-
 export async function suggestTrial(ctx: CasContext, team: string, studyId: string, body: unknown): Promise<SuggestResult> {
   const parsed = suggestRequestSchema.safeParse(body);
   if (!parsed.success) throw new InvalidInputError(zodIssues(parsed.error), 'invalid suggest request');
@@ -79,43 +69,16 @@ export async function suggestTrial(ctx: CasContext, team: string, studyId: strin
   if (study.state === 'PENDING') study = await changeStudy(ctx, team, studyId, (s) => (s.state === 'PENDING' ? { ...s, state: 'RUNNING' } : undefined));
 
   const space = new SearchSpace(study.spec.parameters);
-  const sampler = samplerFor(study.spec.strategy.sampler);
   for (let attempt = 0; attempt < 50; attempt++) {
     if (trials.length >= study.spec.limits.maxTrials) return { done: true };
     const number = trials.reduce((n, t) => Math.max(n, t.number + 1), 0);
     const trialId = String(number);
     const queued = await claimEnqueued(ctx, study, trialId);
-    const suggester = studySampler(ctx, study, sampler, space, observationsFor(sampler, resultsOf(study, trials)));
     // An entry enqueued before composed values were stored lacks them; withComposed adds them.
-    const params = queued
-      ? space.withComposed(queued.params)
-      : await suggester.suggest({
-          pending: trials.filter((t) => t.state === 'RUNNING' && t.rungValues.length === 0).map((t) => t.params),
-          maxResource: resource.max,
-          index: number,
-          rng: createRng(deriveSeed(study.seed, number)),
-        });
-    // Before the trial, as Suggest does (nothing when the params came from the queue).
-    await suggester.save();
+    const params = queued ? space.withComposed(queued.params) : (await suggestNew(ctx, study, trials, [number], resource.max))[0];
     const at = ctx.now().toISOString();
-    const { trial, created } = await ctx.store.createTrial({
-      team,
-      studyId,
-      trialId,
-      number,
-      bracket: 0,
-      rung: 0,
-      params,
-      state: 'RUNNING',
-      resource: 0,
-      rungValues: [],
-      clientId,
-      ...(queued ? { enqueuedId: queued.id } : {}),
-      startedAt: at,
-      createdAt: at,
-      updatedAt: at,
-      version: 0,
-    });
+    const fields = { state: 'RUNNING' as const, clientId, ...(queued ? { enqueuedId: queued.id } : {}), startedAt: at };
+    const { trial, created } = await ctx.store.createTrial(newTrial(ctx, study, number, params, fields));
     if (created) return { trial, done: false, resource };
     // Another worker took that number first: give its entry back and try the next number.
     if (queued && trial.enqueuedId !== queued.id) await releaseEnqueued(ctx, study, queued.id, trialId);
@@ -185,12 +148,7 @@ export async function completeTrial(ctx: CasContext, team: string, studyId: stri
 
 /** The writes after a trial's completion: the study's best, and the study's end once no trial runs. */
 async function afterCompletion(ctx: CasContext, team: string, studyId: string, trial: Trial): Promise<void> {
-  if (trial.value !== undefined) {
-    await changeStudy(ctx, team, studyId, (s) => {
-      const best = pickBest(s.spec.objective.goal, s.best, trial);
-      return best === s.best ? undefined : { ...s, best };
-    });
-  }
+  if (trial.value !== undefined) await recordBest(ctx, { team, studyId }, trial);
   await settleExternalStudy(ctx, team, studyId);
 }
 

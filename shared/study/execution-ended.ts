@@ -1,5 +1,6 @@
 import { executionName } from './service.js';
-import { finalize, loadStudy, type StepContext } from './workflow.js';
+import { loadStudy, type StepContext } from './engine/step-context.js';
+import { finalize } from './workflow.js';
 
 /** What Step Functions says of a StudyMachine execution that ended (the EventBridge status-change event). */
 export interface ExecutionEnded {

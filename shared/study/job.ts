@@ -1,5 +1,5 @@
 import { defaultCheckpointSeconds, defaultJobTimeoutSeconds, type JobEnvName } from './job-environment.js';
-import type { StepContext } from './workflow.js';
+import type { StepContext } from './engine/step-context.js';
 import type { Study, Trial } from './types.js';
 
 /** What the TrainTrial state hands to Batch (or to a local process): docs/workflow.md, the job contract. */

@@ -18,6 +18,13 @@ export function externalLevels(study: Pick<Study, 'spec'>): number[] {
   return rungLevels(s.min, s.max, s.eta, Number.isInteger(s.min) && Number.isInteger(s.max));
 }
 
+/** The rung levels an ASHA study's lanes climb (its trials' `rungValues[k]` are at `levels[k]`). */
+export function rungLevelsOf(study: Pick<Study, 'spec'> & { studyId?: string }): number[] {
+  const s = study.spec.strategy.scheduler;
+  if (s.type !== 'asha') throw new Error(`study ${study.studyId} does not run lanes`);
+  return rungLevels(s.min, s.max, s.eta, Number.isInteger(s.min) && Number.isInteger(s.max));
+}
+
 /** The largest resource a trial of the study trains to. */
 export function maxResourceOf(study: Pick<Study, 'spec'>): number {
   return study.spec.strategy.scheduler.max;
@@ -25,10 +32,11 @@ export function maxResourceOf(study: Pick<Study, 'spec'>): number {
 
 /**
  * The resource at which `trial.rungValues[rung]` was measured: the bracket plan's rung for a
- * workflow study, the ASHA level for an external one.
+ * synchronous workflow study, the ASHA level for a lane (asha) or an external one.
  */
 export function rungResource(study: Pick<Study, 'spec'>, trial: Pick<Trial, 'bracket'>, rung: number): number | undefined {
   if (isExternal(study)) return externalLevels(study)[rung];
+  if (study.spec.strategy.scheduler.type === 'asha') return rungLevelsOf(study)[rung];
   const bracket = planBrackets(study.spec.strategy.scheduler, study.spec.limits.maxTrials)[trial.bracket];
   return bracket?.rungs[rung]?.resource;
 }

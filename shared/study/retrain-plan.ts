@@ -2,7 +2,10 @@ import * as z from 'zod';
 import { readAll } from '../store/port.js';
 import { RETRAIN_BRACKET, retrainConfigs, searchTrials } from './retrain.js';
 import type { Measurement, Study } from './types.js';
-import { isWinding, loadStudy, overWallClock, studyRefSchema, updateStudyWith, type BracketInput, type StepContext } from './workflow.js';
+import { isWinding, overWallClock } from './engine/limits.js';
+import { newTrial } from './engine/new-trial.js';
+import { loadStudy, updateStudyWith, type StepContext } from './engine/step-context.js';
+import { studyRefSchema, type BracketInput } from './workflow.js';
 
 export const planRetrainInputSchema = studyRefSchema.extend({ phase: z.literal('retrain') });
 
@@ -25,24 +28,7 @@ export async function planRetrain(ctx: StepContext, input: z.infer<typeof planRe
     // Above every number the search used or may still use, so that no retraining trial takes one.
     const firstTrial = Math.max(study.spec.limits.maxTrials, ...search.map((t) => t.number + 1));
     for (const [i, config] of configs.entries()) {
-      const at = ctx.now().toISOString();
-      await ctx.store.createTrial({
-        team: study.team,
-        studyId: study.studyId,
-        trialId: String(firstTrial + i),
-        number: firstTrial + i,
-        bracket: RETRAIN_BRACKET,
-        rung: 0,
-        params: config.params,
-        state: 'WAITING',
-        resource: 0,
-        rungValues: [],
-        phase: 'retrain',
-        source: config.source,
-        createdAt: at,
-        updatedAt: at,
-        version: 0,
-      });
+      await ctx.store.createTrial(newTrial(ctx, study, firstTrial + i, config.params, { bracket: RETRAIN_BRACKET, phase: 'retrain', source: config.source }));
     }
     study = await updateStudyWith(ctx, study, (s) =>
       s.retrain ? undefined : { ...s, retrain: { firstTrial, trials: configs.length, ...(s.best ? { searchBest: s.best } : {}) }, best: undefined },

@@ -5,7 +5,7 @@ import { ConflictError, InvalidInputError, NotFoundError, RetryableConflictError
 import type { StudyStore } from '../store/port.js';
 import { isTrialFinished } from './trial-state.js';
 import { stopAdvice } from './stop-advice.js';
-import { candidatesSchema } from './retrain.js';
+import { candidatesSchema } from './retrain-schema.js';
 import { creationIssues } from './creation-issues.js';
 import { parseStudySpec, zodIssues } from './spec.js';
 import { warmStartConfigs } from './warm-start.js';

@@ -2,8 +2,8 @@ import * as z from 'zod';
 import { InvalidInputError, type Issue } from '../errors.js';
 import { parametersSchema } from '../space/schema.js';
 import { jobEnvironmentSchema } from './environment-schema.js';
-import { retrainSchema, sweepSize } from './retrain.js';
-import { checkObjectives, constraintsSchema, normalizeObjectives, objectiveSchema, objectivesSchema, trialMetricsSchema } from './objectives.js';
+import { retrainSchema, sweepSize } from './retrain-schema.js';
+import { checkObjectives, constraintsSchema, normalizeObjectives, objectiveSchema, objectivesSchema, trialMetricsSchema } from './objectives-schema.js';
 
 /** `90s`, `30m`, `12h`, `2d` -> seconds. */
 export const durationSchema = z

@@ -1,11 +1,19 @@
 import type { Params } from '../space/schema.js';
-import type { Candidate, RetrainPlan } from './retrain.js';
+import type { Candidate } from './retrain-schema.js';
 import type { StudySpec } from './spec.js';
 
 export type StudyState = 'PENDING' | 'RUNNING' | 'STOPPING' | 'COMPLETED' | 'STOPPED' | 'FAILED';
 export const finishedStudyStates: readonly StudyState[] = ['COMPLETED', 'STOPPED', 'FAILED'];
 
 export type TrialState = 'WAITING' | 'RUNNING' | 'PAUSED' | 'COMPLETE' | 'PRUNED' | 'FAILED' | 'INFEASIBLE';
+
+/** The retraining plan (shared/study/retrain.ts), written on the study once (the step that writes it is idempotent). */
+export interface RetrainPlan {
+  firstTrial: number;
+  trials: number;
+  /** The best search trial, kept when `best` starts to follow the retraining trials. */
+  searchBest?: Study['best'];
+}
 
 export interface BestTrial {
   trialId: string;

@@ -1,35 +1,29 @@
 import * as z from 'zod';
-import { NotFoundError, RungError } from '../errors.js';
-import { createRng, deriveSeed } from '../rng.js';
-import { samplerFor } from '../samplers/registry.js';
-import { planBrackets, type Bracket } from '../schedulers/brackets.js';
-import type { Params } from '../space/schema.js';
-import { SearchSpace } from '../space/space.js';
-import { readAll, type StudyStore } from '../store/port.js';
+import { NotFoundError } from '../errors.js';
+import { bracketTrialNumbers, planBrackets, type Bracket } from '../schedulers/brackets.js';
+import { readAll } from '../store/port.js';
 import { orient, pickBest } from './best.js';
-import { hourlyPrice, jobCostUsd, jobForecastUsd } from '../cost/cost.js';
-import { changeStudy, changeTrial } from './cas.js';
 import { takeEnqueued } from './enqueue.js';
 import { jobSpecFor, type JobSpec } from './job.js';
-import { planLanes } from './lanes.js';
-import { observationOf, outcomeFields, rungOutcome } from './objectives.js';
-import { observationsFor, studySampler, type RungResult } from './observed.js';
 import { isRetrainTrial, RETRAIN_BRACKET, retrainBracket, searchTrials } from './retrain.js';
-import type { Study, StudyCost, Trial, TrialJob } from './types.js';
+import type { Study, Trial } from './types.js';
+import { assertFailedTrialsWithin, isWinding, overWallClock } from './engine/limits.js';
+import { closeJob, jobsCostUsd, openJob, reserveJob, settleJobs } from './engine/ledger.js';
+import { newTrial, suggestNew } from './engine/new-trial.js';
+import { planLanes } from './engine/rounds.js';
+import { afterSliceEnd, endOfSlice } from './engine/rung-end.js';
+import { loadStudy, loadTrial, updateStudyWith, updateTrialWith, type StepContext } from './engine/step-context.js';
+
+export type { StepContext } from './engine/step-context.js';
+export { TooManyFailedTrialsError } from './engine/limits.js';
 
 /**
- * The steps of the study workflow (docs/workflow.md), one function per Task state. Each is
- * idempotent: Step Functions may deliver a step twice, and a crash between two writes is repaired
- * by the next call. Handlers in functions/steps are thin wrappers around these.
+ * The steps of the study workflow (docs/workflow.md), one function per Task state of the
+ * synchronous (bracket) path, and Plan and Finalize, which both paths run. Each is idempotent:
+ * Step Functions may deliver a step twice, and a crash between two writes is repaired by the
+ * next call. Handlers in functions/steps are thin wrappers around these; what the steps share
+ * with the asynchronous path (lanes.ts) is in shared/study/engine.
  */
-export interface StepContext {
-  store: StudyStore;
-  now: () => Date;
-  /** `s3://bucket` on AWS, `file:///abs/path` in the embedded runtime. */
-  artifactBaseUri: string;
-  /** Bearer token handed to local jobs for the local API; empty on AWS (jobs sign with SigV4). */
-  jobApiToken?: string;
-}
 
 const id = z.string().min(1).max(128);
 export const studyRefSchema = z.object({ team: id, studyId: id });
@@ -61,56 +55,10 @@ export interface RungPlan {
   trials: TrialSlot[];
 }
 
-/** Raised by Promote and NextJob when a study has more failed trials than `limits.maxFailedTrials`. */
-export class TooManyFailedTrialsError extends RungError {}
-
-/**
- * Fails the step (and so the execution, which MarkFailed then records) once more search trials
- * failed than `limits.maxFailedTrials` allows: Promote checks it between rungs, NextJob and
- * Replan before each new job of an asynchronous study.
- */
-export function assertFailedTrialsWithin(study: Study, trials: Trial[]): void {
-  const maxFailed = study.spec.limits.maxFailedTrials;
-  if (maxFailed === undefined) return;
-  const failed = trials.filter((t) => t.state === 'FAILED' && t.phase !== 'retrain').length;
-  if (failed > maxFailed) throw new TooManyFailedTrialsError(`${failed} trials failed, more than limits.maxFailedTrials (${maxFailed})`);
-}
-
-export async function loadStudy(ctx: StepContext, ref: StudyRef): Promise<Study> {
-  const study = await ctx.store.getStudy(ref.team, ref.studyId);
-  if (!study) throw new NotFoundError(`study ${ref.studyId} not found`);
-  return study;
-}
-
-export async function loadTrial(ctx: StepContext, ref: StudyRef & { trialId: string }): Promise<Trial> {
-  const trial = await ctx.store.getTrial(ref.team, ref.studyId, ref.trialId);
-  if (!trial) throw new NotFoundError(`trial ${ref.trialId} of study ${ref.studyId} not found`);
-  return trial;
-}
-
-/** Compare-and-set with re-read (shared/study/cas.ts): `change` returns the next value or undefined to leave it as is. */
-export async function updateStudyWith(ctx: StepContext, ref: StudyRef, change: (s: Study) => Study | undefined): Promise<Study> {
-  return await changeStudy(ctx, ref.team, ref.studyId, change);
-}
-
-/** As updateStudyWith, for a trial; a change of state must be a legal transition. */
-export async function updateTrialWith(ctx: StepContext, ref: StudyRef & { trialId: string }, change: (t: Trial) => Trial | undefined): Promise<Trial> {
-  return await changeTrial(ctx, ref, change);
-}
-
 function bracketOf(study: Study, index: number): Bracket {
   const bracket = index === RETRAIN_BRACKET ? retrainBracket(study) : planBrackets(study.spec.strategy.scheduler, study.spec.limits.maxTrials)[index];
   if (!bracket) throw new NotFoundError(`study ${study.studyId} has no bracket ${index}`);
   return bracket;
-}
-
-export function isWinding(study: Study): boolean {
-  return study.state !== 'RUNNING';
-}
-
-export function overWallClock(ctx: StepContext, study: Study): boolean {
-  const limit = study.spec.limits.maxWallClock;
-  return limit !== undefined && ctx.now().getTime() - Date.parse(study.createdAt) > limit * 1000;
 }
 
 export const planInputSchema = studyRefSchema.extend({ round: z.number().int().min(0).optional() });
@@ -138,20 +86,6 @@ export async function plan(ctx: StepContext, input: z.infer<typeof planInputSche
   };
 }
 
-function resultsOf(study: Study, trials: Trial[]): RungResult[] {
-  return trials.flatMap((t) =>
-    t.rungValues.flatMap((v, rung) => {
-      if (v === undefined || v === null) return [];
-      // With objectives or constraints it also carries feasibility and every objective (shared/study/objectives.ts).
-      return [{ trial: t, rung, observation: observationOf(study.spec, t, rung, v, rungResource(study, t.bracket, rung)) }];
-    }),
-  );
-}
-
-function rungResource(study: Study, bracket: number, rung: number): number {
-  return bracketOf(study, bracket).rungs[rung]?.resource ?? 0;
-}
-
 function slotsFor(study: Study, bracket: number, rung: number, trialIds: string[]): RungPlan {
   return {
     team: study.team,
@@ -172,53 +106,21 @@ export async function suggest(ctx: StepContext, input: z.infer<typeof bracketInp
   if (!planBrackets(study.spec.strategy.scheduler, study.spec.limits.maxTrials)[input.bracket]) return slotsFor(study, input.bracket, 0, []);
   if (isWinding(study) || overWallClock(ctx, study)) return slotsFor(study, input.bracket, 0, []);
   const bracket = bracketOf(study, input.bracket);
-  const space = new SearchSpace(study.spec.parameters);
-  const sampler = samplerFor(study.spec.strategy.sampler);
   const trials = searchTrials(await readAll((p) => ctx.store.listTrials(study.team, study.studyId, p)));
-  const byNumber = new Map(trials.map((t) => [t.number, t]));
-  const suggester = studySampler(ctx, study, sampler, space, observationsFor(sampler, resultsOf(study, trials)));
-  const pending = trials.filter((t) => t.rungValues.length === 0 && t.state !== 'FAILED').map((t) => t.params);
+  const taken = new Set(trials.map((t) => t.number));
+  const numbers = bracketTrialNumbers(bracket);
+  const missing = numbers.filter((n) => !taken.has(n));
   const maxResource = Math.max(...bracket.rungs.map((r) => r.resource));
-  const ids: string[] = [];
-  const missing: { number: number; params: Params }[] = [];
-  for (let i = 0; i < bracket.rungs[0].trials; i++) {
-    const number = bracket.firstTrial + i;
-    ids.push(String(number));
-    if (byNumber.has(number)) continue;
-    const params = await suggester.suggest({ pending, maxResource, index: number, rng: createRng(deriveSeed(study.seed, number)) });
-    pending.push(params);
-    missing.push({ number, params });
-  }
-  // The sampler's state (if it keeps one) before the trials: it only caches what the observations
-  // determine, so a crash in between leaves a Suggest whose retry makes the same suggestions.
-  await suggester.save();
-  for (const { number, params } of missing) {
-    const at = ctx.now().toISOString();
-    await ctx.store.createTrial({
-      team: study.team,
-      studyId: study.studyId,
-      trialId: String(number),
-      number,
-      bracket: bracket.index,
-      rung: 0,
-      params,
-      state: 'WAITING',
-      resource: 0,
-      rungValues: [],
-      createdAt: at,
-      updatedAt: at,
-      version: 0,
-    });
-  }
-  return slotsFor(study, bracket.index, 0, ids);
+  const suggested = await suggestNew(ctx, study, trials, missing, maxResource);
+  for (const [i, number] of missing.entries()) await ctx.store.createTrial(newTrial(ctx, study, number, suggested[i], { bracket: bracket.index }));
+  return slotsFor(study, bracket.index, 0, numbers.map(String));
 }
 
 /** The retraining bracket's trials, which PlanRetrain created (shared/study/retrain-plan.ts). */
 async function retrainSlots(ctx: StepContext, study: Study): Promise<RungPlan> {
   const bracket = retrainBracket(study);
   if (!bracket || isWinding(study) || overWallClock(ctx, study)) return slotsFor(study, RETRAIN_BRACKET, 0, []);
-  const ids = Array.from({ length: bracket.rungs[0].trials }, (_, i) => String(bracket.firstTrial + i));
-  return slotsFor(study, RETRAIN_BRACKET, 0, ids);
+  return slotsFor(study, RETRAIN_BRACKET, 0, bracketTrialNumbers(bracket).map(String));
 }
 
 export interface StartTrialResult extends TrialSlot {
@@ -245,8 +147,7 @@ export async function startTrial(ctx: StepContext, slot: TrialSlot): Promise<Sta
   const trial = await updateTrialWith(ctx, slot, (t) => {
     if (!isRunnableFor(t, slot.rung) || (t.state === 'RUNNING' && t.rung === slot.rung)) return undefined;
     const at = ctx.now().toISOString();
-    const job: TrialJob = { rung: slot.rung, startedAt: at, ...(reservation.forecastUsd !== undefined ? { forecastUsd: reservation.forecastUsd } : {}) };
-    return { ...t, state: 'RUNNING', rung: slot.rung, error: undefined, startedAt: t.startedAt ?? at, jobs: [...(t.jobs ?? []), job] };
+    return { ...t, state: 'RUNNING', rung: slot.rung, error: undefined, startedAt: t.startedAt ?? at, jobs: [...(t.jobs ?? []), openJob(ctx, slot.rung, reservation.forecastUsd)] };
   });
   if (trial.state !== 'RUNNING' || trial.rung !== slot.rung) {
     // Settled elsewhere meanwhile (pruned, finished): give the reservation back.
@@ -261,152 +162,18 @@ function isRunnableFor(trial: Trial, rung: number): boolean {
   return !alreadyDone && ['WAITING', 'PAUSED', 'RUNNING'].includes(trial.state);
 }
 
-/** USD per hour and seconds per resource unit of the study's jobs, when they can be priced. */
-function pricingOf(study: Study): { usdPerHour: number; secondsPerResource?: number } | undefined {
-  const { usdPerHour } = hourlyPrice(study.spec);
-  return usdPerHour === undefined ? undefined : { usdPerHour, secondsPerResource: study.spec.trial.secondsPerResource };
-}
-
-const reservationKey = (trialId: string, jobIndex: number) => `${trialId}#${jobIndex}`;
-const emptyCost = (): StudyCost => ({ spentUsd: 0, reservedUsd: {} });
-const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
-
 /**
- * Admits the trial's next job against `limits.maxCostUsd`: one compare-and-set on the study
- * reserves the job's forecast unless spent + reserved + forecast would cross the budget. The key
- * is the job's index on the trial, so a retried StartTrial reserves nothing twice.
+ * Ends the trial's rung from what its job reported (shared/study/engine/rung-end.ts): PAUSED
+ * (awaiting promotion), COMPLETE or INFEASIBLE at the bracket's last rung, or FAILED.
  */
-export async function reserveJob(ctx: StepContext, study: Study, trial: Trial, resourceTo: number): Promise<{ admitted: boolean; forecastUsd?: number }> {
-  const pricing = pricingOf(study);
-  const forecastUsd =
-    pricing?.secondsPerResource === undefined ? undefined : jobForecastUsd(pricing.usdPerHour, pricing.secondsPerResource, trial.resource, resourceTo);
-  const max = study.spec.limits.maxCostUsd;
-  if (max === undefined || forecastUsd === undefined) return { admitted: true, forecastUsd };
-  const key = reservationKey(trial.trialId, trial.jobs?.length ?? 0);
-  let admitted = false;
-  await updateStudyWith(ctx, study, (s) => {
-    const cost = s.cost ?? emptyCost();
-    admitted = key in cost.reservedUsd;
-    if (admitted) return undefined;
-    const committed = cost.spentUsd + sum(Object.values(cost.reservedUsd));
-    if (committed + forecastUsd > max * (1 + 1e-12)) return cost.budgetExhausted ? undefined : { ...s, cost: { ...cost, budgetExhausted: true } };
-    admitted = true;
-    return { ...s, cost: { ...cost, reservedUsd: { ...cost.reservedUsd, [key]: forecastUsd } } };
-  });
-  return { admitted, forecastUsd };
-}
-
-/**
- * Moves the trial's ended jobs from reserved to spent, each once: the key leaves `reservedUsd` in
- * the same write that adds the job's cost. Reservations of the trial without a started job (a
- * StartTrial that stopped between its two writes) are dropped when `dropUnstarted`.
- */
-export async function settleJobs(ctx: StepContext, ref: StudyRef, trial: Trial, dropUnstarted = true): Promise<void> {
-  const jobs = trial.jobs ?? [];
-  const prefix = `${trial.trialId}#`;
-  await updateStudyWith(ctx, ref, (s) => {
-    if (!s.cost) return undefined;
-    const reserved = { ...s.cost.reservedUsd };
-    let spent = s.cost.spentUsd;
-    let changed = false;
-    for (const key of Object.keys(reserved)) {
-      if (!key.startsWith(prefix)) continue;
-      const job = jobs[Number(key.slice(prefix.length))];
-      const running = trial.state === 'RUNNING' && job !== undefined && job.endedAt === undefined;
-      if (running || (job === undefined && !dropUnstarted)) continue;
-      if (job?.endedAt !== undefined) spent += job.costUsd ?? 0;
-      delete reserved[key];
-      changed = true;
-    }
-    return changed ? { ...s, costUsd: spent, cost: { ...s.cost, spentUsd: spent, reservedUsd: reserved } } : undefined;
-  });
-}
-
-/** Ends the trial's open job: its runtime (from Batch when the state passes it, else from the step times) and cost. */
-export function closeJob(study: Study, trial: Trial, at: Date, input?: z.infer<typeof observeInputSchema>): TrialJob[] | undefined {
-  const jobs = [...(trial.jobs ?? [])];
-  const last = jobs.at(-1);
-  if (!last || last.endedAt !== undefined) return trial.jobs;
-  const batch = batchTimes(input);
-  const seconds = batch ? batch.seconds : Math.max(0, (at.getTime() - Date.parse(last.startedAt)) / 1000);
-  const pricing = pricingOf(study);
-  jobs[jobs.length - 1] = { ...last, endedAt: at.toISOString(), seconds, ...(pricing ? { costUsd: jobCostUsd(pricing.usdPerHour, seconds) } : {}) };
-  return jobs;
-}
-
-/** StartedAt/StoppedAt of the Batch job, from its result or from a failed job's Cause. */
-function batchTimes(input?: z.infer<typeof observeInputSchema>): { seconds: number } | undefined {
-  let times: { StartedAt?: unknown; StoppedAt?: unknown } | undefined = input?.jobResult;
-  if (!times && input?.jobError?.Cause) {
-    try {
-      times = JSON.parse(input.jobError.Cause) as typeof times;
-    } catch {
-      times = undefined;
-    }
-  }
-  const { StartedAt, StoppedAt } = times ?? {};
-  if (typeof StartedAt !== 'number' || typeof StoppedAt !== 'number' || StoppedAt < StartedAt) return undefined;
-  return { seconds: (StoppedAt - StartedAt) / 1000 };
-}
-
-/** Ends the trial's rung from what its job reported: PAUSED (awaiting promotion), COMPLETE or FAILED. */
 export async function observe(ctx: StepContext, input: z.infer<typeof observeInputSchema>) {
   const study = await loadStudy(ctx, input);
   const bracket = bracketOf(study, input.bracket);
-  const target = bracket.rungs[input.rung];
-  const current = await loadTrial(ctx, input);
-  if (current.state !== 'RUNNING' || current.rung !== input.rung) {
-    // A retried Observe: the trial write happened; repeat what may not have (best, cost), which is idempotent.
-    if (current.rung === input.rung && (current.state === 'PAUSED' || current.state === 'COMPLETE' || current.state === 'INFEASIBLE')) await recordBest(ctx, study, current);
-    await settleJobs(ctx, study, current, false);
-    return { trialId: current.trialId, state: current.state };
-  }
-
-  const metric = study.spec.objective.metric;
-  const measurements = await ctx.store.listMeasurements(study.team, study.studyId, current.trialId);
-  const reported = measurements.filter((m) => m.step <= target.resource && Number.isFinite(m.metrics[metric]));
-  const last = reported.at(-1);
-  const isLastRung = input.rung === bracket.rungs.length - 1;
-  const outcome = rungOutcome(study.spec, measurements, target.resource, isLastRung);
-  const now = ctx.now();
-  const at = now.toISOString();
-
-  const trial = await updateTrialWith(ctx, input, (t) => {
-    if (t.state !== 'RUNNING' || t.rung !== input.rung) return undefined;
-    const jobs = closeJob(study, t, now, input);
-    if (input.jobError || !last) {
-      const why = input.jobError
-        ? `job failed: ${input.jobError.Error ?? 'error'}${input.jobError.Cause ? `: ${input.jobError.Cause.slice(0, 500)}` : ''}`
-        : `the job never reported the objective metric "${metric}"`;
-      return { ...t, state: 'FAILED', error: why, endedAt: at, jobs };
-    }
-    if (outcome.missing) return { ...t, state: 'FAILED', error: outcome.missing, endedAt: at, jobs, ...outcomeFields(outcome) };
-    const rungValues = [...t.rungValues];
-    rungValues[input.rung] = last.metrics[metric];
-    return {
-      ...t,
-      // A trial a person stopped keeps its last result but is not promoted; one that ends violating a constraint is INFEASIBLE.
-      state: t.stopRequested ? 'PRUNED' : isLastRung ? (outcome.feasible === false ? 'INFEASIBLE' : 'COMPLETE') : 'PAUSED',
-      resource: Math.max(t.resource, last.step),
-      rungValues,
-      value: last.metrics[metric],
-      endedAt: isLastRung ? at : t.endedAt,
-      jobs,
-      ...outcomeFields(outcome),
-    };
-  });
-  if (trial.state === 'COMPLETE' || trial.state === 'PAUSED' || trial.state === 'INFEASIBLE') await recordBest(ctx, study, trial);
-  await settleJobs(ctx, study, trial, false);
+  const slice = { ...input, target: bracket.rungs[input.rung].resource, top: input.rung === bracket.rungs.length - 1 };
+  const end = await endOfSlice(ctx, study, slice);
+  const trial = end.change ? await updateTrialWith(ctx, input, end.change) : end.trial;
+  await afterSliceEnd(ctx, study, trial, input.rung);
   return { trialId: trial.trialId, state: trial.state };
-}
-
-export async function recordBest(ctx: StepContext, study: Study, trial: Trial) {
-  await updateStudyWith(ctx, study, (s) => {
-    // Once the retraining is planned, the study's answer is its best retrained trial.
-    if (s.retrain !== undefined && !isRetrainTrial(trial)) return undefined;
-    const best = pickBest(s.spec.objective.goal, s.best, trial);
-    return best === s.best ? undefined : { ...s, best };
-  });
 }
 
 /** Keeps the top 1/eta of the rung (the plan's count) and prunes the rest. */
@@ -460,8 +227,7 @@ export async function finalize(ctx: StepContext, input: z.infer<typeof finalizeI
     if (current.cost) await settleJobs(ctx, input, trial);
   }
   const settled = await readAll((p) => ctx.store.listTrials(input.team, input.studyId, p));
-  const priced = settled.flatMap((t) => (t.jobs ?? []).map((j) => j.costUsd)).filter((c): c is number => c !== undefined);
-  const costUsd = priced.length > 0 ? sum(priced) : undefined;
+  const costUsd = jobsCostUsd(settled);
   const study = await updateStudyWith(ctx, input, (s) => {
     if (s.state === 'COMPLETED' || s.state === 'STOPPED' || s.state === 'FAILED') return undefined;
     // Search best when no retraining trial finished (none planned, or every one failed).

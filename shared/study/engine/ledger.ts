@@ -1,0 +1,123 @@
+import { hourlyPrice, jobCostUsd, jobForecastUsd } from '../../cost/cost.js';
+import type { Study, StudyCost, Trial, TrialJob } from '../types.js';
+import { updateStudyWith, type StepContext } from './step-context.js';
+
+/**
+ * The cost ledger of a study's jobs, one for both paths: a job is opened (its record on the
+ * trial, with its forecast reserved against `limits.maxCostUsd`), closed (its runtime and cost)
+ * and settled (moved from reserved to spent on the study), each step idempotent.
+ */
+
+/** How a job ended, as the state that ran it passes it on (the `.sync` job's result or error). */
+export interface JobOutcome {
+  jobError?: { Error?: string; Cause?: string };
+  /** Batch's StartedAt/StoppedAt (epoch ms), when the state keeps the job's description. */
+  jobResult?: { StartedAt?: number; StoppedAt?: number };
+}
+
+/** USD per hour and seconds per resource unit of the study's jobs, when they can be priced. */
+function pricingOf(study: Study): { usdPerHour: number; secondsPerResource?: number } | undefined {
+  const { usdPerHour } = hourlyPrice(study.spec);
+  return usdPerHour === undefined ? undefined : { usdPerHour, secondsPerResource: study.spec.trial.secondsPerResource };
+}
+
+const reservationKey = (trialId: string, jobIndex: number) => `${trialId}#${jobIndex}`;
+const emptyCost = (): StudyCost => ({ spentUsd: 0, reservedUsd: {} });
+const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+
+/**
+ * Admits the trial's next job against `limits.maxCostUsd`: one compare-and-set on the study
+ * reserves the job's forecast unless spent + reserved + forecast would cross the budget. The key
+ * is the job's index on the trial, so a retried step reserves nothing twice.
+ */
+export async function reserveJob(ctx: StepContext, study: Study, trial: Trial, resourceTo: number): Promise<{ admitted: boolean; forecastUsd?: number }> {
+  const pricing = pricingOf(study);
+  const forecastUsd =
+    pricing?.secondsPerResource === undefined ? undefined : jobForecastUsd(pricing.usdPerHour, pricing.secondsPerResource, trial.resource, resourceTo);
+  const max = study.spec.limits.maxCostUsd;
+  if (max === undefined || forecastUsd === undefined) return { admitted: true, forecastUsd };
+  const key = reservationKey(trial.trialId, trial.jobs?.length ?? 0);
+  let admitted = false;
+  await updateStudyWith(ctx, study, (s) => {
+    const cost = s.cost ?? emptyCost();
+    admitted = key in cost.reservedUsd;
+    if (admitted) return undefined;
+    const committed = cost.spentUsd + sum(Object.values(cost.reservedUsd));
+    if (committed + forecastUsd > max * (1 + 1e-12)) return cost.budgetExhausted ? undefined : { ...s, cost: { ...cost, budgetExhausted: true } };
+    admitted = true;
+    return { ...s, cost: { ...cost, reservedUsd: { ...cost.reservedUsd, [key]: forecastUsd } } };
+  });
+  return { admitted, forecastUsd };
+}
+
+/** The record of a job that starts now, at `rung`, with the forecast its reservation admitted. */
+export function openJob(ctx: Pick<StepContext, 'now'>, rung: number, forecastUsd: number | undefined): TrialJob {
+  return { rung, startedAt: ctx.now().toISOString(), ...(forecastUsd !== undefined ? { forecastUsd } : {}) };
+}
+
+/**
+ * Moves the trial's ended jobs from reserved to spent, each once: the key leaves `reservedUsd` in
+ * the same write that adds the job's cost. Reservations of the trial without a started job (a
+ * start that stopped between its two writes) are dropped when `dropUnstarted`.
+ */
+export async function settleJobs(ctx: StepContext, ref: Pick<Study, 'team' | 'studyId'>, trial: Trial, dropUnstarted = true): Promise<void> {
+  const jobs = trial.jobs ?? [];
+  const prefix = `${trial.trialId}#`;
+  await updateStudyWith(ctx, ref, (s) => {
+    if (!s.cost) return undefined;
+    const reserved = { ...s.cost.reservedUsd };
+    let spent = s.cost.spentUsd;
+    let changed = false;
+    for (const key of Object.keys(reserved)) {
+      if (!key.startsWith(prefix)) continue;
+      const job = jobs[Number(key.slice(prefix.length))];
+      const running = trial.state === 'RUNNING' && job !== undefined && job.endedAt === undefined;
+      if (running || (job === undefined && !dropUnstarted)) continue;
+      if (job?.endedAt !== undefined) spent += job.costUsd ?? 0;
+      delete reserved[key];
+      changed = true;
+    }
+    return changed ? { ...s, costUsd: spent, cost: { ...s.cost, spentUsd: spent, reservedUsd: reserved } } : undefined;
+  });
+}
+
+/** Ends the trial's open job: its runtime (from Batch when the state passes it, else from the step times) and cost. */
+export function closeJob(study: Study, trial: Trial, at: Date, outcome?: JobOutcome): TrialJob[] | undefined {
+  const jobs = [...(trial.jobs ?? [])];
+  const last = jobs.at(-1);
+  if (!last || last.endedAt !== undefined) return trial.jobs;
+  const batch = batchTimes(outcome);
+  const seconds = batch ? batch.seconds : Math.max(0, (at.getTime() - Date.parse(last.startedAt)) / 1000);
+  const pricing = pricingOf(study);
+  jobs[jobs.length - 1] = { ...last, endedAt: at.toISOString(), seconds, ...(pricing ? { costUsd: jobCostUsd(pricing.usdPerHour, seconds) } : {}) };
+  return jobs;
+}
+
+/** Ends the trial's open job as one that never ran (a stranded lane claim): no runtime, no cost. */
+export function closeNeverRan(study: Study, trial: Trial, at: Date): TrialJob[] | undefined {
+  const priced = pricingOf(study) !== undefined;
+  return (trial.jobs ?? []).map((j, i, all) =>
+    i === all.length - 1 && j.endedAt === undefined ? { ...j, endedAt: at.toISOString(), seconds: 0, ...(priced ? { costUsd: 0 } : {}), neverRan: true } : j,
+  );
+}
+
+/** What the trials' jobs cost in all, where they can be priced (undefined where none could). */
+export function jobsCostUsd(trials: Trial[]): number | undefined {
+  const priced = trials.flatMap((t) => (t.jobs ?? []).map((j) => j.costUsd)).filter((c): c is number => c !== undefined);
+  return priced.length > 0 ? sum(priced) : undefined;
+}
+
+/** StartedAt/StoppedAt of the Batch job, from its result or from a failed job's Cause. */
+function batchTimes(outcome?: JobOutcome): { seconds: number } | undefined {
+  let times: { StartedAt?: unknown; StoppedAt?: unknown } | undefined = outcome?.jobResult;
+  if (!times && outcome?.jobError?.Cause) {
+    try {
+      times = JSON.parse(outcome.jobError.Cause) as typeof times;
+    } catch {
+      times = undefined;
+    }
+  }
+  const { StartedAt, StoppedAt } = times ?? {};
+  if (typeof StartedAt !== 'number' || typeof StoppedAt !== 'number' || StoppedAt < StartedAt) return undefined;
+  return { seconds: (StoppedAt - StartedAt) / 1000 };
+}
