@@ -1,10 +1,9 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { readAll } from '../store/port.js';
 import { RETRAIN_BRACKET, retrainConfigs, searchTrials } from './retrain.js';
 import type { Measurement, Study } from './types.js';
-import { isWinding, loadStudy, overWallClock, studyRefSchema, updateStudyWith, type BracketInput, type StepContext } from './workflow.js';
-
-export const planRetrainInputSchema = studyRefSchema.extend({ phase: z.literal('retrain') });
+import type { planRetrainInputSchema } from './step-inputs.js';
+import { isWinding, loadStudy, overWallClock, updateStudyWith, type BracketInput, type StepContext } from './workflow.js';
 
 /**
  * PlanRetrain (docs/workflow.md): once the search has ended, creates the retraining trials (the

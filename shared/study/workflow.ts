@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { NotFoundError, RungError } from '../errors.js';
 import { createRng, deriveSeed } from '../rng.js';
 import { samplerFor } from '../samplers/registry.js';
@@ -15,6 +15,7 @@ import { planLanes } from './lanes.js';
 import { observationOf, outcomeFields, rungOutcome } from './objectives.js';
 import { observationsFor, studySampler, type RungResult } from './observed.js';
 import { isRetrainTrial, RETRAIN_BRACKET, retrainBracket, searchTrials } from './retrain.js';
+import type { bracketInputSchema, finalizeInputSchema, observeInputSchema, planInputSchema, rungRefSchema, studyRefSchema, trialSlotSchema } from './step-inputs.js';
 import type { Study, StudyCost, Trial, TrialJob } from './types.js';
 
 /**
@@ -30,23 +31,6 @@ export interface StepContext {
   /** Bearer token handed to local jobs for the local API; empty on AWS (jobs sign with SigV4). */
   jobApiToken?: string;
 }
-
-const id = z.string().min(1).max(128);
-export const studyRefSchema = z.object({ team: id, studyId: id });
-export const bracketInputSchema = studyRefSchema.extend({ bracket: z.number().int().min(0), name: z.string().optional() });
-export const rungRefSchema = bracketInputSchema.extend({ rung: z.number().int().min(0) });
-export const trialSlotSchema = rungRefSchema.extend({ trialId: z.string().regex(/^\d{1,8}$/) });
-export const observeInputSchema = trialSlotSchema.extend({
-  run: z.boolean().optional(),
-  job: z.unknown().optional(),
-  jobError: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
-  /** The `.sync` job's description when the state keeps it (Batch's StartedAt/StoppedAt, epoch ms). */
-  jobResult: z.object({ StartedAt: z.number().optional(), StoppedAt: z.number().optional() }).passthrough().optional(),
-});
-export const finalizeInputSchema = studyRefSchema.extend({
-  outcome: z.enum(['COMPLETED', 'FAILED']),
-  error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
-});
 
 export type StudyRef = z.infer<typeof studyRefSchema>;
 export type BracketInput = z.infer<typeof bracketInputSchema> & { name: string };
@@ -112,8 +96,6 @@ export function overWallClock(ctx: StepContext, study: Study): boolean {
   const limit = study.spec.limits.maxWallClock;
   return limit !== undefined && ctx.now().getTime() - Date.parse(study.createdAt) > limit * 1000;
 }
-
-export const planInputSchema = studyRefSchema.extend({ round: z.number().int().min(0).optional() });
 
 /**
  * Marks the study RUNNING and plans its work: brackets for synchronous schedulers, or the lanes of
