@@ -9,25 +9,19 @@ import { handler as plan } from '../functions/steps/plan.js';
 import { handler as promote } from '../functions/steps/promote.js';
 import { handler as startTrial } from '../functions/steps/start-trial.js';
 import { handler as suggest } from '../functions/steps/suggest.js';
+import { LAMBDA_TASKS, LOGICAL_IDS, SERVICE_TASKS, type LambdaTaskName, type MachineName, type StepLambda, type StepName } from '../infra/workflow-contract.js';
 import type { LocalBatch, SubmitJobParameters } from './local-batch.js';
 
 type Definition = Record<string, unknown> & { States: Record<string, Record<string, unknown>> };
 type TaskHandler = (input: any) => Promise<any>;
 
-/** Task state name -> the Lambda handler module it invokes on AWS (docs/workflow.md). */
-export const lambdaTasks: Record<string, TaskHandler> = {
-  Plan: plan,
-  Replan: plan,
-  PlanRetrain: plan,
-  Suggest: suggest,
-  StartTrial: startTrial,
-  Observe: observe,
-  Promote: promote,
-  Finalize: finalize,
-  MarkFailed: finalize,
-  NextJob: nextJob,
-  ObserveJob: observeJob,
-};
+/** The handler module of each step, as its Lambda function runs it: a step missing here does not compile. */
+const stepLambdas: { [K in StepName]: StepLambda<K> } = { plan, suggest, startTrial, observe, promote, finalize, nextJob, observeJob };
+
+/** Lambda Task state name -> the handler it invokes on AWS (infra/workflow-contract.ts, LAMBDA_TASKS). */
+export const lambdaTasks = Object.fromEntries(
+  Object.entries(LAMBDA_TASKS).map(([state, row]) => [state, stepLambdas[row.step] as TaskHandler]),
+) as Record<LambdaTaskName, TaskHandler>;
 
 /** Every Task state of a definition, including those inside Map and Parallel states. */
 export function taskStateNames(definition: Definition): string[] {
@@ -45,8 +39,15 @@ export interface LocalExecutionsOptions {
   studyMachine: Definition;
   bracketMachine: Definition;
   laneMachine: Definition;
-  batch: LocalBatch;
+  batch: Pick<LocalBatch, 'submitJobSync'>;
+  /**
+   * Runs each Task state's work (tests: to choose when it resolves, or to fail it); the default runs
+   * it at once. `run` is the Lambda handler, the local job or the child execution.
+   */
+  task?: (state: string, input: unknown, run: () => Promise<unknown>) => Promise<unknown>;
 }
+
+type ChildParams = { Input: unknown; Name?: string };
 
 /**
  * Runs the synthesized state machines with aws-local-stepfunctions. Every Task state is
@@ -55,29 +56,33 @@ export interface LocalExecutionsOptions {
  * real AWS, so construction fails when one is missing.
  */
 export class LocalExecutions implements ExecutionStarter {
-  private readonly studyMachine: StateMachine;
-  private readonly bracketMachine: StateMachine;
-  private readonly laneMachine: StateMachine;
+  private readonly machines: Record<MachineName, StateMachine>;
   private readonly overrides: Record<string, TaskHandler>;
   private readonly executions = new Map<string, Promise<unknown>>();
   private readonly aborts = new Set<() => void>();
 
   constructor(private readonly options: LocalExecutionsOptions) {
-    this.overrides = {
-      ...lambdaTasks,
+    const services: Record<keyof typeof SERVICE_TASKS, TaskHandler> = {
       TrainTrial: (params: SubmitJobParameters) => options.batch.submitJobSync(params),
-      RunBracket: (params: { Input: unknown; Name?: string }) => this.runChild(this.bracketMachine, 'BracketMachine', params),
-      RetrainBracket: (params: { Input: unknown; Name?: string }) => this.runChild(this.bracketMachine, 'BracketMachine', params),
-      RunLane: (params: { Input: unknown; Name?: string }) => this.runChild(this.laneMachine, 'LaneMachine', params),
+      RunBracket: (params: ChildParams) => this.runChild(SERVICE_TASKS.RunBracket.child, params),
+      RetrainBracket: (params: ChildParams) => this.runChild(SERVICE_TASKS.RetrainBracket.child, params),
+      RunLane: (params: ChildParams) => this.runChild(SERVICE_TASKS.RunLane.child, params),
     };
+    const work: Record<string, TaskHandler> = { ...lambdaTasks, ...services };
+    const task = options.task;
+    this.overrides = task
+      ? Object.fromEntries(Object.entries(work).map(([state, run]) => [state, (input: unknown) => task(state, input, () => run(input))]))
+      : work;
     for (const def of [options.studyMachine, options.bracketMachine, options.laneMachine]) {
       const missing = taskStateNames(def).filter((name) => !this.overrides[name]);
       if (missing.length > 0) throw new Error(`Task states without a local override (they would call AWS): ${missing.join(', ')}`);
     }
     const validationOptions = { checkArn: false, checkPaths: true };
-    this.studyMachine = new StateMachine(options.studyMachine as never, { validationOptions });
-    this.bracketMachine = new StateMachine(options.bracketMachine as never, { validationOptions });
-    this.laneMachine = new StateMachine(options.laneMachine as never, { validationOptions });
+    this.machines = {
+      studyMachine: new StateMachine(options.studyMachine as never, { validationOptions }),
+      bracketMachine: new StateMachine(options.bracketMachine as never, { validationOptions }),
+      laneMachine: new StateMachine(options.laneMachine as never, { validationOptions }),
+    };
   }
 
   private overridesFor() {
@@ -93,9 +98,10 @@ export class LocalExecutions implements ExecutionStarter {
   }
 
   /** A `startExecution.sync:2` child: runs to its end and returns its output as JSON. */
-  private async runChild(machine: StateMachine, machineName: string, params: { Input: unknown; Name?: string }) {
+  private async runChild(child: MachineName, params: ChildParams) {
+    const machineName = LOGICAL_IDS[child];
     const name = params.Name ?? `${machineName}-${Date.now()}`;
-    const execution = machine.run(params.Input as never, {
+    const execution = this.machines[child].run(params.Input as never, {
       overrides: this.overridesFor(),
       context: this.contextFor(machineName, name, params.Input),
     });
@@ -118,9 +124,9 @@ export class LocalExecutions implements ExecutionStarter {
   /** Idempotent per name, as StartExecution is. */
   async start(input: { team: string; studyId: string }, name: string): Promise<void> {
     if (this.executions.has(name)) return;
-    const execution = this.studyMachine.run(input, {
+    const execution = this.machines.studyMachine.run(input, {
       overrides: this.overridesFor(),
-      context: this.contextFor('StudyMachine', name, input),
+      context: this.contextFor(LOGICAL_IDS.studyMachine, name, input),
     });
     this.aborts.add(execution.abort);
     const result = execution.result

@@ -1,7 +1,9 @@
 import * as z from 'zod';
 import { executionEnded } from '../../shared/study/execution-ended.js';
-import { studyRefSchema } from '../../shared/study/workflow.js';
-import { stepHandler } from './step-handler.js';
+import { InvalidInputError, loggableError } from '../../shared/errors.js';
+import { zodIssues } from '../../shared/study/spec.js';
+import { studyRefSchema } from '../../shared/study/step-inputs.js';
+import { handlerContext, logger } from '../context.js';
 
 /**
  * The EventBridge event "Step Functions Execution Status Change" of a StudyMachine execution
@@ -40,4 +42,15 @@ export const executionStatusEventSchema = z
     };
   });
 
-export const handler = stepHandler('executionEnded', executionStatusEventSchema, executionEnded);
+/** The target of the EventBridge rule on StudyMachine executions that end (not a Task state: no contract row). */
+export async function handler(event: unknown) {
+  const parsed = executionStatusEventSchema.safeParse(event);
+  if (!parsed.success) throw new InvalidInputError(zodIssues(parsed.error), 'invalid execution status event');
+  const ctx = await handlerContext();
+  try {
+    return await executionEnded(ctx, parsed.data);
+  } catch (e) {
+    logger.error('executionEnded failed', { error: loggableError(e) });
+    throw e;
+  }
+}

@@ -1,4 +1,4 @@
-import { finalize, finalizeInputSchema } from '../../shared/study/workflow.js';
+import { finalize } from '../../shared/study/workflow.js';
 import { stepHandler } from './step-handler.js';
 
-export const handler = stepHandler('finalize', finalizeInputSchema, finalize);
+export const handler = stepHandler('finalize', finalize);

@@ -1,4 +1,4 @@
-import { laneInputSchema, nextJob } from '../../shared/study/lanes.js';
+import { nextJob } from '../../shared/study/lanes.js';
 import { stepHandler } from './step-handler.js';
 
-export const handler = stepHandler('next-job', laneInputSchema, nextJob);
+export const handler = stepHandler('nextJob', nextJob);

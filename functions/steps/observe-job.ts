@@ -1,4 +1,4 @@
-import { observeJob, observeJobInputSchema } from '../../shared/study/lanes.js';
+import { observeJob } from '../../shared/study/lanes.js';
 import { stepHandler } from './step-handler.js';
 
-export const handler = stepHandler('observe-job', observeJobInputSchema, observeJob);
+export const handler = stepHandler('observeJob', observeJob);

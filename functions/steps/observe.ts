@@ -1,4 +1,4 @@
-import { observe, observeInputSchema } from '../../shared/study/workflow.js';
+import { observe } from '../../shared/study/workflow.js';
 import { stepHandler } from './step-handler.js';
 
-export const handler = stepHandler('observe', observeInputSchema, observe);
+export const handler = stepHandler('observe', observe);

@@ -1,4 +1,4 @@
-import { promote, rungRefSchema } from '../../shared/study/workflow.js';
+import { promote } from '../../shared/study/workflow.js';
 import { stepHandler } from './step-handler.js';
 
-export const handler = stepHandler('promote', rungRefSchema, promote);
+export const handler = stepHandler('promote', promote);

@@ -1,4 +1,4 @@
-import { startTrial, trialSlotSchema } from '../../shared/study/workflow.js';
+import { startTrial } from '../../shared/study/workflow.js';
 import { stepHandler } from './step-handler.js';
 
-export const handler = stepHandler('start-trial', trialSlotSchema, startTrial);
+export const handler = stepHandler('startTrial', startTrial);

@@ -1,4 +1,4 @@
-import { bracketInputSchema, suggest } from '../../shared/study/workflow.js';
+import { suggest } from '../../shared/study/workflow.js';
 import { stepHandler } from './step-handler.js';
 
-export const handler = stepHandler('suggest', bracketInputSchema, suggest);
+export const handler = stepHandler('suggest', suggest);

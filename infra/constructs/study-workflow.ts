@@ -9,21 +9,31 @@ import { JOB_TIMEOUT, RETRY_RULES } from './batch-training.js';
 import {
   BRACKET_MACHINE_STATES as B,
   JOB_ENVIRONMENT,
+  LAMBDA_RETRIES,
+  LAMBDA_TASKS,
   LANE_MACHINE_STATES as L,
   LOGICAL_IDS,
+  path,
   STUDY_MACHINE_STATES as S,
+  type LambdaTaskName,
+  type StatePayloads,
+  type StepName,
 } from '../workflow-contract.js';
 
-export interface StepFunctions {
-  readonly plan: lambda.IFunction;
-  readonly suggest: lambda.IFunction;
-  readonly startTrial: lambda.IFunction;
-  readonly observe: lambda.IFunction;
-  readonly promote: lambda.IFunction;
-  readonly finalize: lambda.IFunction;
-  readonly nextJob: lambda.IFunction;
-  readonly observeJob: lambda.IFunction;
-}
+/** The Lambda function of each step of the workflow contract. */
+export type StepFunctions = Readonly<Record<StepName, lambda.IFunction>>;
+
+const planned = path<StatePayloads['planned']>();
+const bracket = path<StatePayloads['bracket']>();
+const lane = path<StatePayloads['lane']>();
+const rung = path<StatePayloads['rung']>();
+const started = path<StatePayloads['started']>();
+const observed = path<StatePayloads['observed']>();
+const laneJob = path<StatePayloads['laneJob']>();
+const laneObserved = path<StatePayloads['laneObserved']>();
+const failed = path<StatePayloads['failed']>();
+/** The fields of Batch's job description (the `.sync` result) that Observe reads. */
+const batchJob = path<{ StartedAt: number; StoppedAt: number }>();
 
 export interface StudyWorkflowProps {
   readonly steps: StepFunctions;
@@ -58,10 +68,10 @@ class BatchSubmitJobWithStateTimeout extends tasks.BatchSubmitJob {
         ...state.Parameters,
         // The study's `trial.gpus` (CDK's gpuCount takes a fixed number only): an empty list keeps
         // the job definition's one GPU.
-        ContainerOverrides: { ...state.Parameters.ContainerOverrides, 'ResourceRequirements.$': '$.job.resourceRequirements' },
-        RetryStrategy: { 'Attempts.$': '$.job.attempts', EvaluateOnExit: RETRY_RULES },
+        ContainerOverrides: { ...state.Parameters.ContainerOverrides, 'ResourceRequirements.$': started('job', 'resourceRequirements') },
+        RetryStrategy: { 'Attempts.$': started('job', 'attempts'), EvaluateOnExit: RETRY_RULES },
         // The study's `trial.timeout` for each attempt (a timed-out attempt is not retried).
-        Timeout: { 'AttemptDurationSeconds.$': '$.job.timeoutSeconds' },
+        Timeout: { 'AttemptDurationSeconds.$': started('job', 'timeoutSeconds') },
       },
       TimeoutSeconds: this.stateTimeout.toSeconds(),
     };
@@ -98,45 +108,58 @@ export class StudyWorkflow extends Construct {
     super(scope, id);
     const { steps } = props;
 
-    // Lambda tasks keep LambdaInvoke's default Retry on Lambda service errors.
-    const invoke = (stateName: string, fn: lambda.IFunction, options: Partial<tasks.LambdaInvokeJsonPathProps> = {}) =>
-      tasks.LambdaInvoke.jsonPath(this, stateName, {
+    // The contract's row names the step; every Lambda task retries the contract's retryable errors.
+    const invoke = (stateName: LambdaTaskName, options: Partial<tasks.LambdaInvokeJsonPathProps> = {}) => {
+      const task = tasks.LambdaInvoke.jsonPath(this, stateName, {
         stateName,
-        lambdaFunction: fn,
+        lambdaFunction: steps[LAMBDA_TASKS[stateName].step],
         payloadResponseOnly: true,
+        retryOnServiceExceptions: false,
         // Explicit, as every Task's: without one the embedded runtime gives up after 60 s.
         taskTimeout: sfn.Timeout.duration(LAMBDA_TASK_TIMEOUT),
         ...options,
       });
+      for (const rule of [LAMBDA_RETRIES.service, LAMBDA_RETRIES.conflict]) {
+        task.addRetry({
+          errors: [...rule.errors],
+          interval: Duration.seconds(rule.intervalSeconds),
+          maxAttempts: rule.maxAttempts,
+          backoffRate: rule.backoffRate,
+          maxDelay: Duration.seconds(rule.maxDelaySeconds),
+          jitterStrategy: sfn.JitterType.FULL,
+        });
+      }
+      return task;
+    };
 
     // ---------------------------------------------------------------- BracketMachine
-    const suggest = invoke(B.suggest, steps.suggest);
-    const startTrial = invoke(B.startTrial, steps.startTrial);
+    const suggest = invoke(B.suggest);
+    const startTrial = invoke(B.startTrial);
 
     const trainTrial = this.trainTrial(props, B.trainTrial);
 
     // The iteration results are discarded by RunRung; OutputPath keeps each one a trial id so
     // that a rung of hundreds of trials stays far below the 256 KiB state payload limit.
-    const observe = invoke(B.observe, steps.observe, { resultPath: sfn.JsonPath.DISCARD, outputPath: '$.trialId' });
-    trainTrial.addCatch(observe, { errors: [sfn.Errors.ALL], resultPath: '$.jobError' });
-    const trialSkipped = new sfn.Succeed(this, B.trialSkipped, { stateName: B.trialSkipped, outputPath: '$.trialId' });
+    const observe = invoke(B.observe, { resultPath: sfn.JsonPath.DISCARD, outputPath: observed('trialId') });
+    trainTrial.addCatch(observe, { errors: [sfn.Errors.ALL], resultPath: observed('jobError') });
+    const trialSkipped = new sfn.Succeed(this, B.trialSkipped, { stateName: B.trialSkipped, outputPath: started('trialId') });
 
     const shouldTrain = sfn.Choice.jsonPath(this, B.shouldTrain, { stateName: B.shouldTrain })
-      .when(sfn.Condition.booleanEquals('$.run', true), trainTrial.next(observe))
+      .when(sfn.Condition.booleanEquals(started('run'), true), trainTrial.next(observe))
       .otherwise(trialSkipped);
 
     const runRung = sfn.Map.jsonPath(this, B.runRung, {
       stateName: B.runRung,
-      itemsPath: '$.trials',
-      maxConcurrencyPath: '$.parallelism',
+      itemsPath: rung('trials'),
+      maxConcurrencyPath: rung('parallelism'),
       resultPath: sfn.JsonPath.DISCARD,
     });
     runRung.itemProcessor(startTrial.next(shouldTrain));
 
-    const promote = invoke(B.promote, steps.promote);
+    const promote = invoke(B.promote);
     const bracketDone = new sfn.Succeed(this, B.bracketDone, { stateName: B.bracketDone });
     const isBracketDone = sfn.Choice.jsonPath(this, B.isBracketDone, { stateName: B.isBracketDone });
-    isBracketDone.when(sfn.Condition.booleanEquals('$.done', true), bracketDone).otherwise(runRung.next(promote).next(isBracketDone));
+    isBracketDone.when(sfn.Condition.booleanEquals(rung('done'), true), bracketDone).otherwise(runRung.next(promote).next(isBracketDone));
 
     this.bracketMachine = this.machine(LOGICAL_IDS.bracketMachine, suggest.next(isBracketDone));
 
@@ -144,42 +167,42 @@ export class StudyWorkflow extends Construct {
     // Asynchronous schedulers (ASHA): each lane is one worker slot that pulls its next job until
     // there is none, so no GPU waits for a rung to fill. A lane stops after a bounded number of
     // jobs (NextJob decides) to stay under the history limit; Replan then starts fresh lanes.
-    const nextJob = invoke(L.nextJob, steps.nextJob);
+    const nextJob = invoke(L.nextJob);
     const laneTrain = this.trainTrial(props, L.trainTrial, 'Lane');
     // ObserveJob returns the next NextJob input (the lane's position), replacing the state.
-    const observeJob = invoke(L.observeJob, steps.observeJob);
-    laneTrain.addCatch(observeJob, { errors: [sfn.Errors.ALL], resultPath: '$.jobError' });
+    const observeJob = invoke(L.observeJob);
+    laneTrain.addCatch(observeJob, { errors: [sfn.Errors.ALL], resultPath: laneObserved('jobError') });
     const laneDone = new sfn.Succeed(this, L.laneDone, { stateName: L.laneDone });
     const hasJob = sfn.Choice.jsonPath(this, L.hasJob, { stateName: L.hasJob })
-      .when(sfn.Condition.booleanEquals('$.run', true), laneTrain.next(observeJob).next(nextJob))
+      .when(sfn.Condition.booleanEquals(laneJob('run'), true), laneTrain.next(observeJob).next(nextJob))
       .otherwise(laneDone);
     this.laneMachine = this.machine(LOGICAL_IDS.laneMachine, nextJob.next(hasJob));
 
     // ---------------------------------------------------------------- StudyMachine
     /** A Lambda payload for the study in the state (`team`, `studyId`) and the given fields. */
     const studyPayload = (fields: Record<string, unknown>) =>
-      sfn.TaskInput.fromObject({ team: sfn.JsonPath.stringAt('$.team'), studyId: sfn.JsonPath.stringAt('$.studyId'), ...fields });
-    const plan = invoke(S.plan, steps.plan);
+      sfn.TaskInput.fromObject({ team: sfn.JsonPath.stringAt(planned('team')), studyId: sfn.JsonPath.stringAt(planned('studyId')), ...fields });
+    const plan = invoke(S.plan);
 
     const bracketInput = {
-      team: sfn.JsonPath.stringAt('$.team'),
-      studyId: sfn.JsonPath.stringAt('$.studyId'),
-      bracket: sfn.JsonPath.numberAt('$.bracket'),
-      name: sfn.JsonPath.stringAt('$.name'),
+      team: sfn.JsonPath.stringAt(bracket('team')),
+      studyId: sfn.JsonPath.stringAt(bracket('studyId')),
+      bracket: sfn.JsonPath.numberAt(bracket('bracket')),
+      name: sfn.JsonPath.stringAt(bracket('name')),
     };
     const runBracket = this.childExecution(S.runBracket, this.bracketMachine, bracketInput);
 
     const runBrackets = sfn.Map.jsonPath(this, S.runBrackets, {
       stateName: S.runBrackets,
-      itemsPath: '$.brackets',
+      itemsPath: planned('brackets'),
       maxConcurrency: 1,
       resultPath: sfn.JsonPath.DISCARD,
     });
     runBrackets.itemProcessor(runBracket);
 
-    const finalize = invoke(S.finalize, steps.finalize, { payload: studyPayload({ outcome: 'COMPLETED' }) });
-    const markFailed = invoke(S.markFailed, steps.finalize, {
-      payload: studyPayload({ outcome: 'FAILED', error: sfn.JsonPath.objectAt('$.error') }),
+    const finalize = invoke(S.finalize, { payload: studyPayload({ outcome: 'COMPLETED' }) });
+    const markFailed = invoke(S.markFailed, {
+      payload: studyPayload({ outcome: 'FAILED', error: sfn.JsonPath.objectAt(failed('error')) }),
     });
     const studyFailed = new sfn.Fail(this, S.studyFailed, {
       stateName: S.studyFailed,
@@ -189,39 +212,39 @@ export class StudyWorkflow extends Construct {
     const studyDone = new sfn.Succeed(this, S.studyDone, { stateName: S.studyDone });
 
     const runLane = this.childExecution(S.runLane, this.laneMachine, {
-      team: sfn.JsonPath.stringAt('$.team'),
-      studyId: sfn.JsonPath.stringAt('$.studyId'),
-      lane: sfn.JsonPath.numberAt('$.lane'),
-      round: sfn.JsonPath.numberAt('$.round'),
+      team: sfn.JsonPath.stringAt(lane('team')),
+      studyId: sfn.JsonPath.stringAt(lane('studyId')),
+      lane: sfn.JsonPath.numberAt(lane('lane')),
+      round: sfn.JsonPath.numberAt(lane('round')),
       jobIndex: 0,
     });
     // Every lane at once: Plan makes as many lanes as the study's parallelism.
     const runLanes = sfn.Map.jsonPath(this, S.runLanes, {
       stateName: S.runLanes,
-      itemsPath: '$.lanes',
+      itemsPath: planned('lanes'),
       resultPath: sfn.JsonPath.DISCARD,
     });
     runLanes.itemProcessor(runLane);
-    const replan = invoke(S.replan, steps.plan, {
-      payload: studyPayload({ round: sfn.JsonPath.mathAdd(sfn.JsonPath.numberAt('$.round'), 1) }),
+    const replan = invoke(S.replan, {
+      payload: studyPayload({ round: sfn.JsonPath.mathAdd(sfn.JsonPath.numberAt(planned('round')), 1) }),
     });
     // Once the search has ended: the retraining of its top-k from scratch (`retrain` in the spec;
     // no brackets without one), as one more bracket of the BracketMachine.
-    const planRetrain = invoke(S.planRetrain, steps.plan, { payload: studyPayload({ phase: 'retrain' }) });
+    const planRetrain = invoke(S.planRetrain, { payload: studyPayload({ phase: 'retrain' }) });
     const runRetrain = sfn.Map.jsonPath(this, S.runRetrain, {
       stateName: S.runRetrain,
-      itemsPath: '$.brackets',
+      itemsPath: planned('brackets'),
       maxConcurrency: 1,
       resultPath: sfn.JsonPath.DISCARD,
     });
     runRetrain.itemProcessor(this.childExecution(S.retrainBracket, this.bracketMachine, bracketInput));
 
     const useLanes = sfn.Choice.jsonPath(this, S.useLanes, { stateName: S.useLanes })
-      .when(sfn.Condition.isPresent('$.lanes[0]'), runLanes.next(replan))
+      .when(sfn.Condition.isPresent(`${planned('lanes')}[0]`), runLanes.next(replan))
       .otherwise(runBrackets.next(planRetrain).next(runRetrain).next(finalize).next(studyDone));
     replan.next(useLanes);
 
-    for (const state of [plan, runBrackets, runLanes, replan, planRetrain, runRetrain]) state.addCatch(markFailed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+    for (const state of [plan, runBrackets, runLanes, replan, planRetrain, runRetrain]) state.addCatch(markFailed, { errors: [sfn.Errors.ALL], resultPath: failed('error') });
     markFailed.next(studyFailed);
 
     this.studyMachine = this.machine(LOGICAL_IDS.studyMachine, plan.next(useLanes));
@@ -237,7 +260,7 @@ export class StudyWorkflow extends Construct {
       stateMachine: machine,
       integrationPattern: sfn.IntegrationPattern.RUN_JOB,
       associateWithParent: true,
-      name: sfn.JsonPath.stringAt('$.name'),
+      name: sfn.JsonPath.stringAt(bracket('name')),
       input: sfn.TaskInput.fromObject(input),
       // Without a timeout the embedded runtime would stop the child after 60 s.
       taskTimeout: sfn.Timeout.duration(BRACKET_TASK_TIMEOUT),
@@ -246,22 +269,22 @@ export class StudyWorkflow extends Construct {
 
   /** One Batch `.sync` training job per Task, with the job contract's environment from `$.job`. */
   private trainTrial(props: StudyWorkflowProps, stateName: string, idPrefix = ''): sfn.TaskStateBase {
-    const environment = Object.fromEntries(JOB_ENVIRONMENT.map((name) => [name, sfn.JsonPath.stringAt(`$.job.env.${name}`)]));
+    const environment = Object.fromEntries(JOB_ENVIRONMENT.map((name) => [name, sfn.JsonPath.stringAt(`${started('job', 'env')}.${name}`)]));
     const trainTrial = new BatchSubmitJobWithStateTimeout(this, `${idPrefix}${stateName}`, {
       stateTimeout: TRAIN_TASK_TIMEOUT,
       stateName,
       integrationPattern: sfn.IntegrationPattern.RUN_JOB,
-      jobName: sfn.JsonPath.stringAt('$.job.jobName'),
+      jobName: sfn.JsonPath.stringAt(started('job', 'jobName')),
       jobQueueArn: props.jobQueue.jobQueueArn,
       jobDefinitionArn: props.jobDefinition.jobDefinitionArn,
       containerOverrides: {
-        command: sfn.JsonPath.listAt('$.job.command'),
+        command: sfn.JsonPath.listAt(started('job', 'command')),
         environment,
       },
       // Observe reads the trial's measurements from the store and the job's runtime (for its cost)
       // from $.jobResult; a failed job arrives as $.jobError instead.
-      resultSelector: { 'StartedAt.$': '$.StartedAt', 'StoppedAt.$': '$.StoppedAt' },
-      resultPath: '$.jobResult',
+      resultSelector: { 'StartedAt.$': batchJob('StartedAt'), 'StoppedAt.$': batchJob('StoppedAt') },
+      resultPath: observed('jobResult'),
     });
     trainTrial.addRetry({
       errors: ['Batch.AWSBatchException'],

@@ -16,7 +16,7 @@ import {
   acknowledgeWildcardResource,
 } from '../nag.js';
 import { type RungSettings, readRungSettings } from '../settings.js';
-import { LOGICAL_IDS } from '../workflow-contract.js';
+import { LAMBDA_TASKS, LOGICAL_IDS, STEP_HANDLERS, type MachineName, type StepName } from '../workflow-contract.js';
 
 export interface RungStackProps extends StackProps {
   /** @default read from the `rung:*` context keys */
@@ -26,14 +26,7 @@ export interface RungStackProps extends StackProps {
 /** Handler modules by role (entry paths relative to the repository root; each exports `handler`). */
 export const HANDLER_ENTRIES = {
   api: 'functions/api/handler.ts',
-  plan: 'functions/steps/plan.ts',
-  suggest: 'functions/steps/suggest.ts',
-  startTrial: 'functions/steps/start-trial.ts',
-  observe: 'functions/steps/observe.ts',
-  promote: 'functions/steps/promote.ts',
-  finalize: 'functions/steps/finalize.ts',
-  nextJob: 'functions/steps/next-job.ts',
-  observeJob: 'functions/steps/observe-job.ts',
+  ...(Object.fromEntries(Object.entries(STEP_HANDLERS).map(([step, row]) => [step, row.entry])) as { readonly [K in StepName]: string }),
 } as const;
 
 /**
@@ -52,16 +45,7 @@ export class RungStack extends Stack {
   /** With `rung:auth` = cognito: the user pool (created or imported) whose JWTs the API accepts. */
   readonly userPool?: RungUserPool;
   readonly dashboard: DashboardSite;
-  readonly stepFunctions: {
-    plan: RungFunction;
-    suggest: RungFunction;
-    startTrial: RungFunction;
-    observe: RungFunction;
-    promote: RungFunction;
-    finalize: RungFunction;
-    nextJob: RungFunction;
-    observeJob: RungFunction;
-  };
+  readonly stepFunctions: Readonly<Record<StepName, RungFunction>>;
 
   constructor(scope: Construct, id: string, props: RungStackProps = {}) {
     super(scope, id, { description: 'rung: serverless hyperparameter optimization and NAS on AWS Batch GPUs', ...props });
@@ -90,19 +74,19 @@ export class RungStack extends Stack {
       TABLE_NAME: table.tableName,
       ARTIFACT_BASE_URI: this.storage.artifactBaseUri,
     };
-    const step = (id: string, entry: string, serviceName: string, description: string) =>
-      new RungFunction(this, id, { entry, serviceName, description, environment: stepEnvironment, timeout: Duration.seconds(60) });
-
-    this.stepFunctions = {
-      plan: step('PlanFunction', HANDLER_ENTRIES.plan, 'rung-plan', 'StudyMachine Plan: marks the study RUNNING, plans its brackets'),
-      suggest: step('SuggestFunction', HANDLER_ENTRIES.suggest, 'rung-suggest', "BracketMachine Suggest: creates the bracket's rung-0 trials"),
-      startTrial: step('StartTrialFunction', HANDLER_ENTRIES.startTrial, 'rung-start-trial', 'BracketMachine StartTrial: marks a trial RUNNING, builds its job'),
-      observe: step('ObserveFunction', HANDLER_ENTRIES.observe, 'rung-observe', "BracketMachine Observe: ends a trial's rung from its measurements"),
-      promote: step('PromoteFunction', HANDLER_ENTRIES.promote, 'rung-promote', 'BracketMachine Promote: picks the trials of the next rung'),
-      finalize: step('FinalizeFunction', HANDLER_ENTRIES.finalize, 'rung-finalize', 'StudyMachine Finalize/MarkFailed: ends the study'),
-      nextJob: step('NextJobFunction', HANDLER_ENTRIES.nextJob, 'rung-next-job', "LaneMachine NextJob: the asynchronous scheduler's next job for a lane"),
-      observeJob: step('ObserveJobFunction', HANDLER_ENTRIES.observeJob, 'rung-observe-job', "LaneMachine ObserveJob: ends a lane job's slice from its measurements"),
-    };
+    // One function per step of the workflow contract.
+    this.stepFunctions = Object.fromEntries(
+      Object.entries(STEP_HANDLERS).map(([step, row]) => [
+        step,
+        new RungFunction(this, row.functionId, {
+          entry: row.entry,
+          serviceName: row.serviceName,
+          description: row.description,
+          environment: stepEnvironment,
+          timeout: Duration.seconds(60),
+        }),
+      ]),
+    ) as Record<StepName, RungFunction>;
     for (const fn of Object.values(this.stepFunctions)) {
       // Stable logical ids: the rendered definitions name `...:function:PlanFunction` and so on.
       this.stableLogicalId(fn, fn.node.id);
@@ -214,14 +198,11 @@ export class RungStack extends Stack {
     );
 
     // Step Functions task grants as CDK generates them.
-    const machines: [sfn.StateMachine, RungFunction[]][] = [
-      [studyMachine, [this.stepFunctions.plan, this.stepFunctions.finalize]],
-      [
-        bracketMachine,
-        [this.stepFunctions.suggest, this.stepFunctions.startTrial, this.stepFunctions.observe, this.stepFunctions.promote],
-      ],
-      [laneMachine, [this.stepFunctions.nextJob, this.stepFunctions.observeJob]],
-    ];
+    const stateMachines: Record<MachineName, sfn.StateMachine> = { studyMachine, bracketMachine, laneMachine };
+    const machines = Object.entries(stateMachines).map(([name, machine]): [sfn.StateMachine, RungFunction[]] => {
+      const steps = new Set(Object.values(LAMBDA_TASKS).flatMap((t): StepName[] => (t.machine === name ? [t.step] : [])));
+      return [machine, [...steps].map((step) => this.stepFunctions[step])];
+    });
     for (const [machine, functions] of machines) {
       for (const fn of functions) {
         acknowledgeWildcardResource(

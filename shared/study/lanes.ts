@@ -1,10 +1,11 @@
-import * as z from 'zod';
+import type * as z from 'zod';
 import { RetryableConflictError } from '../errors.js';
 import { readAll } from '../store/port.js';
 import { takeEnqueued } from './enqueue.js';
 import { jobSpecFor, type JobSpec } from './job.js';
 import { rungLevelsOf } from './ladder.js';
 import { searchTrials } from './retrain.js';
+import type { laneInputSchema, observeJobInputSchema } from './step-inputs.js';
 import type { Study, Trial } from './types.js';
 import { assertFailedTrialsWithin, isWinding, overWallClock } from './engine/limits.js';
 import { closeNeverRan, openJob, reserveJob, settleJobs } from './engine/ledger.js';
@@ -26,25 +27,6 @@ export { rungLevelsOf };
 /** Jobs per lane execution: about 18 history events each keeps a lane far below 25,000. */
 export const maxJobsPerLane = 1000;
 
-// Its own schema, not one derived from workflow.ts: that module imports this one (plan), and a
-// value used while modules load must not cross the cycle.
-const id = z.string().min(1).max(128);
-export const laneInputSchema = z.object({
-  team: id,
-  studyId: id,
-  lane: z.number().int().min(0).max(1000),
-  round: z.number().int().min(0),
-  jobIndex: z.number().int().min(0),
-});
-export const observeJobInputSchema = laneInputSchema.extend({
-  run: z.boolean().optional(),
-  trialId: z.string().regex(/^\d{1,8}$/),
-  rung: z.number().int().min(0),
-  job: z.unknown().optional(),
-  jobError: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
-  /** The `.sync` job's StartedAt/StoppedAt (epoch ms), for its runtime and cost. */
-  jobResult: z.object({ StartedAt: z.number().optional(), StoppedAt: z.number().optional() }).passthrough().optional(),
-});
 export type LaneInput = z.infer<typeof laneInputSchema>;
 
 export interface LaneJob extends LaneInput {

@@ -1,13 +1,12 @@
-import * as z from 'zod';
+import type * as z from 'zod';
 import { readAll } from '../store/port.js';
 import { RETRAIN_BRACKET, retrainConfigs, searchTrials } from './retrain.js';
 import type { Measurement, Study } from './types.js';
 import { isWinding, overWallClock } from './engine/limits.js';
 import { newTrial } from './engine/new-trial.js';
 import { loadStudy, updateStudyWith, type StepContext } from './engine/step-context.js';
-import { studyRefSchema, type BracketInput } from './workflow.js';
-
-export const planRetrainInputSchema = studyRefSchema.extend({ phase: z.literal('retrain') });
+import type { planRetrainInputSchema } from './step-inputs.js';
+import type { BracketInput } from './workflow.js';
 
 /**
  * PlanRetrain (docs/workflow.md): once the search has ended, creates the retraining trials (the

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import type * as z from 'zod';
 import { NotFoundError } from '../errors.js';
 import { bracketTrialNumbers, planBrackets, type Bracket } from '../schedulers/brackets.js';
 import { readAll } from '../store/port.js';
@@ -6,6 +6,7 @@ import { orient, pickBest } from './best.js';
 import { takeEnqueued } from './enqueue.js';
 import { jobSpecFor, type JobSpec } from './job.js';
 import { isRetrainTrial, RETRAIN_BRACKET, retrainBracket, searchTrials } from './retrain.js';
+import type { bracketInputSchema, finalizeInputSchema, observeInputSchema, planInputSchema, rungRefSchema, studyRefSchema, trialSlotSchema } from './step-inputs.js';
 import type { Study, Trial } from './types.js';
 import { assertFailedTrialsWithin, isWinding, overWallClock } from './engine/limits.js';
 import { closeJob, jobsCostUsd, openJob, reserveJob, settleJobs } from './engine/ledger.js';
@@ -24,23 +25,6 @@ export { TooManyFailedTrialsError } from './engine/limits.js';
  * next call. Handlers in functions/steps are thin wrappers around these; what the steps share
  * with the asynchronous path (lanes.ts) is in shared/study/engine.
  */
-
-const id = z.string().min(1).max(128);
-export const studyRefSchema = z.object({ team: id, studyId: id });
-export const bracketInputSchema = studyRefSchema.extend({ bracket: z.number().int().min(0), name: z.string().optional() });
-export const rungRefSchema = bracketInputSchema.extend({ rung: z.number().int().min(0) });
-export const trialSlotSchema = rungRefSchema.extend({ trialId: z.string().regex(/^\d{1,8}$/) });
-export const observeInputSchema = trialSlotSchema.extend({
-  run: z.boolean().optional(),
-  job: z.unknown().optional(),
-  jobError: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
-  /** The `.sync` job's description when the state keeps it (Batch's StartedAt/StoppedAt, epoch ms). */
-  jobResult: z.object({ StartedAt: z.number().optional(), StoppedAt: z.number().optional() }).passthrough().optional(),
-});
-export const finalizeInputSchema = studyRefSchema.extend({
-  outcome: z.enum(['COMPLETED', 'FAILED']),
-  error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
-});
 
 export type StudyRef = z.infer<typeof studyRefSchema>;
 export type BracketInput = z.infer<typeof bracketInputSchema> & { name: string };
@@ -61,7 +45,6 @@ function bracketOf(study: Study, index: number): Bracket {
   return bracket;
 }
 
-export const planInputSchema = studyRefSchema.extend({ round: z.number().int().min(0).optional() });
 
 /**
  * Marks the study RUNNING and plans its work: brackets for synchronous schedulers, or the lanes of
