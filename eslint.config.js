@@ -9,9 +9,15 @@ export default tseslint.config(
   {
     files: ['**/*.ts'],
     plugins: { 'import-x': importX },
-    settings: { 'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] }, 'import-x/extensions': ['.ts', '.js'], 'import-x/resolver-next': [importX.createNodeResolver({ extensions: ['.ts', '.js'], extensionAlias: { '.js': ['.ts', '.js'] } })] },
+    settings: {
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+      'import-x/extensions': ['.ts', '.js'],
+      'import-x/resolver-next': [importX.createNodeResolver({ extensions: ['.ts', '.js'], extensionAlias: { '.js': ['.ts', '.js'] } })],
+    },
     rules: {
       'import-x/no-cycle': ['error', { ignoreExternal: true }],
+      // A closure may read a variable that is assigned once, later (a server's URL known after listen).
+      'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
       // zod's namespace import lets esbuild drop the locales that `import { z }` keeps (bench:bundles).
       'no-restricted-syntax': [
         'error',

@@ -33,7 +33,9 @@ const entries: Record<string, string> = { ...HANDLER_ENTRIES, dashboard: DASHBOA
  * first, which leaves the time of the bundle's own code.
  */
 function initMs(file: string, preloadSdk: boolean): number {
-  const preload = preloadSdk ? "await import('@aws-sdk/client-dynamodb'); await import('@aws-sdk/lib-dynamodb'); await import('@aws-sdk/client-sfn');" : '';
+  const preload = preloadSdk
+    ? "await import('@aws-sdk/client-dynamodb'); await import('@aws-sdk/lib-dynamodb'); await import('@aws-sdk/client-sfn');"
+    : '';
   const script = `${preload} const t = performance.now(); await import(${JSON.stringify(file)}); process.stdout.write(String(performance.now() - t));`;
   const out = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
     encoding: 'utf8',
@@ -67,9 +69,19 @@ for (const [name, entry] of Object.entries(entries)) {
   rows.push({ name, entry, bytes, initMs: time(false), ownInitMs: time(true) });
 }
 
-for (const r of rows) console.log(`${r.name.padEnd(12)} ${(r.bytes / 1024).toFixed(0).padStart(5)} KB  init ${r.initMs.toFixed(1).padStart(6)} ms (own code ${r.ownInitMs.toFixed(1).padStart(5)} ms)  ${r.entry}`);
+for (const r of rows)
+  console.log(
+    `${r.name.padEnd(12)} ${(r.bytes / 1024).toFixed(0).padStart(5)} KB  init ${r.initMs.toFixed(1).padStart(6)} ms (own code ${r.ownInitMs.toFixed(1).padStart(5)} ms)  ${r.entry}`,
+  );
 const over = rows.filter((r) => r.bytes > MAX_BUNDLE_BYTES);
-console.log(JSON.stringify({ maxBytes: Math.max(...rows.map((r) => r.bytes)), maxInitMs: Math.max(...rows.map((r) => r.initMs)), maxOwnInitMs: Math.max(...rows.map((r) => r.ownInitMs)), bundles: rows }));
+console.log(
+  JSON.stringify({
+    maxBytes: Math.max(...rows.map((r) => r.bytes)),
+    maxInitMs: Math.max(...rows.map((r) => r.initMs)),
+    maxOwnInitMs: Math.max(...rows.map((r) => r.ownInitMs)),
+    bundles: rows,
+  }),
+);
 if (over.length) {
   console.error(`over ${MAX_BUNDLE_BYTES / 1024} KB: ${over.map((r) => r.name).join(', ')}`);
   process.exitCode = 1;

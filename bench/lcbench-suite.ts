@@ -66,7 +66,9 @@ export async function runLcbench(run: LcbenchRun) {
   const scores = new Map<string, TaskScore>();
   const report = (s: TaskScore) => {
     scores.set(s.task, s);
-    run.log(`lcbench ${run.method} task ${s.task}: ${s.regrets.map((x) => x.toFixed(4)).join(' ')}  (${s.trials.toFixed(0)} trials/run, ${s.rows.toFixed(0)} rows, busy ${(100 * s.busy).toFixed(0)}%, ${s.seconds.toFixed(1)}s)`);
+    run.log(
+      `lcbench ${run.method} task ${s.task}: ${s.regrets.map((x) => x.toFixed(4)).join(' ')}  (${s.trials.toFixed(0)} trials/run, ${s.rows.toFixed(0)} rows, busy ${(100 * s.busy).toFixed(0)}%, ${s.seconds.toFixed(1)}s)`,
+    );
   };
   if (jobs <= 1) {
     for (const task of loadLcbench(run.data, names)) report(scoreTask(task, run.method, run.workers, seeds));
@@ -93,7 +95,9 @@ export async function runLcbench(run: LcbenchRun) {
   for (const n of names) tasks[n] = scores.get(n)!.regrets; // file order, whatever finished first
   const rows = Object.values(tasks);
   const mean = lcbenchCheckpoints.map((_, i) => rows.reduce((s, r) => s + r[i], 0) / rows.length);
-  run.log(`lcbench ${run.method}: mean ${mean.map((x) => x.toFixed(4)).join(' ')} summary ${(mean.reduce((a, b) => a + b, 0) / mean.length).toFixed(4)}  total ${((performance.now() - t0) / 1000).toFixed(1)}s`);
+  run.log(
+    `lcbench ${run.method}: mean ${mean.map((x) => x.toFixed(4)).join(' ')} summary ${(mean.reduce((a, b) => a + b, 0) / mean.length).toFixed(4)}  total ${((performance.now() - t0) / 1000).toFixed(1)}s`,
+  );
   return {
     suite: 'lcbench',
     method: run.method,

@@ -3,5 +3,11 @@ import { loadLcbench } from '../shared/sim/lcbench.js';
 import { scoreTask } from './lcbench-suite.js';
 
 /** One thread of the benchmark: loads only its tasks and posts one score per task. */
-const { data, tasks, method, workers, seeds } = workerData as { data: string; tasks: string[]; method: string; workers: number; seeds: number[] };
+const { data, tasks, method, workers, seeds } = workerData as {
+  data: string;
+  tasks: string[];
+  method: string;
+  workers: number;
+  seeds: number[];
+};
 for (const task of loadLcbench(data, tasks)) parentPort!.postMessage(scoreTask(task, method, workers, seeds));

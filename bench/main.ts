@@ -38,24 +38,44 @@ if (opts.method === 'list') {
   for (const m of listNasMethods()) console.log(`${m.name.padEnd(22)} ${m.description}`);
   process.exit(0);
 }
-if (opts.suite !== 'lcbench' && !nasSuites.includes(opts.suite as NasSuite)) program.error(`unknown suite ${opts.suite} (lcbench, nb201, nasgraph-latency)`);
+if (opts.suite !== 'lcbench' && !nasSuites.includes(opts.suite as NasSuite))
+  program.error(`unknown suite ${opts.suite} (lcbench, nb201, nasgraph-latency)`);
 const data = opts.data ?? program.error('--data is required');
-const tasks = opts.tasks ? opts.tasks.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+const tasks = opts.tasks
+  ? opts.tasks
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+  : undefined;
 const log = (msg: string) => process.stderr.write(msg + '\n');
 
 // The NAS suites have one worker and no time (PROTOCOL.md); --workers does not apply to them.
 const result = nasSuites.includes(opts.suite as NasSuite)
-  ? await runNas({ suite: opts.suite as NasSuite, data, tasks, method: opts.method, seeds: opts.seeds, seedStart: opts.seedStart, jobs: Math.max(1, opts.jobs), log })
+  ? await runNas({
+      suite: opts.suite as NasSuite,
+      data,
+      tasks,
+      method: opts.method,
+      seeds: opts.seeds,
+      seedStart: opts.seedStart,
+      jobs: Math.max(1, opts.jobs),
+      log,
+    })
   : await runLcbench({
-  data,
-  tasks: opts.tasks ? opts.tasks.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
-  method: opts.method,
-  workers: opts.workers,
-  seeds: opts.seeds,
-  seedStart: opts.seedStart,
-  jobs: Math.max(1, opts.jobs),
-  log: (msg) => process.stderr.write(msg + '\n'),
-});
+      data,
+      tasks: opts.tasks
+        ? opts.tasks
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : undefined,
+      method: opts.method,
+      workers: opts.workers,
+      seeds: opts.seeds,
+      seedStart: opts.seedStart,
+      jobs: Math.max(1, opts.jobs),
+      log: (msg) => process.stderr.write(msg + '\n'),
+    });
 const text = JSON.stringify(result, null, 1);
 if (opts.out) writeFileSync(opts.out, text + '\n');
 else console.log(text);

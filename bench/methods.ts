@@ -53,7 +53,8 @@ export function protocolMaxTrials(g: HalvingGeometry, budget: RunBudget): number
   const compute = budget.workers * budget.seconds;
   const cost = (n: number) => {
     let sum = 0;
-    for (let b = 0, bracket = halvingBracket(g, 0, n); bracket; bracket = halvingBracket(g, ++b, n)) sum += bracketResource(bracket, budget.medianTimeAt);
+    for (let b = 0, bracket = halvingBracket(g, 0, n); bracket; bracket = halvingBracket(g, ++b, n))
+      sum += bracketResource(bracket, budget.medianTimeAt);
     return sum;
   };
   // cost(n) grows with n and every trial costs at least the time to min: search below compute / that.
@@ -82,24 +83,87 @@ const methods: Method[] = [
   {
     // Exactly what a study gets from `scheduler: { type: asha, max }` and the spec's default sampler.
     name: 'default',
-    description: "rung's default multi-fidelity strategy: ASHA promotion (min = max/16, i.e. 3 of 52; eta 3; resume from checkpoints) + multi-fidelity TPE",
+    description:
+      "rung's default multi-fidelity strategy: ASHA promotion (min = max/16, i.e. 3 of 52; eta 3; resume from checkpoints) + multi-fidelity TPE",
     scheduler: (max: number) => ashaScheduler({ type: 'promotion', eta: 3, minResource: defaultAshaMin(max), maxResource: max }),
-    geometry: (g: Geometry, max: number) => ashaScheduler({ type: 'promotion', eta: g.eta ?? 3, minResource: g.min ?? defaultAshaMin(max), maxResource: max }),
+    geometry: (g: Geometry, max: number) =>
+      ashaScheduler({ type: 'promotion', eta: g.eta ?? 3, minResource: g.min ?? defaultAshaMin(max), maxResource: max }),
     sampler: samplerFor(defaultSampler),
     samplerWith: (o) => tpeSampler(o),
   },
   { name: 'random', description: 'random search, every trial to the full budget', scheduler: fifoScheduler, sampler: randomSampler },
-  { name: 'random-asha-m3', description: 'random + ASHA promotion with min 3, eta 3 (the default geometry without a model)', ...asha('promotion', 3, 3), sampler: randomSampler },
-  { name: 'random-asha', description: 'random + ASHA (promotion: pause at rungs 1,3,9,27, resume from checkpoint), eta 3', ...asha('promotion'), sampler: randomSampler },
-  { name: 'random-asha-stop', description: 'random + ASHA (stopping variant, as Optuna SuccessiveHalvingPruner), eta 3', ...asha('stopping'), sampler: randomSampler },
-  { name: 'random-sh', description: 'random + synchronous successive halving (min 1, eta 3) as a study runs it: one bracket of maxTrials (protocolMaxTrials)', ...sync('successive_halving'), sampler: randomSampler },
-  { name: 'random-hyperband', description: 'random + synchronous Hyperband (min 1, eta 3) as a study runs it: brackets one at a time up to maxTrials (protocolMaxTrials)', ...sync('hyperband'), sampler: randomSampler },
-  { name: 'sobol', description: 'scrambled Sobol sequence, every trial to the full budget', scheduler: fifoScheduler, sampler: sobolSampler },
-  { name: 'tpe', description: 'multivariate TPE (Sobol start), every trial to the full budget', scheduler: fifoScheduler, sampler: tpeSampler(), samplerWith: (o) => tpeSampler(o) },
-  { name: 'tpe-asha', description: 'ASHA promotion (min 1, eta 3, as Optuna) + TPE on the highest rung with enough results', ...asha('promotion'), sampler: tpeSampler(), samplerWith: (o) => tpeSampler(o) },
-  { name: 'bohb', description: 'synchronous Hyperband (min 1, eta 3) + TPE on the highest rung with enough results (BOHB)', ...sync('hyperband'), sampler: tpeSampler(), samplerWith: (o) => tpeSampler(o) },
-  { name: 'bo', description: 'GP-BO (Matern 5/2 ARD, log-EI, Sobol start), every trial to the full budget', scheduler: fifoScheduler, sampler: gpSampler(), samplerWith: (o) => gpSampler(o) },
-  { name: 'bo-asha', description: 'ASHA promotion (min 3, eta 3) + multi-fidelity GP over (config, log resource), MOBSTER-like', ...asha('promotion', 3, 3), sampler: gpSampler(), samplerWith: (o) => gpSampler(o) },
+  {
+    name: 'random-asha-m3',
+    description: 'random + ASHA promotion with min 3, eta 3 (the default geometry without a model)',
+    ...asha('promotion', 3, 3),
+    sampler: randomSampler,
+  },
+  {
+    name: 'random-asha',
+    description: 'random + ASHA (promotion: pause at rungs 1,3,9,27, resume from checkpoint), eta 3',
+    ...asha('promotion'),
+    sampler: randomSampler,
+  },
+  {
+    name: 'random-asha-stop',
+    description: 'random + ASHA (stopping variant, as Optuna SuccessiveHalvingPruner), eta 3',
+    ...asha('stopping'),
+    sampler: randomSampler,
+  },
+  {
+    name: 'random-sh',
+    description: 'random + synchronous successive halving (min 1, eta 3) as a study runs it: one bracket of maxTrials (protocolMaxTrials)',
+    ...sync('successive_halving'),
+    sampler: randomSampler,
+  },
+  {
+    name: 'random-hyperband',
+    description:
+      'random + synchronous Hyperband (min 1, eta 3) as a study runs it: brackets one at a time up to maxTrials (protocolMaxTrials)',
+    ...sync('hyperband'),
+    sampler: randomSampler,
+  },
+  {
+    name: 'sobol',
+    description: 'scrambled Sobol sequence, every trial to the full budget',
+    scheduler: fifoScheduler,
+    sampler: sobolSampler,
+  },
+  {
+    name: 'tpe',
+    description: 'multivariate TPE (Sobol start), every trial to the full budget',
+    scheduler: fifoScheduler,
+    sampler: tpeSampler(),
+    samplerWith: (o) => tpeSampler(o),
+  },
+  {
+    name: 'tpe-asha',
+    description: 'ASHA promotion (min 1, eta 3, as Optuna) + TPE on the highest rung with enough results',
+    ...asha('promotion'),
+    sampler: tpeSampler(),
+    samplerWith: (o) => tpeSampler(o),
+  },
+  {
+    name: 'bohb',
+    description: 'synchronous Hyperband (min 1, eta 3) + TPE on the highest rung with enough results (BOHB)',
+    ...sync('hyperband'),
+    sampler: tpeSampler(),
+    samplerWith: (o) => tpeSampler(o),
+  },
+  {
+    name: 'bo',
+    description: 'GP-BO (Matern 5/2 ARD, log-EI, Sobol start), every trial to the full budget',
+    scheduler: fifoScheduler,
+    sampler: gpSampler(),
+    samplerWith: (o) => gpSampler(o),
+  },
+  {
+    name: 'bo-asha',
+    description: 'ASHA promotion (min 3, eta 3) + multi-fidelity GP over (config, log resource), MOBSTER-like',
+    ...asha('promotion', 3, 3),
+    sampler: gpSampler(),
+    samplerWith: (o) => gpSampler(o),
+  },
 ];
 
 export function listMethods(): Method[] {
@@ -115,10 +179,28 @@ export function methodFor(spec: string): Method {
   const m = methods.find((x) => x.name === name);
   if (!m) throw new Error(`unknown method ${name}; --method list shows them`);
   if (!overrides) return m;
-  const o = Object.fromEntries(overrides.split(',').map((kv) => kv.split('=')).map(([k, v]) => [k, Number(v)]));
-  const samplerKeys: Record<string, string> = { bw: 'minBandwidth', rf: 'randomFraction', gamma: 'gamma', bf: 'bandwidthFactor', nc: 'candidates', mp: 'minPoints', np: 'maxPoints' };
-  for (const [k, v] of Object.entries(o)) if (!['min', 'eta', ...Object.keys(samplerKeys)].includes(k) || !Number.isFinite(v)) throw new Error(`bad override ${k}=${v}`);
-  const so = Object.fromEntries(Object.entries(o).filter(([k]) => k in samplerKeys).map(([k, v]) => [samplerKeys[k], v]));
+  const o = Object.fromEntries(
+    overrides
+      .split(',')
+      .map((kv) => kv.split('='))
+      .map(([k, v]) => [k, Number(v)]),
+  );
+  const samplerKeys: Record<string, string> = {
+    bw: 'minBandwidth',
+    rf: 'randomFraction',
+    gamma: 'gamma',
+    bf: 'bandwidthFactor',
+    nc: 'candidates',
+    mp: 'minPoints',
+    np: 'maxPoints',
+  };
+  for (const [k, v] of Object.entries(o))
+    if (!['min', 'eta', ...Object.keys(samplerKeys)].includes(k) || !Number.isFinite(v)) throw new Error(`bad override ${k}=${v}`);
+  const so = Object.fromEntries(
+    Object.entries(o)
+      .filter(([k]) => k in samplerKeys)
+      .map(([k, v]) => [samplerKeys[k], v]),
+  );
   return {
     ...m,
     name: spec,

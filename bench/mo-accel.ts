@@ -28,7 +28,15 @@ const program = new Command()
   .option('--budget <n>', 'evaluations per run', (v) => parseInt(v, 10), 100)
   .option('--out <file>', 'write the JSON result here')
   .parse();
-const opts = program.opts<{ data: string; method: string; latency: string; seeds: number; seedStart: number; budget: number; out?: string }>();
+const opts = program.opts<{
+  data: string;
+  method: string;
+  latency: string;
+  seeds: number;
+  seedStart: number;
+  budget: number;
+  out?: string;
+}>();
 
 const rows = readCsv(opts.data).filter((r) => r.val_top1 !== '' && r[opts.latency] !== '');
 rows.sort((a, b) => Number(a.result_id) - Number(b.result_id));
@@ -41,7 +49,10 @@ const lat = rows.map((r) => Number(r[opts.latency]));
 const [accLo, accHi] = [Math.min(...acc), Math.max(...acc)];
 const [latLo, latHi] = [Math.min(...lat), Math.max(...lat)];
 const norm = (i: number): [number, number] => [(acc[i] - accLo) / (accHi - accLo), (latHi - lat[i]) / (latHi - latLo)];
-const poolHv = hypervolume2d(paretoFront(rows.map((_, i) => norm(i))).map((i) => norm(i)), [0, 0]);
+const poolHv = hypervolume2d(
+  paretoFront(rows.map((_, i) => norm(i))).map((i) => norm(i)),
+  [0, 0],
+);
 
 function nearestRow(p: Params, used: Set<number>): number {
   const q = fields.map((f) => Number(p[f]));
@@ -71,7 +82,16 @@ for (let seed = opts.seedStart; seed < opts.seedStart + opts.seeds; seed++) {
   const seen = new Set<number>();
   const cache = new Map<string, unknown>();
   for (let i = 0; i < opts.budget; i++) {
-    const params = sampler.suggest({ space, observations, pending: [], maxResource: 1, index: i, rng: createRng(deriveSeed(seed, i)), seed, cache });
+    const params = sampler.suggest({
+      space,
+      observations,
+      pending: [],
+      maxResource: 1,
+      index: i,
+      rng: createRng(deriveSeed(seed, i)),
+      seed,
+      cache,
+    });
     const r = nearestRow(params, seen);
     seen.add(r);
     // The study measures the row it trained: the observation carries the row's architecture.
@@ -95,7 +115,9 @@ const result = {
   pool_hypervolume: poolHv,
   distinct_rows: distinct / opts.seeds,
 };
-process.stderr.write(`accel-mo ${opts.method}: HV/HV(pool) ${mean.map((x) => x.toFixed(4)).join(' ')} at ${checkpoints.join(', ')} evaluations; ${(distinct / opts.seeds).toFixed(1)} distinct rows; ${((performance.now() - t0) / 1000).toFixed(1)}s\n`);
+process.stderr.write(
+  `accel-mo ${opts.method}: HV/HV(pool) ${mean.map((x) => x.toFixed(4)).join(' ')} at ${checkpoints.join(', ')} evaluations; ${(distinct / opts.seeds).toFixed(1)} distinct rows; ${((performance.now() - t0) / 1000).toFixed(1)}s\n`,
+);
 const text = JSON.stringify(result, null, 1);
 if (opts.out) writeFileSync(opts.out, text + '\n');
 else console.log(text);

@@ -25,10 +25,30 @@ const nasMethods: NasMethod[] = [
     samplerWith: (o) => archBoSampler(o),
   },
   { name: 'random', description: 'uniform random architectures (repeats possible, as Optuna RandomSampler)', sampler: randomSampler },
-  { name: 'evolution', description: 'regularized (aging) evolution, P 20, S 5, one mutation, no repeats', sampler: evolutionSampler(), samplerWith: (o) => evolutionSampler(o) },
-  { name: 'rl', description: 'REINFORCE controller (softmax per decision, EMA baseline, replayed from history), no repeats', sampler: reinforceSampler(), samplerWith: (o) => reinforceSampler(o) },
-  { name: 'arch-bo', description: 'GP-BO with a categorical (Hamming) kernel, EI x P(feasible), no repeats', sampler: archBoSampler(), samplerWith: (o) => archBoSampler(o) },
-  { name: 'tpe', description: "rung's multivariate TPE (Sobol start), constraints ignored", sampler: tpeSampler(), samplerWith: (o) => tpeSampler(o) },
+  {
+    name: 'evolution',
+    description: 'regularized (aging) evolution, P 20, S 5, one mutation, no repeats',
+    sampler: evolutionSampler(),
+    samplerWith: (o) => evolutionSampler(o),
+  },
+  {
+    name: 'rl',
+    description: 'REINFORCE controller (softmax per decision, EMA baseline, replayed from history), no repeats',
+    sampler: reinforceSampler(),
+    samplerWith: (o) => reinforceSampler(o),
+  },
+  {
+    name: 'arch-bo',
+    description: 'GP-BO with a categorical (Hamming) kernel, EI x P(feasible), no repeats',
+    sampler: archBoSampler(),
+    samplerWith: (o) => archBoSampler(o),
+  },
+  {
+    name: 'tpe',
+    description: "rung's multivariate TPE (Sobol start), constraints ignored",
+    sampler: tpeSampler(),
+    samplerWith: (o) => tpeSampler(o),
+  },
   { name: 'bo', description: "rung's GP-BO (Matern 5/2 on one-hot), constraints ignored", sampler: gpSampler() },
 ];
 

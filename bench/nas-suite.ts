@@ -63,7 +63,9 @@ export async function runNas(run: NasRun) {
   const scores = new Map<string, NasTaskScore>();
   const report = (s: NasTaskScore) => {
     scores.set(s.task, s);
-    run.log(`${run.suite} ${run.method} task ${s.task}: ${s.regrets.map((x) => x.toFixed(4)).join(' ')}  (${s.distinct.toFixed(1)} distinct, ${s.feasible.toFixed(1)} feasible of 100; ${s.seconds.toFixed(1)}s)`);
+    run.log(
+      `${run.suite} ${run.method} task ${s.task}: ${s.regrets.map((x) => x.toFixed(4)).join(' ')}  (${s.distinct.toFixed(1)} distinct, ${s.feasible.toFixed(1)} feasible of 100; ${s.seconds.toFixed(1)}s)`,
+    );
   };
   if (jobs <= 1) {
     for (const task of loadNasTasks(run.suite, run.data, names)) report(scoreNasTask(task, run.method, seeds));
@@ -94,7 +96,9 @@ export async function runNas(run: NasRun) {
   const rows = Object.values(tasks);
   const mean = evalCheckpoints.map((_, i) => rows.reduce((s, r) => s + r[i], 0) / rows.length);
   const summary = mean.reduce((a, b) => a + b, 0) / mean.length;
-  run.log(`${run.suite} ${run.method}: mean ${mean.map((x) => x.toFixed(4)).join(' ')} summary ${summary.toFixed(4)}  total ${((performance.now() - t0) / 1000).toFixed(1)}s`);
+  run.log(
+    `${run.suite} ${run.method}: mean ${mean.map((x) => x.toFixed(4)).join(' ')} summary ${summary.toFixed(4)}  total ${((performance.now() - t0) / 1000).toFixed(1)}s`,
+  );
   return {
     suite: run.suite,
     method: run.method,

@@ -37,8 +37,20 @@ const sampler = reinforceSampler();
 const rows = [];
 for (const [name, space] of Object.entries(spaces)) {
   const rng = createRng(opts.n);
-  const history: Observation[] = Array.from({ length: opts.n + warmup + opts.repeats }, () => ({ params: space.sample(rng), score: 100 * rng.next(), resource: 1 }));
-  const request = (k: number) => ({ space, observations: history.slice(0, k), pending: [], maxResource: 1, index: k, rng: createRng(deriveSeed(1, k)), seed: 1 });
+  const history: Observation[] = Array.from({ length: opts.n + warmup + opts.repeats }, () => ({
+    params: space.sample(rng),
+    score: 100 * rng.next(),
+    resource: 1,
+  }));
+  const request = (k: number) => ({
+    space,
+    observations: history.slice(0, k),
+    pending: [],
+    maxResource: 1,
+    index: k,
+    rng: createRng(deriveSeed(1, k)),
+    seed: 1,
+  });
 
   const replay: number[] = [];
   for (let i = 0; i < warmup + opts.repeats; i++) {
@@ -64,7 +76,8 @@ for (const [name, space] of Object.entries(spaces)) {
     await s.save();
     if (i >= warmup) stored.push(performance.now() - t0);
     // Same suggestion as the replay (a check, outside the timing).
-    if (i === 0 && JSON.stringify(params) !== JSON.stringify(sampler.suggest(request(k)))) throw new Error('the stored state suggested something else');
+    if (i === 0 && JSON.stringify(params) !== JSON.stringify(sampler.suggest(request(k))))
+      throw new Error('the stored state suggested something else');
   }
   const bytes = (await store.getSamplerState(study.team, study.studyId))!.state.length;
   rows.push({

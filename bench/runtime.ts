@@ -73,7 +73,10 @@ try {
   console.log(
     `${opts.scheduler}: study ${study.state}, ${trials.length} trials ${JSON.stringify(states)}, ${trialRungs} jobs in ${seconds.toFixed(1)} s ` +
       `(floor ${floor.toFixed(1)} s), median job ${median.toFixed(2)} s, workers busy ${Math.round(busy * 100)}%, runtime CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s, ` +
-      `RSS ${Math.round(process.memoryUsage().rss / 2 ** 20)} MB, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+      `RSS ${Math.round(process.memoryUsage().rss / 2 ** 20)} MB, load ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
   );
   if (study.state !== 'COMPLETED') process.exitCode = 1;
   console.log(JSON.stringify({ trialRungs, seconds: round(seconds), busy: round(busy), floorSeconds: round(floor) }));

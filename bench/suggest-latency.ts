@@ -45,7 +45,16 @@ const cache = new Map<string, unknown>();
 const compute: number[] = [];
 for (let i = 0; i < warmup + opts.repeats; i++) {
   const t0 = performance.now();
-  sampler.suggest({ space, observations: history, pending: [], maxResource: 52, index: opts.n + i, rng: createRng(deriveSeed(1, i)), seed: 1, cache });
+  sampler.suggest({
+    space,
+    observations: history,
+    pending: [],
+    maxResource: 52,
+    index: opts.n + i,
+    rng: createRng(deriveSeed(1, i)),
+    seed: 1,
+    cache,
+  });
   if (i >= warmup) compute.push(performance.now() - t0);
 }
 
@@ -63,7 +72,18 @@ const spec = parseStudySpec({
   limits: { maxTrials: 10_000, parallelism: 4 },
   trial: { command: ['python', 'train.py'] },
 });
-const study: Study = { team: 'bench', studyId: 'latency', name: 'latency', spec, state: 'RUNNING', seed: 1, attempt: 1, createdAt: now, updatedAt: now, version: 0 };
+const study: Study = {
+  team: 'bench',
+  studyId: 'latency',
+  name: 'latency',
+  spec,
+  state: 'RUNNING',
+  seed: 1,
+  attempt: 1,
+  createdAt: now,
+  updatedAt: now,
+  version: 0,
+};
 await store.createStudy(study);
 const trialOf = (number: number, params: Params, state: Trial['state'], value?: number): Trial => ({
   team: 'bench',
@@ -96,7 +116,16 @@ for (let i = 0; i < warmup + opts.repeats; i++) {
     if (t.state === 'COMPLETE' && t.value !== undefined) observations.push({ params: t.params, score: t.value, resource: t.resource });
     else if (t.state === 'RUNNING' || t.state === 'WAITING') pending.push(t.params);
   }
-  const params = sampler.suggest({ space, observations, pending, maxResource: 52, index: trials.length, rng: createRng(deriveSeed(1, trials.length)), seed: 1, cache: e2eCache });
+  const params = sampler.suggest({
+    space,
+    observations,
+    pending,
+    maxResource: 52,
+    index: trials.length,
+    rng: createRng(deriveSeed(1, trials.length)),
+    seed: 1,
+    cache: e2eCache,
+  });
   // The new trial is written and then failed, so that the set of COMPLETE trials stays at n
   // (as Optuna's harness tells FAIL) and pending does not grow with the repeats.
   const created = await store.createTrial(trialOf(trials.length, params, 'WAITING'));

@@ -4,6 +4,7 @@ import { startEmbedded, type EmbeddedOptions } from '../runtime/embedded.js';
 import { loadOrCreateCredentials } from '../runtime/local-api.js';
 
 export interface ApiConnection {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- API answers are JSON of many shapes; each command reads the fields it prints
   request(method: string, route: string, body?: unknown): Promise<{ status: number; body: any }>;
   close(): Promise<void>;
 }

@@ -127,7 +127,8 @@ function answer(res: ServerResponse, status: number, code: string, message: stri
 /** Starts the proxy on 127.0.0.1. */
 export async function startSigningProxy(options: SigningProxyOptions): Promise<SigningProxy> {
   const upstream = new URL(options.apiUrl.replace(/\/+$/, ''));
-  if (upstream.protocol !== 'https:' && upstream.protocol !== 'http:') throw new Error(`--api must be an http(s) URL, not ${options.apiUrl}`);
+  if (upstream.protocol !== 'https:' && upstream.protocol !== 'http:')
+    throw new Error(`--api must be an http(s) URL, not ${options.apiUrl}`);
   const region = options.region ?? regionOfApiUrl(options.apiUrl) ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
   if (!region && !options.idToken) throw new Error('cannot tell the region from the API URL: pass --region');
   const basePath = upstream.pathname.replace(/\/+$/, '');
@@ -198,7 +199,14 @@ export async function startSigningProxy(options: SigningProxyOptions): Promise<S
 
     await new Promise<void>((resolve, reject) => {
       const out = send(
-        { protocol: upstream.protocol, hostname: upstream.hostname, port: upstream.port || undefined, method: signed.method, path: `${signed.path}${search ? `?${search}` : ''}`, headers: signed.headers },
+        {
+          protocol: upstream.protocol,
+          hostname: upstream.hostname,
+          port: upstream.port || undefined,
+          method: signed.method,
+          path: `${signed.path}${search ? `?${search}` : ''}`,
+          headers: signed.headers,
+        },
         (answerIn) => {
           const passed = Object.fromEntries(Object.entries(answerIn.headers).filter(([name]) => !HOP_BY_HOP.has(name)));
           res.writeHead(answerIn.statusCode ?? 502, passed as Record<string, string | string[]>);
@@ -237,7 +245,13 @@ export async function startSigningProxy(options: SigningProxyOptions): Promise<S
 }
 
 /** `rung dashboard --api <url>`: runs the proxy until Ctrl-C. */
-export async function dashboardCommand(opts: { api: string; region?: string; profile?: string; port: number; idToken?: string }): Promise<void> {
+export async function dashboardCommand(opts: {
+  api: string;
+  region?: string;
+  profile?: string;
+  port: number;
+  idToken?: string;
+}): Promise<void> {
   const idToken = opts.idToken ?? process.env.RUNG_ID_TOKEN;
   const proxy = await startSigningProxy({
     apiUrl: opts.api,
@@ -247,7 +261,9 @@ export async function dashboardCommand(opts: { api: string; region?: string; pro
     idToken,
     onError: (e) => console.error(`rung dashboard: ${e.message}`),
   });
-  console.log(idToken ? `forwarding requests to ${opts.api} with your Cognito ID token` : `signing requests to ${opts.api} with your AWS credentials`);
+  console.log(
+    idToken ? `forwarding requests to ${opts.api} with your Cognito ID token` : `signing requests to ${opts.api} with your AWS credentials`,
+  );
   // The token rides in the fragment, which browsers never send to a server; the page moves it to sessionStorage.
   console.log(`dashboard: ${proxy.dashboardUrl}`);
   console.log('press Ctrl-C to stop');

@@ -48,5 +48,9 @@ export function trialsCsv(data: StudyData): string {
 
 /** Every field of each trial as the API gives it (metrics, feasible, violation, phase, source included). */
 export function trialsJsonl(data: StudyData): string {
-  return data.trials.map((t) => JSON.stringify({ studyId: data.study.studyId, ...t, measurements: data.measurements[t.trialId] ?? [] })).join('\n') + (data.trials.length ? '\n' : '');
+  return (
+    data.trials
+      .map((t) => JSON.stringify({ studyId: data.study.studyId, ...t, measurements: data.measurements[t.trialId] ?? [] }))
+      .join('\n') + (data.trials.length ? '\n' : '')
+  );
 }

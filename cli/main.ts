@@ -12,7 +12,8 @@ import { creationIssues } from '../shared/study/creation-issues.js';
 // need it pay for that (validate stays instant).
 const connect = async (dataDir: string) => (await import('./connection.js')).connect(dataDir);
 const runCommand = async (...args: Parameters<typeof import('./run.js').runCommand>) => (await import('./run.js')).runCommand(...args);
-const serveCommand = async (...args: Parameters<typeof import('./serve.js').serveCommand>) => (await import('./serve.js')).serveCommand(...args);
+const serveCommand = async (...args: Parameters<typeof import('./serve.js').serveCommand>) =>
+  (await import('./serve.js')).serveCommand(...args);
 
 // The AWS SDK warns on every start that it will need Node 22 from 2027; the README says so once.
 const emitWarning = process.emitWarning.bind(process);
@@ -65,7 +66,9 @@ program
       if (opts.json) console.log(JSON.stringify({ valid: true, spec }));
       else {
         const retrain = spec.retrain ? `, then retrains up to ${spec.retrain.topK * sweepSize(spec.retrain.sweep)} from scratch` : '';
-        console.log(`${file}: valid (${plural(Object.keys(spec.parameters).length, 'parameter')}, ${spec.strategy.scheduler.type}, up to ${plural(spec.limits.maxTrials, 'trial')}${retrain})`);
+        console.log(
+          `${file}: valid (${plural(Object.keys(spec.parameters).length, 'parameter')}, ${spec.strategy.scheduler.type}, up to ${plural(spec.limits.maxTrials, 'trial')}${retrain})`,
+        );
         const advice = retrainAdvice(spec);
         if (advice) console.error(`note: ${advice}`);
       }
@@ -78,7 +81,9 @@ program
   .command('estimate')
   .description("forecast a study's cost before launch: every planned job, seconds per resource unit, instance prices")
   .argument('<spec>', 'study spec, YAML or JSON')
-  .option('--seconds-per-resource <seconds>', 'seconds one resource unit (epoch) takes; default: trial.secondsPerResource', (v) => Number(v))
+  .option('--seconds-per-resource <seconds>', 'seconds one resource unit (epoch) takes; default: trial.secondsPerResource', (v) =>
+    Number(v),
+  )
   .option('--json', 'machine-readable output')
   .action(async (file: string, opts: { secondsPerResource?: number; json?: boolean }) => {
     try {
@@ -119,11 +124,14 @@ program
 program
   .command('dashboard')
   .description("open the deployed dashboard: a proxy on 127.0.0.1 that signs the browser's requests (SigV4) with your AWS credentials")
-  .requiredOption('--api <url>', 'the stack\'s ApiUrl output (https://{id}.execute-api.{region}.amazonaws.com/v1)')
+  .requiredOption('--api <url>', "the stack's ApiUrl output (https://{id}.execute-api.{region}.amazonaws.com/v1)")
   .option('--region <region>', 'region of the API (default: from the URL)')
   .option('--profile <profile>', 'AWS profile to sign with (default: the SDK default chain)')
   .option('--port <port>', 'port to listen on', (v) => Number(v), 8788)
-  .option('--id-token <jwt>', 'a stack with rung:auth = cognito: your Cognito ID token, sent instead of a signature (default: $RUNG_ID_TOKEN)')
+  .option(
+    '--id-token <jwt>',
+    'a stack with rung:auth = cognito: your Cognito ID token, sent instead of a signature (default: $RUNG_ID_TOKEN)',
+  )
   .action(async (opts: { api: string; region?: string; profile?: string; port: number; idToken?: string }) => {
     try {
       await (await import('./dashboard-proxy.js')).dashboardCommand(opts);
@@ -136,6 +144,7 @@ program
  * Runs a read command against the local API: `get(route)` answers the body of a 200 and throws
  * the API's error message otherwise; errors end the process with the right exit code.
  */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- API answers are JSON of many shapes; each command reads the fields it prints
 async function withApi(opts: { data: string; json?: boolean }, read: (get: (route: string) => Promise<any>) => Promise<void>) {
   const api = await connect(path.resolve(opts.data));
   try {
@@ -164,8 +173,17 @@ program
       else if (studyId) {
         const s = body;
         console.log(`${s.studyId}  ${s.name}  ${s.state}`);
-        console.log(`trials: ${Object.entries(s.trialCounts ?? {}).map(([k, v]) => `${k} ${v}`).join(', ') || 'none yet'}`);
-        if (s.best) console.log(`best: trial ${s.best.trialId} ${s.spec.objective.metric}=${s.best.value} at ${s.best.resource} ${s.spec.strategy.scheduler.resource}`);
+        console.log(
+          `trials: ${
+            Object.entries(s.trialCounts ?? {})
+              .map(([k, v]) => `${k} ${v}`)
+              .join(', ') || 'none yet'
+          }`,
+        );
+        if (s.best)
+          console.log(
+            `best: trial ${s.best.trialId} ${s.spec.objective.metric}=${s.best.value} at ${s.best.resource} ${s.spec.strategy.scheduler.resource}`,
+          );
         if (s.utilization) console.log(`workers busy: ${Math.round(s.utilization.busyFraction * 100)}% of the time`);
         if (s.error) console.log(`error: ${s.error}`);
       } else console.log(studiesTable(body.items));
@@ -187,7 +205,9 @@ program
 
 program
   .command('pareto')
-  .description("a study's Pareto front over its objectives (the best trial for one objective), its hypervolume, and the dominated and infeasible trials")
+  .description(
+    "a study's Pareto front over its objectives (the best trial for one objective), its hypervolume, and the dominated and infeasible trials",
+  )
   .argument('<studyId>')
   .addOption(dataOption())
   .option('--json', 'machine-readable output')
@@ -207,10 +227,13 @@ program
   .action((studyId: string, opts: { data: string; json?: boolean }) =>
     withApi(opts, async (get) => {
       const study = await get(`/studies/${encodeURIComponent(studyId)}`);
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- rows of several listings, printed as they come
       const items: any[] = [];
       let nextToken: string | undefined;
       do {
-        const page = await get(`/studies/${encodeURIComponent(studyId)}/trials?limit=100${nextToken ? `&nextToken=${encodeURIComponent(nextToken)}` : ''}`);
+        const page = await get(
+          `/studies/${encodeURIComponent(studyId)}/trials?limit=100${nextToken ? `&nextToken=${encodeURIComponent(nextToken)}` : ''}`,
+        );
         items.push(...page.items);
         nextToken = page.nextToken;
       } while (nextToken);
@@ -220,7 +243,7 @@ program
 
 program
   .command('report')
-  .description("write a self-contained HTML report of a study: charts as inline SVG, best trials, parameter importance")
+  .description('write a self-contained HTML report of a study: charts as inline SVG, best trials, parameter importance')
   .argument('<studyId>')
   .addOption(dataOption())
   .option('--out <file>', 'where to write the report', 'report.html')

@@ -30,16 +30,29 @@ export interface TrialRow {
 }
 
 export function trialsTable(trials: TrialRow[], metric: string): string {
-  const table = new Table({ head: ['trial', 'state', 'bracket', 'rung', 'resource', metric, 'parameters'], style: { head: [], border: [] } });
+  const table = new Table({
+    head: ['trial', 'state', 'bracket', 'rung', 'resource', metric, 'parameters'],
+    style: { head: [], border: [] },
+  });
   for (const t of trials) {
     // A retraining trial shows where its candidate came from instead of a bracket number.
     const bracket = t.phase === 'retrain' ? `retrain of ${t.source}` : t.bracket;
-    table.push([t.trialId, t.state, bracket, t.rung, formatValue(t.resource), t.value === undefined ? '-' : formatValue(t.value), formatParams(t.params)]);
+    table.push([
+      t.trialId,
+      t.state,
+      bracket,
+      t.rung,
+      formatValue(t.resource),
+      t.value === undefined ? '-' : formatValue(t.value),
+      formatParams(t.params),
+    ]);
   }
   return table.toString();
 }
 
-export function studiesTable(studies: { studyId: string; name: string; state: string; createdAt: string; best?: { value: number } }[]): string {
+export function studiesTable(
+  studies: { studyId: string; name: string; state: string; createdAt: string; best?: { value: number } }[],
+): string {
   const table = new Table({ head: ['study', 'name', 'state', 'created', 'best'], style: { head: [], border: [] } });
   for (const s of studies) table.push([s.studyId, s.name, s.state, s.createdAt, s.best ? formatValue(s.best.value) : '-']);
   return table.toString();
@@ -50,14 +63,19 @@ export function importanceText(e: {
   n: number;
   parameters: { name: string; importance: number; share: number; effects?: { value: unknown; mean: number; count: number }[] }[];
 }): string {
-  const table = new Table({ head: ['parameter', 'importance', 'share', 'best choices (mean objective, trials)'], style: { head: [], border: [] } });
+  const table = new Table({
+    head: ['parameter', 'importance', 'share', 'best choices (mean objective, trials)'],
+    style: { head: [], border: [] },
+  });
   for (const p of e.parameters) {
-    const effects = (p.effects ?? []).slice(0, 3).map((x) => `${String(x.value)} ${formatValue(x.mean)} (${x.count})`).join(', ');
+    const effects = (p.effects ?? [])
+      .slice(0, 3)
+      .map((x) => `${String(x.value)} ${formatValue(x.mean)} (${x.count})`)
+      .join(', ');
     table.push([p.name, formatValue(p.importance), `${Math.round(p.share * 100)}%`, effects]);
   }
   return `${plural(e.n, 'result')}${e.resource === undefined ? '' : ` at resource ${e.resource}`}; first-order ANOVA (omega squared)\n${table.toString()}`;
 }
-
 
 /** `rung pareto`: the front (then the dominated and infeasible trials) with each objective's value. */
 export function paretoText(r: {
@@ -69,14 +87,20 @@ export function paretoText(r: {
   infeasible: { trialId: string; params: Params; values: Record<string, number> }[];
 }): string {
   const arrow = (goal: string) => (goal === 'maximize' ? '↑' : '↓');
-  const table = new Table({ head: ['trial', 'set', ...r.objectives.map((o) => `${o.metric} ${arrow(o.goal)}`), 'parameters'], style: { head: [], border: [] } });
+  const table = new Table({
+    head: ['trial', 'set', ...r.objectives.map((o) => `${o.metric} ${arrow(o.goal)}`), 'parameters'],
+    style: { head: [], border: [] },
+  });
   const rows = (set: string, points: typeof r.front) => {
-    for (const p of points) table.push([p.trialId, set, ...r.objectives.map((o) => formatValue(p.values[o.metric])), formatParams(p.params)]);
+    for (const p of points)
+      table.push([p.trialId, set, ...r.objectives.map((o) => formatValue(p.values[o.metric])), formatParams(p.params)]);
   };
   rows('front', r.front);
   rows('dominated', r.dominated);
   rows('infeasible', r.infeasible);
-  const reference = r.objectives.filter((o) => r.reference[o.metric] !== undefined).map((o) => `${o.metric}=${formatValue(r.reference[o.metric])}`);
+  const reference = r.objectives
+    .filter((o) => r.reference[o.metric] !== undefined)
+    .map((o) => `${o.metric}=${formatValue(r.reference[o.metric])}`);
   const summary = [
     `${r.front.length} on the front, ${r.dominated.length} dominated, ${r.infeasible.length} infeasible`,
     ...(r.hypervolume === undefined ? [] : [`hypervolume ${formatValue(r.hypervolume)} (reference ${reference.join(' ')})`]),

@@ -60,18 +60,28 @@ td.params{font-family:ui-monospace,monospace;font-size:12px}.summary{display:fle
 
 /** A self-contained HTML report: the dashboard's charts as inline SVG, the best trials and parameter importance. */
 export function renderReport(a: StudyAnalysis, generatedAt: Date): string {
-  const charts = views.map((v) => `<section id="view-${v.id}"><h2>${escapeHtml(v.title)}</h2>${chartSvg(v.option(a))}${v.id === 'importance' ? importanceTable(a) : ''}</section>`);
-  if (a.pareto) charts.push(`<section id="view-pareto"><h2>Pareto front</h2>${chartSvg(paretoOption(a.pareto))}${paretoTable(a.pareto)}</section>`);
+  const charts = views.map(
+    (v) =>
+      `<section id="view-${v.id}"><h2>${escapeHtml(v.title)}</h2>${chartSvg(v.option(a))}${v.id === 'importance' ? importanceTable(a) : ''}</section>`,
+  );
+  if (a.pareto)
+    charts.push(`<section id="view-pareto"><h2>Pareto front</h2>${chartSvg(paretoOption(a.pareto))}${paretoTable(a.pareto)}</section>`);
   // The best trial's architecture, when the space has architecture parameters.
   const best = a.trials.find((t) => t.trialId === a.study.best?.trialId);
   const graphs = best ? trialArchitectures(a.study.spec.parameters, best.params) : [];
   if (graphs.length > 0)
-    charts.push(`<section id="view-architecture"><h2>Architecture of the best trial (${escapeHtml(best!.trialId)})</h2>${graphs.map((g) => chartSvg(architectureOption(g), 660, 300)).join('')}</section>`);
+    charts.push(
+      `<section id="view-architecture"><h2>Architecture of the best trial (${escapeHtml(best!.trialId)})</h2>${graphs.map((g) => chartSvg(architectureOption(g), 660, 300)).join('')}</section>`,
+    );
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(a.study.name)} · rung report</title><style>${css}</style></head>
 <body>
 <h1>${escapeHtml(a.study.name)} <small>${escapeHtml(a.study.studyId)}</small></h1>
-<p class="note">rung report generated ${escapeHtml(generatedAt.toISOString())}: ${objectivesOf(a.study.spec).length > 1 ? 'objectives' : 'objective'} ${objectivesOf(a.study.spec).map((o) => `${escapeHtml(o.metric)} (${escapeHtml(o.goal)})`).join(', ')}.</p>
+<p class="note">rung report generated ${escapeHtml(generatedAt.toISOString())}: ${objectivesOf(a.study.spec).length > 1 ? 'objectives' : 'objective'} ${objectivesOf(
+    a.study.spec,
+  )
+    .map((o) => `${escapeHtml(o.metric)} (${escapeHtml(o.goal)})`)
+    .join(', ')}.</p>
 <section>${summaryHtml(a)}</section>
 <section id="view-best"><h2>Best trials</h2>${bestTrialsTable(a, 20)}</section>
 <div class="grid">${charts.join('\n')}</div>

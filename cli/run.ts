@@ -23,7 +23,11 @@ export function progressLine(study: Study, trials: Trial[], planned: number) {
   // Only final states: a PAUSED trial runs again at its next rung, so counting it would go backwards.
   const done = trials.filter((t) => finishedTrial.has(t.state)).length;
   const where =
-    running.length === 0 ? '' : running[0].phase === 'retrain' ? 'retraining from scratch' : `bracket ${running[0].bracket} rung ${Math.max(...running.map((t) => t.rung))}`;
+    running.length === 0
+      ? ''
+      : running[0].phase === 'retrain'
+        ? 'retraining from scratch'
+        : `bracket ${running[0].bracket} rung ${Math.max(...running.map((t) => t.rung))}`;
   // While the retraining runs, `best` waits for its first result: show the search's meanwhile.
   const shown = study.best ?? study.retrain?.searchBest;
   const best = shown ? `${study.best ? 'best' : 'search best'} ${formatValue(shown.value)} (trial ${shown.trialId})` : 'best -';
@@ -58,7 +62,9 @@ export async function runCommand(file: string, opts: { data: string; port?: numb
     const planned = planBrackets(spec.strategy.scheduler, spec.limits.maxTrials).reduce((n, b) => n + b.rungs[0].trials, 0) + retraining;
     if (!opts.json) {
       const then = retraining > 0 ? ` (${retraining} of them retraining the search's best from scratch)` : '';
-      console.log(`study ${studyId}: ${spec.strategy.sampler} sampler, ${spec.strategy.scheduler.type}, ${planned} trial${planned === 1 ? '' : 's'}${then}, parallelism ${spec.limits.parallelism}`);
+      console.log(
+        `study ${studyId}: ${spec.strategy.sampler} sampler, ${spec.strategy.scheduler.type}, ${planned} trial${planned === 1 ? '' : 's'}${then}, parallelism ${spec.limits.parallelism}`,
+      );
       console.log(`API ${runtime.apiUrl} · data ${dataDir}`);
       console.log(`watch it live: ${dashboardUrl(runtime.apiUrl!, runtime.token)}&study=${studyId}`);
     }
@@ -100,16 +106,25 @@ export async function runCommand(file: string, opts: { data: string; port?: numb
       console.log(`\nstudy ${studyId} ${study.state} in ${seconds.toFixed(1)} s: ${trials.length} trial${trials.length === 1 ? '' : 's'}`);
       if (study.error) console.log(`error: ${study.error}`);
       if (top.length > 0) console.log(trialsTable(top, spec.objective.metric));
-      if (study.best) console.log(`best: trial ${study.best.trialId} ${spec.objective.metric}=${formatValue(study.best.value)} · ${formatParams(study.best.params)}`);
+      if (study.best)
+        console.log(
+          `best: trial ${study.best.trialId} ${spec.objective.metric}=${formatValue(study.best.value)} · ${formatParams(study.best.params)}`,
+        );
       const searchBest = study.retrain?.searchBest;
       if (study.retrain && study.retrain.trials > 0 && searchBest)
-        console.log(`retrained ${study.retrain.trials} from scratch; the search's own best was trial ${searchBest.trialId} ${spec.objective.metric}=${formatValue(searchBest.value)} at ${searchBest.resource} ${spec.strategy.scheduler.resource}`);
+        console.log(
+          `retrained ${study.retrain.trials} from scratch; the search's own best was trial ${searchBest.trialId} ${spec.objective.metric}=${formatValue(searchBest.value)} at ${searchBest.resource} ${spec.strategy.scheduler.resource}`,
+        );
       // A Pareto study's answer is its front, not one trial.
       if (spec.objectives) console.log(`Pareto front: ${paretoText(paretoOf(spec, trials))}`);
       const busy = utilization(trials, spec.limits.parallelism, new Date());
-      if (busy) console.log(`workers busy ${Math.round(busy.busyFraction * 100)}% of the time (${busy.busySeconds.toFixed(0)} job-seconds on ${spec.limits.parallelism} worker${spec.limits.parallelism === 1 ? '' : 's'} over ${busy.spanSeconds.toFixed(0)} s)`);
+      if (busy)
+        console.log(
+          `workers busy ${Math.round(busy.busyFraction * 100)}% of the time (${busy.busySeconds.toFixed(0)} job-seconds on ${spec.limits.parallelism} worker${spec.limits.parallelism === 1 ? '' : 's'} over ${busy.spanSeconds.toFixed(0)} s)`,
+        );
       console.log(`data: ${dataDir} (database db/, checkpoints artifacts/, job logs logs/)`);
-      const more = (cmd: string) => `npx rung ${cmd} ${studyId}${dataDir === path.resolve('.rung') ? '' : ` --data ${/[\s'"]/.test(opts.data) ? JSON.stringify(opts.data) : opts.data}`}`;
+      const more = (cmd: string) =>
+        `npx rung ${cmd} ${studyId}${dataDir === path.resolve('.rung') ? '' : ` --data ${/[\s'"]/.test(opts.data) ? JSON.stringify(opts.data) : opts.data}`}`;
       console.log(`more: ${[more('status'), more('trials'), ...(spec.objectives ? [more('pareto')] : [])].join(' · ')}`);
     }
     return finishedStudyStates.includes(study.state) && study.state !== 'FAILED' ? 0 : 1;

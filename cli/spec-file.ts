@@ -9,14 +9,19 @@ export async function readSpecFile(file: string): Promise<unknown> {
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
-    throw new InvalidInputError([{ path: '', message: `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` }]);
+    throw new InvalidInputError([
+      { path: '', message: `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` },
+    ]);
   }
   try {
     return parse(text, { prettyErrors: true, maxAliasCount: 100 });
   } catch (e) {
     if (e instanceof YAMLParseError) {
       const at = e.linePos?.[0];
-      throw new InvalidInputError([{ path: at ? `line ${at.line}, column ${at.col}` : '', message: e.message.split('\n')[0] }], 'not valid YAML');
+      throw new InvalidInputError(
+        [{ path: at ? `line ${at.line}, column ${at.col}` : '', message: e.message.split('\n')[0] }],
+        'not valid YAML',
+      );
     }
     throw e;
   }

@@ -17,7 +17,11 @@ export interface ArchitectureGraph {
   edges: { from: string; to: string; op: string }[];
 }
 
-type Draw<T extends ArchitectureType> = (parameter: string, spec: ArchitectureSpecOf<T>, value: ArchitectureValueOf<T>) => ArchitectureGraph;
+type Draw<T extends ArchitectureType> = (
+  parameter: string,
+  spec: ArchitectureSpecOf<T>,
+  value: ArchitectureValueOf<T>,
+) => ArchitectureGraph;
 
 /** `MBConv6 k5 ×3 w40 SE`: expansion, kernel, depth, width, squeeze-excite. */
 export function macroStageLabel(s: MacroStageValue): string {
@@ -34,7 +38,10 @@ const drawers: { [T in ArchitectureType]: Draw<T> | undefined } = {
     return {
       parameter,
       kind: 'cell',
-      nodes: Array.from({ length: spec.nodes }, (_, i) => ({ id: String(i), label: i === 0 ? 'input' : i === last ? 'output' : String(i) })),
+      nodes: Array.from({ length: spec.nodes }, (_, i) => ({
+        id: String(i),
+        label: i === 0 ? 'input' : i === last ? 'output' : String(i),
+      })),
       edges: value.edges.filter((e) => connects(e.op)).map((e) => ({ from: String(e.from), to: String(e.to), op: e.op })),
     };
   },
@@ -45,7 +52,9 @@ const drawers: { [T in ArchitectureType]: Draw<T> | undefined } = {
       ...value.nodes.map((n) => ({ id: String(n.node), label: String(n.node - 2) })),
       { id: 'out', label: 'c_{k}' },
     ];
-    const edges = value.nodes.flatMap((n) => n.inputs.filter((x) => connects(x.op)).map((x) => ({ from: String(x.from), to: String(n.node), op: x.op })));
+    const edges = value.nodes.flatMap((n) =>
+      n.inputs.filter((x) => connects(x.op)).map((x) => ({ from: String(x.from), to: String(n.node), op: x.op })),
+    );
     // DARTS concatenates every intermediate node into the cell output.
     for (const n of value.nodes) edges.push({ from: String(n.node), to: 'out', op: 'concat' });
     return { parameter, kind: 'darts_cell', nodes, edges };

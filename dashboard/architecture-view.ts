@@ -8,6 +8,7 @@ import { architectureGraphs, type ArchitectureGraph } from './architecture-graph
  */
 export type { ArchitectureGraph };
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- ECharts options are deeply nested and loosely typed by ECharts itself
 type Option = Record<string, any>;
 
 /** The trial's architecture graphs (empty when the space has no architecture parameter). */
@@ -62,7 +63,12 @@ export function architectureOption(g: ArchitectureGraph): Option {
   return {
     animation: false,
     textStyle: { fontFamily: 'system-ui, sans-serif' },
-    title: { text: `${g.parameter} (${g.kind.replace('_', ' ')})`, left: 0, top: 0, textStyle: { fontSize: 13, fontWeight: 'normal', color: '#334155' } },
+    title: {
+      text: `${g.parameter} (${g.kind.replace('_', ' ')})`,
+      left: 0,
+      top: 0,
+      textStyle: { fontSize: 13, fontWeight: 'normal', color: '#334155' },
+    },
     tooltip: { trigger: 'item' },
     series: [
       {
@@ -81,7 +87,14 @@ export function architectureOption(g: ArchitectureGraph): Option {
         itemStyle: { color: '#e0e7ff', borderColor: '#4338ca', borderWidth: 1 },
         label: { show: true, color: '#1e1b4b', fontSize: 11 },
         lineStyle: { color: '#64748b', width: 1.4, opacity: 0.9 },
-        edgeLabel: { show: true, fontSize: 10, color: '#0f172a', backgroundColor: 'rgba(255,255,255,0.85)', padding: [1, 3], formatter: (p: { data: { op: string } }) => p.data.op },
+        edgeLabel: {
+          show: true,
+          fontSize: 10,
+          color: '#0f172a',
+          backgroundColor: 'rgba(255,255,255,0.85)',
+          padding: [1, 3],
+          formatter: (p: { data: { op: string } }) => p.data.op,
+        },
         data: g.nodes.map((n) => {
           const p = at.get(n.id)!;
           return { id: n.id, name: n.id, value: n.label, x: p.x, y: p.y, label: { formatter: n.label } };

@@ -4,6 +4,7 @@ import type { StudyAnalysis } from './study-data.js';
  * ECharts options for each view of a study, shared by the dashboard (browser) and `rung report`
  * (server-side SVG). Pure: data in, option out.
  */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- ECharts options are deeply nested and loosely typed by ECharts itself
 type Option = Record<string, any>;
 
 const palette = ['#2563eb', '#16a34a', '#d97706', '#9333ea', '#0891b2', '#dc2626', '#4d7c0f', '#db2777'];
@@ -17,7 +18,8 @@ const stateColor: Record<string, string> = {
   INFEASIBLE: '#7c3aed',
 };
 const base = { animation: false, color: palette, textStyle: { fontFamily: 'system-ui, sans-serif' } };
-const fmt = (v: number) => (Number.isInteger(v) ? String(v) : Math.abs(v) >= 1000 || Math.abs(v) < 0.01 ? v.toExponential(2) : v.toPrecision(3));
+const fmt = (v: number) =>
+  Number.isInteger(v) ? String(v) : Math.abs(v) >= 1000 || Math.abs(v) < 0.01 ? v.toExponential(2) : v.toPrecision(3);
 
 /** Objective of every evaluation over time (one series per resource), and the best so far at the largest resource. */
 export function historyOption(a: StudyAnalysis): Option {
@@ -35,7 +37,15 @@ export function historyOption(a: StudyAnalysis): Option {
   const last = a.best.points.at(-1);
   const bestData = a.best.points.map((p) => [timed ? p.at : p.index, p.value, p.trialId]);
   if (last && a.evaluations.length > 0) bestData.push([x(a.evaluations.at(-1)!, a.evaluations.length - 1), last.value, last.trialId]);
-  series.push({ name: `best so far (${fmt(a.best.resource ?? 0)} ${unit})`, type: 'line', step: 'end', symbol: 'none', lineStyle: { width: 2, color: '#111827' }, itemStyle: { color: '#111827' }, data: bestData });
+  series.push({
+    name: `best so far (${fmt(a.best.resource ?? 0)} ${unit})`,
+    type: 'line',
+    step: 'end',
+    symbol: 'none',
+    lineStyle: { width: 2, color: '#111827' },
+    itemStyle: { color: '#111827' },
+    data: bestData,
+  });
   return {
     ...base,
     tooltip: { trigger: 'item' },
@@ -91,7 +101,14 @@ export function curvesOption(a: StudyAnalysis): Option {
     tooltip: { trigger: 'item' },
     legend: { top: 0, data: ['promoted', 'rung boundary'] },
     grid: { left: 64, right: 50, top: 40, bottom: 44 },
-    xAxis: { type: 'value', name: unit, nameLocation: 'middle', nameGap: 26, min: 0, max: Math.max(...a.boundaries, ...withPoints.flatMap((c) => c.points.map((p) => p[0])), 1) },
+    xAxis: {
+      type: 'value',
+      name: unit,
+      nameLocation: 'middle',
+      nameGap: 26,
+      min: 0,
+      max: Math.max(...a.boundaries, ...withPoints.flatMap((c) => c.points.map((p) => p[0])), 1),
+    },
     yAxis: { type: 'value', name: metric, scale: true, nameLocation: 'middle', nameGap: 46 },
     series,
   };
@@ -106,13 +123,26 @@ export function timelineOption(a: StudyAnalysis): Option {
     tooltip: { trigger: 'item' },
     grid: { left: 64, right: 24, top: 20, bottom: 40 },
     xAxis: { type: 'time', axisLabel: { hideOverlap: true } },
-    yAxis: { type: 'category', name: 'trial', nameLocation: 'middle', nameGap: 40, data: ids, inverse: true, axisLabel: { interval: ids.length > 40 ? 'auto' : 0, fontSize: 10 } },
+    yAxis: {
+      type: 'category',
+      name: 'trial',
+      nameLocation: 'middle',
+      nameGap: 40,
+      data: ids,
+      inverse: true,
+      axisLabel: { interval: ids.length > 40 ? 'auto' : 0, fontSize: 10 },
+    },
     series: [
       {
         name: 'jobs',
         type: 'custom',
         encode: { x: [1, 2], y: 0 },
-        data: a.timeline.map((s) => ({ value: [row.get(s.trialId), s.start, s.end, s.trialId], itemStyle: { color: stateColor[s.state] ?? '#64748b' }, name: `trial ${s.trialId} ${s.state}` })),
+        data: a.timeline.map((s) => ({
+          value: [row.get(s.trialId), s.start, s.end, s.trialId],
+          itemStyle: { color: stateColor[s.state] ?? '#64748b' },
+          name: `trial ${s.trialId} ${s.state}`,
+        })),
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any -- ECharts' custom-series callback types are not exported by the tree-shaken entry
         renderItem: (params: any, api: any) => {
           const y = api.value(0);
           const start = api.coord([api.value(1), y]);
@@ -138,7 +168,8 @@ export function parallelOption(a: StudyAnalysis): Option {
     const p = a.study.spec.parameters[name];
     if (p.type === 'categorical' || p.type === 'ordinal') return { dim, name, type: 'category', data: p.values.map(String) };
     // An architecture parameter (docs/spaces.md): its composed value, one category per distinct architecture.
-    if (p.type !== 'float' && p.type !== 'int') return { dim, name, type: 'category', data: [...new Set(rows.map((t) => String(t.params[name])))] };
+    if (p.type !== 'float' && p.type !== 'int')
+      return { dim, name, type: 'category', data: [...new Set(rows.map((t) => String(t.params[name])))] };
     return { dim, name, type: p.scale === 'log' ? 'log' : 'value', min: p.min, max: p.max };
   });
   const values = rows.map((t) => t.value!);
@@ -149,14 +180,27 @@ export function parallelOption(a: StudyAnalysis): Option {
     parallelAxis: axes,
     parallel: { left: 60, right: 80, top: 40, bottom: 30 },
     visualMap: values.length
-      ? { type: 'continuous', dimension: names.length, min: Math.min(...values), max: Math.max(...values), inRange: { color: goal === 'maximize' ? ['#cbd5e1', '#1d4ed8'] : ['#1d4ed8', '#cbd5e1'] }, right: 0, top: 'middle', calculable: false, itemHeight: 120 }
+      ? {
+          type: 'continuous',
+          dimension: names.length,
+          min: Math.min(...values),
+          max: Math.max(...values),
+          inRange: { color: goal === 'maximize' ? ['#cbd5e1', '#1d4ed8'] : ['#1d4ed8', '#cbd5e1'] },
+          right: 0,
+          top: 'middle',
+          calculable: false,
+          itemHeight: 120,
+        }
       : undefined,
     series: [
       {
         name: 'trials',
         type: 'parallel',
         lineStyle: { width: 1.5, opacity: 0.7 },
-        data: rows.map((t) => [...names.map((n) => (n in t.params ? (typeof t.params[n] === 'number' ? t.params[n] : String(t.params[n])) : '-')), t.value]),
+        data: rows.map((t) => [
+          ...names.map((n) => (n in t.params ? (typeof t.params[n] === 'number' ? t.params[n] : String(t.params[n])) : '-')),
+          t.value,
+        ]),
       },
     ],
   };
@@ -171,16 +215,39 @@ export function importanceOption(a: StudyAnalysis): Option {
     grid: { left: 110, right: 40, top: 10, bottom: 30 },
     xAxis: { type: 'value', name: 'ω²', min: 0, max: (v: { max: number }) => Math.max(0.05, Math.ceil(v.max * 10) / 10) },
     yAxis: { type: 'category', data: items.map((p) => p.name) },
-    series: [{ name: 'importance', type: 'bar', data: items.map((p) => Number(p.importance.toFixed(4))), itemStyle: { color: '#2563eb' }, label: { show: true, position: 'right', formatter: (p: { value: number }) => p.value.toFixed(2) } }],
+    series: [
+      {
+        name: 'importance',
+        type: 'bar',
+        data: items.map((p) => Number(p.importance.toFixed(4))),
+        itemStyle: { color: '#2563eb' },
+        label: { show: true, position: 'right', formatter: (p: { value: number }) => p.value.toFixed(2) },
+      },
+    ],
   };
 }
 
 export const views = [
   { id: 'history', title: 'Optimization history', option: historyOption, count: (a: StudyAnalysis) => a.evaluations.length },
-  { id: 'curves', title: 'Learning curves', option: curvesOption, count: (a: StudyAnalysis) => a.curves.filter((c) => c.points.length > 0).length },
+  {
+    id: 'curves',
+    title: 'Learning curves',
+    option: curvesOption,
+    count: (a: StudyAnalysis) => a.curves.filter((c) => c.points.length > 0).length,
+  },
   { id: 'timeline', title: 'Timeline of trials', option: timelineOption, count: (a: StudyAnalysis) => a.timeline.length },
-  { id: 'parallel', title: 'Parallel coordinates', option: parallelOption, count: (a: StudyAnalysis) => a.trials.filter((t) => typeof t.value === 'number').length },
-  { id: 'importance', title: 'Parameter importance', option: importanceOption, count: (a: StudyAnalysis) => a.importance.parameters.length },
+  {
+    id: 'parallel',
+    title: 'Parallel coordinates',
+    option: parallelOption,
+    count: (a: StudyAnalysis) => a.trials.filter((t) => typeof t.value === 'number').length,
+  },
+  {
+    id: 'importance',
+    title: 'Parameter importance',
+    option: importanceOption,
+    count: (a: StudyAnalysis) => a.importance.parameters.length,
+  },
 ] as const;
 
 export { fmt as formatNumber, stateColor };

@@ -8,6 +8,7 @@ import { formatNumber } from './chart-options.js';
  */
 export type { ParetoPoint, ParetoReport };
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- ECharts options are deeply nested and loosely typed by ECharts itself
 type Option = Record<string, any>;
 
 interface ObjectiveLike {
@@ -41,7 +42,10 @@ export function paretoOption(p: ParetoReport): Option {
     animation: false,
     textStyle: { fontFamily: 'system-ui, sans-serif' },
     title: {
-      text: p.hypervolume === undefined ? `front of ${p.front.length}${extra}` : `hypervolume ${formatNumber(p.hypervolume)} · front of ${p.front.length}${extra}`,
+      text:
+        p.hypervolume === undefined
+          ? `front of ${p.front.length}${extra}`
+          : `hypervolume ${formatNumber(p.hypervolume)} · front of ${p.front.length}${extra}`,
       left: 'center',
       top: 0,
       textStyle: { fontSize: 13, fontWeight: 'normal', color: '#334155' },
@@ -52,8 +56,23 @@ export function paretoOption(p: ParetoReport): Option {
     xAxis: { type: 'value', name: axisName(ox), nameLocation: 'middle', nameGap: 26, scale: true },
     yAxis: { type: 'value', name: axisName(oy), nameLocation: 'middle', nameGap: 46, scale: true },
     series: [
-      { name: 'dominated', type: 'scatter', symbolSize: 7, itemStyle: { color: '#94a3b8', opacity: 0.55 }, data: p.dominated.map(point), z: 2 },
-      { name: 'infeasible', type: 'scatter', symbol: 'diamond', symbolSize: 8, itemStyle: { color: '#7c3aed', opacity: 0.35 }, data: p.infeasible.map(point), z: 2 },
+      {
+        name: 'dominated',
+        type: 'scatter',
+        symbolSize: 7,
+        itemStyle: { color: '#94a3b8', opacity: 0.55 },
+        data: p.dominated.map(point),
+        z: 2,
+      },
+      {
+        name: 'infeasible',
+        type: 'scatter',
+        symbol: 'diamond',
+        symbolSize: 8,
+        itemStyle: { color: '#7c3aed', opacity: 0.35 },
+        data: p.infeasible.map(point),
+        z: 2,
+      },
       {
         // The boundary of what the front dominates: horizontal first when x is minimized
         // (moving right costs nothing until the next point), vertical first when it is maximized.
@@ -66,7 +85,14 @@ export function paretoOption(p: ParetoReport): Option {
         data: front.map((q) => [q.values[ox.metric], q.values[oy.metric]]),
         z: 3,
       },
-      { name: 'Pareto front', type: 'scatter', symbolSize: 11, itemStyle: { color: '#2563eb', borderColor: '#1e3a8a', borderWidth: 1 }, data: front.map(point), z: 4 },
+      {
+        name: 'Pareto front',
+        type: 'scatter',
+        symbolSize: 11,
+        itemStyle: { color: '#2563eb', borderColor: '#1e3a8a', borderWidth: 1 },
+        data: front.map(point),
+        z: 4,
+      },
     ],
   };
 }

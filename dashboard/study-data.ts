@@ -1,5 +1,20 @@
-import { learningCurves, promotions, timeline, type LearningCurve, type Promotion, type TimelineSegment } from '../shared/analysis/curves.js';
-import { bestSoFar, evaluations, importanceRows, rankTrials, type Evaluation, type MeasurementsByTrial, type TrialLike } from '../shared/analysis/evaluations.js';
+import {
+  learningCurves,
+  promotions,
+  timeline,
+  type LearningCurve,
+  type Promotion,
+  type TimelineSegment,
+} from '../shared/analysis/curves.js';
+import {
+  bestSoFar,
+  evaluations,
+  importanceRows,
+  rankTrials,
+  type Evaluation,
+  type MeasurementsByTrial,
+  type TrialLike,
+} from '../shared/analysis/evaluations.js';
 import { parameterImportance, type ImportanceResult } from '../shared/analysis/importance.js';
 import { SearchSpace } from '../shared/space/space.js';
 import type { ParetoReport } from '../shared/analysis/pareto.js';
@@ -44,14 +59,24 @@ export interface StudyAnalysis {
   pareto?: ParetoReport;
 }
 
-export function analyzeStudy(study: StudyView, trials: TrialView[], measurements: MeasurementsByTrial, now: number, pareto?: ParetoReport): StudyAnalysis {
+export function analyzeStudy(
+  study: StudyView,
+  trials: TrialView[],
+  measurements: MeasurementsByTrial,
+  now: number,
+  pareto?: ParetoReport,
+): StudyAnalysis {
   const goal = study.spec.objective.goal;
   const evals = evaluations(study, trials, measurements);
   // What mattered in the search: retraining trials train other budgets with fixed values.
   const search = new Set(searchTrials(trials).map((t) => t.trialId));
-  const rows = importanceRows(evals.filter((e) => search.has(e.trialId)), trials);
+  const rows = importanceRows(
+    evals.filter((e) => search.has(e.trialId)),
+    trials,
+  );
   const jobCosts = trials.flatMap((t) => (t.jobs ?? []).map((j) => j.costUsd).filter((c): c is number => typeof c === 'number'));
-  const costUsd = typeof study.cost?.spentUsd === 'number' ? study.cost.spentUsd : jobCosts.length > 0 ? jobCosts.reduce((a, b) => a + b, 0) : undefined;
+  const costUsd =
+    typeof study.cost?.spentUsd === 'number' ? study.cost.spentUsd : jobCosts.length > 0 ? jobCosts.reduce((a, b) => a + b, 0) : undefined;
   return {
     study,
     trials,

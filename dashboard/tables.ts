@@ -6,14 +6,15 @@ export function escapeHtml(value: unknown): string {
   return String(value).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
-const cell = (v: unknown) => `<td>${escapeHtml(typeof v === 'number' ? formatNumber(v) : v ?? '-')}</td>`;
+const cell = (v: unknown) => `<td>${escapeHtml(typeof v === 'number' ? formatNumber(v) : (v ?? '-'))}</td>`;
 const params = (p: Record<string, unknown>) =>
   Object.entries(p)
     .map(([k, v]) => `${k}=${typeof v === 'number' ? formatNumber(v) : String(v)}`)
     .join(' ');
 
 export function studiesTable(studies: StudyView[], link: (studyId: string) => string): string {
-  if (studies.length === 0) return '<p class="empty">No studies yet: create one with <code>POST /v1/studies</code> or <code>rung run</code>.</p>';
+  if (studies.length === 0)
+    return '<p class="empty">No studies yet: create one with <code>POST /v1/studies</code> or <code>rung run</code>.</p>';
   const rows = studies.map(
     (s) =>
       `<tr data-study-id="${escapeHtml(s.studyId)}"><td><a href="${escapeHtml(link(s.studyId))}">${escapeHtml(s.name)}</a></td>${cell(s.studyId)}<td><span class="state state-${escapeHtml(s.state)}">${escapeHtml(s.state)}</span></td>${cell(s.spec.strategy.execution ?? 'workflow')}${cell(s.createdAt.replace('T', ' ').slice(0, 19))}${cell(s.best?.value)}</tr>`,
@@ -36,7 +37,10 @@ export function summaryHtml(a: StudyAnalysis): string {
         ? `<span class="best" data-best-trial="${escapeHtml(s.best.trialId)}">${escapeHtml(s.spec.objective.metric)} ${escapeHtml(formatNumber(s.best.value))}</span> (trial ${escapeHtml(s.best.trialId)}, ${escapeHtml(formatNumber(s.best.resource))} ${escapeHtml(unit)})`
         : '-',
     ],
-    ['strategy', `${escapeHtml(s.spec.strategy.sampler)} · ${escapeHtml(s.spec.strategy.scheduler.type)} · ${escapeHtml(s.spec.strategy.execution ?? 'workflow')} · parallelism ${s.spec.limits.parallelism}`],
+    [
+      'strategy',
+      `${escapeHtml(s.spec.strategy.sampler)} · ${escapeHtml(s.spec.strategy.scheduler.type)} · ${escapeHtml(s.spec.strategy.execution ?? 'workflow')} · parallelism ${s.spec.limits.parallelism}`,
+    ],
   ];
   if (a.costUsd !== undefined || s.spec.limits.maxCostUsd !== undefined) tiles.push(['cost so far', costHtml(a)]);
   const waiting = (s.enqueued ?? []).filter((e) => !e.trialId).length;
@@ -78,7 +82,8 @@ export function importanceTable(a: StudyAnalysis): string {
   const imp = a.importance;
   const unit = a.study.spec.strategy.scheduler.resource;
   const rows = imp.parameters.map(
-    (p) => `<tr data-param="${escapeHtml(p.name)}">${cell(p.name)}${cell(Number(p.importance.toFixed(3)))}<td>${(p.share * 100).toFixed(0)}%</td>${cell(p.groups)}</tr>`,
+    (p) =>
+      `<tr data-param="${escapeHtml(p.name)}">${cell(p.name)}${cell(Number(p.importance.toFixed(3)))}<td>${(p.share * 100).toFixed(0)}%</td>${cell(p.groups)}</tr>`,
   );
   const basis =
     imp.n === 0

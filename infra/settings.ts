@@ -50,7 +50,9 @@ function parseList(key: string, value: unknown): string[] {
     list = text.startsWith('[') ? JSON.parse(text) : text.split(',').map((s) => s.trim());
   }
   if (!Array.isArray(list) || list.length === 0 || !list.every((t) => typeof t === 'string' && /^[a-z0-9-]+\.[a-z0-9-]+$/.test(t))) {
-    throw new RungSettingsError(`${key} must be a non-empty list of EC2 instance types such as ["g5.xlarge"], got ${JSON.stringify(value)}`);
+    throw new RungSettingsError(
+      `${key} must be a non-empty list of EC2 instance types such as ["g5.xlarge"], got ${JSON.stringify(value)}`,
+    );
   }
   return list as string[];
 }
@@ -101,7 +103,8 @@ export function readRungSettings(scope: Construct): RungSettings {
     maxvCpus: maxvCpus === undefined ? DEFAULT_SETTINGS.maxvCpus : parsePositiveInt('rung:maxvCpus', maxvCpus),
     privateSubnets: privateSubnets === undefined ? DEFAULT_SETTINGS.privateSubnets : parseBoolean('rung:privateSubnets', privateSubnets),
     auth,
-    apiExecutionLogs: get('rung:apiExecutionLogs') === undefined ? DEFAULT_SETTINGS.apiExecutionLogs : parseApiExecutionLogs(get('rung:apiExecutionLogs')),
+    apiExecutionLogs:
+      get('rung:apiExecutionLogs') === undefined ? DEFAULT_SETTINGS.apiExecutionLogs : parseApiExecutionLogs(get('rung:apiExecutionLogs')),
     ...(poolArn !== undefined ? { cognitoUserPoolArn: parseUserPoolArn(poolArn) } : {}),
   };
 }

@@ -20,7 +20,6 @@ import {
 } from '../shared/study/step-inputs.js';
 import type { finalize, observe, plan, promote, RungPlan, StartTrialResult, startTrial, suggest } from '../shared/study/workflow.js';
 
-
 export const STUDY_MACHINE_STATES = {
   plan: 'Plan',
   useLanes: 'UseLanes',

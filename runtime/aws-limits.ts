@@ -109,7 +109,10 @@ export class ExecutionLimits {
     this.history.add(event);
     const historyLimit = this.limits.historyEvents ?? maxHistoryEvents;
     if (this.history.count > historyLimit) {
-      return (this.violation = { Error: 'States.Runtime', Cause: `the execution reached ${historyLimit} history events, the most a Standard workflow keeps` });
+      return (this.violation = {
+        Error: 'States.Runtime',
+        Cause: `the execution reached ${historyLimit} history events, the most a Standard workflow keeps`,
+      });
     }
     const payloadLimit = this.limits.payloadBytes ?? maxStatePayloadBytes;
     const payload = event.type === 'StateExited' ? event.state?.output : event.type === 'StateEntered' ? event.state?.input : undefined;

@@ -162,7 +162,11 @@ export function createLocalDynamoClient(target: string | LocalDynamo): DynamoDBC
     endpoint: target.endpoint,
     requestHandler: inProcessHandler(target.serve) as never,
     httpAuthSchemes: [
-      { schemeId: 'aws.auth#sigv4', identityProvider: (config) => config.getIdentityProvider('aws.auth#sigv4'), signer: presenceSigner as never },
+      {
+        schemeId: 'aws.auth#sigv4',
+        identityProvider: (config) => config.getIdentityProvider('aws.auth#sigv4'),
+        signer: presenceSigner as never,
+      },
     ],
   });
 }

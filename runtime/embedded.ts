@@ -91,6 +91,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}) {
     credentialsFile,
     root,
     /** Calls the API as the local team, over HTTP when listening, in process otherwise. */
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- API answers are JSON of many shapes; each command reads the fields it prints
     async request(method: string, route: string, body?: unknown): Promise<{ status: number; body: any }> {
       const init: RequestInit = {
         method,

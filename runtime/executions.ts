@@ -9,10 +9,19 @@ import { handler as plan } from '../functions/steps/plan.js';
 import { handler as promote } from '../functions/steps/promote.js';
 import { handler as startTrial } from '../functions/steps/start-trial.js';
 import { handler as suggest } from '../functions/steps/suggest.js';
-import { LAMBDA_TASKS, LOGICAL_IDS, SERVICE_TASKS, type LambdaTaskName, type MachineName, type StepLambda, type StepName } from '../infra/workflow-contract.js';
+import {
+  LAMBDA_TASKS,
+  LOGICAL_IDS,
+  SERVICE_TASKS,
+  type LambdaTaskName,
+  type MachineName,
+  type StepLambda,
+  type StepName,
+} from '../infra/workflow-contract.js';
 import type { LocalBatch, SubmitJobParameters } from './local-batch.js';
 
 type Definition = Record<string, unknown> & { States: Record<string, Record<string, unknown>> };
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- resolved Task Parameters and results are JSON of each state's own shape
 type TaskHandler = (input: any) => Promise<any>;
 
 /** The handler module of each step, as its Lambda function runs it: a step missing here does not compile. */
@@ -92,6 +101,7 @@ export class LocalExecutions implements ExecutionStarter {
   }
 
   /** The Context Object that Step Functions gives an execution (`$$.Execution.*`). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the Context Object as aws-local-stepfunctions types it (its own Context type is not exported)
   private contextFor(machine: string, name: string, input: unknown): any {
     const id = `arn:aws:states:local:000000000000:execution:${machine}:${name}`;
     return { Execution: { Id: id, Name: name, Input: input, StartTime: new Date().toISOString(), RoleArn: 'local' } };

@@ -41,7 +41,11 @@ export function bearerIdentity(credentials: LocalCredentials) {
 }
 
 /** Serves `/v1/...` on loopback only; `mount` adds routes beside it (the dashboard's static files). */
-export async function listenLocal(api: Hono, port = 0, mount?: (root: Hono) => void): Promise<{ url: string; server: ServerType; close(): Promise<void> }> {
+export async function listenLocal(
+  api: Hono,
+  port = 0,
+  mount?: (root: Hono) => void,
+): Promise<{ url: string; server: ServerType; close(): Promise<void> }> {
   const root = new Hono().route('/v1', api);
   mount?.(root);
   return new Promise((resolve) => {

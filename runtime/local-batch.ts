@@ -105,7 +105,8 @@ export class LocalBatch {
   async submitJobSync(params: SubmitJobParameters): Promise<object> {
     if (this.closed) throw new BatchJobFailed({ JobName: params.JobName, Status: 'FAILED', StatusReason: 'the runtime is shutting down' });
     const command = params.ContainerOverrides?.Command ?? this.defaultCommand;
-    if (!command || command.length === 0) throw new BatchJobFailed({ JobName: params.JobName, Status: 'FAILED', StatusReason: 'no command' });
+    if (!command || command.length === 0)
+      throw new BatchJobFailed({ JobName: params.JobName, Status: 'FAILED', StatusReason: 'no command' });
     const strategy = params.RetryStrategy ?? this.retryStrategy;
     const attempts = Math.max(1, strategy?.Attempts ?? 1);
     mkdirSync(this.options.logDir, { recursive: true });
@@ -120,7 +121,10 @@ export class LocalBatch {
       // Batch does not retry an attempt that ran out of time, whatever its exit code.
       const action = this.closed || result.timedOut ? 'EXIT' : retryAction(strategy, result);
       if (action === 'RETRY' && attempt < attempts) {
-        await appendFile(logPath, `[rung local batch] attempt ${attempt} ended (${result.statusReason}): retrying, attempt ${attempt + 1} of ${attempts}\n`);
+        await appendFile(
+          logPath,
+          `[rung local batch] attempt ${attempt} ended (${result.statusReason}): retrying, attempt ${attempt + 1} of ${attempts}\n`,
+        );
         continue;
       }
       const tail = (await readFile(logPath, 'utf8').catch(() => '')).split('\n').slice(-6).join('\n').trim();
@@ -166,10 +170,18 @@ export class LocalBatch {
     this.jobs.delete(job);
     await new Promise<void>((resolve) => log.end(resolve));
 
-    if (exit.error) return { statusReason: `could not start ${command[0]}: ${exit.error.message}`, reason: `CannotStartContainerError: ${exit.error.message}` };
+    if (exit.error)
+      return {
+        statusReason: `could not start ${command[0]}: ${exit.error.message}`,
+        reason: `CannotStartContainerError: ${exit.error.message}`,
+      };
     // A container killed by a signal exits 128 + the signal's number (143 for SIGTERM), as Docker reports it.
     const exitCode = exit.code ?? (exit.signal ? 128 + constants.signals[exit.signal] : undefined);
-    const statusReason = timedOut ? 'Job attempt duration exceeded timeout' : exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
+    const statusReason = timedOut
+      ? 'Job attempt duration exceeded timeout'
+      : exit.signal
+        ? `killed by ${exit.signal}`
+        : `exit code ${exit.code}`;
     return { exitCode, statusReason, timedOut };
   }
 

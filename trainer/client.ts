@@ -38,7 +38,8 @@ function setting(env: NodeJS.ProcessEnv, name: string, least: number): number | 
   const text = env[name]?.trim() ?? '';
   if (text === '') return undefined;
   const value = Number(text);
-  if (!Number.isInteger(value) || value < least) throw new JobContractError(`${name}=${JSON.stringify(text)} must be a whole number of at least ${least}`);
+  if (!Number.isInteger(value) || value < least)
+    throw new JobContractError(`${name}=${JSON.stringify(text)} must be a whole number of at least ${least}`);
   return value;
 }
 
@@ -81,7 +82,11 @@ export class Trainer {
    * Reports the metrics of one step. Retried on network errors and 5xx; the API stores a step
    * once, so a retry never double-counts. Returns whether the study asks the job to stop.
    */
-  async report(step: number, metrics: Record<string, number>, options: { candidates?: Candidate[] } = {}): Promise<{ shouldStop: boolean }> {
+  async report(
+    step: number,
+    metrics: Record<string, number>,
+    options: { candidates?: Candidate[] } = {},
+  ): Promise<{ shouldStop: boolean }> {
     const { apiUrl, studyId, trialId, apiToken, team } = this.trial;
     const url = `${apiUrl}/studies/${encodeURIComponent(studyId)}/trials/${encodeURIComponent(trialId)}/measurements`;
     let lastError: unknown;
@@ -127,7 +132,8 @@ export class Trainer {
   loadCheckpoint<T>(): T | undefined {
     const file = this.checkpointFile();
     if (!existsSync(file)) {
-      if (this.trial.resourceFrom > 0) throw new JobContractError(`resuming from ${this.trial.resourceFrom} but there is no checkpoint at ${file}`);
+      if (this.trial.resourceFrom > 0)
+        throw new JobContractError(`resuming from ${this.trial.resourceFrom} but there is no checkpoint at ${file}`);
       return undefined;
     }
     return JSON.parse(readFileSync(file, 'utf8')) as T;

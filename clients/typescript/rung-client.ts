@@ -102,8 +102,10 @@ export class RungClient {
         };
         const res = await fetch(url, { method, headers, body: text });
         if (res.status < 500) {
+          // eslint-disable-next-line @typescript-eslint/no-explicit-any -- an error body of any server version; only `error.message` is read, if present
           const json = (await res.json()) as any;
-          if (!res.ok) throw new RungApiError(res.status, json?.error?.code ?? 'Error', json?.error?.message ?? res.statusText, json?.error?.details);
+          if (!res.ok)
+            throw new RungApiError(res.status, json?.error?.code ?? 'Error', json?.error?.message ?? res.statusText, json?.error?.details);
           return json as T;
         }
         lastError = new RungApiError(res.status, 'ServerError', `HTTP ${res.status}`);
@@ -129,7 +131,12 @@ export class RungClient {
   }
 
   getStudy(studyId: string) {
-    return this.request<{ studyId: string; state: string; best?: { trialId: string; value: number; params: Params }; [field: string]: unknown }>('GET', this.study(studyId));
+    return this.request<{
+      studyId: string;
+      state: string;
+      best?: { trialId: string; value: number; params: Params };
+      [field: string]: unknown;
+    }>('GET', this.study(studyId));
   }
 
   /** The Pareto front over the study's objectives (the best trial for one objective) and its hypervolume. */
@@ -144,7 +151,10 @@ export class RungClient {
 
   /** Reports one step; `shouldStop` asks the worker to end the trial (complete it with `pruned: true`). */
   report(studyId: string, trialId: string, step: number, metrics: Record<string, number>) {
-    return this.request<{ stored: boolean; shouldStop: boolean }>('POST', `${this.trial(studyId, trialId)}/measurements`, { step, metrics });
+    return this.request<{ stored: boolean; shouldStop: boolean }>('POST', `${this.trial(studyId, trialId)}/measurements`, {
+      step,
+      metrics,
+    });
   }
 
   /** Ends the trial (idempotent): COMPLETE, PRUNED (`pruned`) or INFEASIBLE (`infeasible`). */
@@ -153,7 +163,9 @@ export class RungClient {
   }
 
   enqueue(studyId: string, configs: Params[]) {
-    return this.request<{ enqueued: { id: string; params: Params }[]; waiting: number }>('POST', `${this.study(studyId)}/trials/enqueue`, { configs });
+    return this.request<{ enqueued: { id: string; params: Params }[]; waiting: number }>('POST', `${this.study(studyId)}/trials/enqueue`, {
+      configs,
+    });
   }
 
   setLimits(studyId: string, limits: { parallelism?: number; maxTrials?: number }) {

@@ -51,7 +51,10 @@ export function apiClient(token: string, base = apiBase()) {
     const items: T[] = [];
     let nextToken: string | undefined;
     do {
-      const page = await call<{ items: T[]; nextToken?: string }>('GET', `${route}?limit=100${nextToken ? `&nextToken=${encodeURIComponent(nextToken)}` : ''}`);
+      const page = await call<{ items: T[]; nextToken?: string }>(
+        'GET',
+        `${route}?limit=100${nextToken ? `&nextToken=${encodeURIComponent(nextToken)}` : ''}`,
+      );
       items.push(...page.items);
       nextToken = page.nextToken;
     } while (nextToken);

@@ -73,7 +73,9 @@ async function studyPage(api: Api, studyId: string) {
         <div class="graphs"></div>
       </section>
     </div>`;
-  const charts = new Map(views.map((v) => [v.id, echarts.init(document.querySelector(`#view-${v.id} .chart`) as HTMLElement, undefined, { renderer: 'svg' })]));
+  const charts = new Map(
+    views.map((v) => [v.id, echarts.init(document.querySelector(`#view-${v.id} .chart`) as HTMLElement, undefined, { renderer: 'svg' })]),
+  );
   // Created when first shown: a chart made in a hidden element has no size.
   let paretoChart: ReturnType<typeof echarts.init> | undefined;
   const graphCharts: ReturnType<typeof echarts.init>[] = [];
@@ -97,7 +99,9 @@ async function studyPage(api: Api, studyId: string) {
   const rowClicks = (event: Event) => select((event.target as HTMLElement).closest<HTMLElement>('tr[data-trial-id]')?.dataset.trialId);
   document.querySelector('#view-best .table')!.addEventListener('click', rowClicks);
   document.querySelector('#view-pareto .table')!.addEventListener('click', rowClicks);
-  document.querySelector('#view-architecture select')!.addEventListener('change', (event) => select((event.target as HTMLSelectElement).value));
+  document
+    .querySelector('#view-architecture select')!
+    .addEventListener('change', (event) => select((event.target as HTMLSelectElement).value));
 
   function drawPareto(a: StudyAnalysis) {
     const section = document.getElementById('view-pareto') as HTMLElement;
@@ -130,10 +134,14 @@ async function studyPage(api: Api, studyId: string) {
     section.querySelector('.trial-id')!.textContent = trial.trialId;
     const pick = section.querySelector('select') as HTMLSelectElement;
     pick.innerHTML = withGraphs
-      .map((t) => `<option value="${escapeHtml(t.trialId)}">${escapeHtml(`trial ${t.trialId} · ${t.state}${typeof t.value === 'number' ? ` · ${t.value.toPrecision(4)}` : ''}`)}</option>`)
+      .map(
+        (t) =>
+          `<option value="${escapeHtml(t.trialId)}">${escapeHtml(`trial ${t.trialId} · ${t.state}${typeof t.value === 'number' ? ` · ${t.value.toPrecision(4)}` : ''}`)}</option>`,
+      )
       .join('');
     pick.value = trial.trialId;
-    for (const row of document.querySelectorAll<HTMLElement>('tr[data-trial-id]')) row.classList.toggle('selected', row.dataset.trialId === trial.trialId);
+    for (const row of document.querySelectorAll<HTMLElement>('tr[data-trial-id]'))
+      row.classList.toggle('selected', row.dataset.trialId === trial.trialId);
     const box = section.querySelector('.graphs') as HTMLElement;
     while (graphCharts.length > graphs.length) {
       graphCharts.pop()!.dispose();
@@ -188,7 +196,10 @@ async function studyPage(api: Api, studyId: string) {
     for (let i = 0; i < stale.length; i += 6) {
       await Promise.all(
         stale.slice(i, i + 6).map(async (t) => {
-          const full = await api.call<TrialView & { measurements: MeasurementLike[] }>('GET', `${route}/trials/${encodeURIComponent(t.trialId)}`);
+          const full = await api.call<TrialView & { measurements: MeasurementLike[] }>(
+            'GET',
+            `${route}/trials/${encodeURIComponent(t.trialId)}`,
+          );
           cache.set(t.trialId, { updatedAt: t.updatedAt, measurements: full.measurements });
         }),
       );

@@ -11,9 +11,7 @@ const sfn = new SFNClient({});
 const starter: ExecutionStarter = {
   async start(input, name) {
     try {
-      await sfn.send(
-        new StartExecutionCommand({ stateMachineArn: process.env.STUDY_MACHINE_ARN, name, input: JSON.stringify(input) }),
-      );
+      await sfn.send(new StartExecutionCommand({ stateMachineArn: process.env.STUDY_MACHINE_ARN, name, input: JSON.stringify(input) }));
     } catch (e) {
       // Same name and input again: the study already runs, which is what the caller wanted.
       if ((e as Error).name !== 'ExecutionAlreadyExists') throw e;
@@ -33,9 +31,16 @@ async function api() {
     starter,
     identify: (c) => {
       // Only what API Gateway verified: the authorizer's claims or the SigV4 principal.
-      const rc = eventOf(c).requestContext as { identity?: { userArn?: string | null }; authorizer?: { claims?: Record<string, unknown> } | null };
+      const rc = eventOf(c).requestContext as {
+        identity?: { userArn?: string | null };
+        authorizer?: { claims?: Record<string, unknown> } | null;
+      };
       const mode: AuthMode = process.env.AUTH_MODE === 'cognito' ? 'cognito' : 'iam';
-      return callerOf(mode, { claims: rc.authorizer?.claims, userArn: rc.identity?.userArn ?? undefined, teamHeader: c.req.header('x-rung-team') }, process.env.JOB_ROLE_ARN);
+      return callerOf(
+        mode,
+        { claims: rc.authorizer?.claims, userArn: rc.identity?.userArn ?? undefined, teamHeader: c.req.header('x-rung-team') },
+        process.env.JOB_ROLE_ARN,
+      );
     },
     publicUrl: (c) => {
       const rc = eventOf(c).requestContext as ApiGatewayRequestContext;

@@ -28,7 +28,10 @@ export function idempotency(deps: Pick<ApiDeps, 'identify' | 'service'>): Middle
     const claim = { team, key, fingerprint: requestFingerprint(c.req.method, c.req.path, body), now: deps.service.now() };
     const replay = await beginIdempotentRequest(deps.service.store, claim);
     if (replay) {
-      return new Response(replay.body, { status: replay.status, headers: { 'content-type': 'application/json', 'idempotent-replayed': 'true' } });
+      return new Response(replay.body, {
+        status: replay.status,
+        headers: { 'content-type': 'application/json', 'idempotent-replayed': 'true' },
+      });
     }
     await next();
     // Only successes are kept: a refused or failed request changed nothing, and its retry runs again.
@@ -36,7 +39,10 @@ export function idempotency(deps: Pick<ApiDeps, 'identify' | 'service'>): Middle
     const produced = { status: c.res.status, body: await c.res.clone().text() };
     const answer = await finishIdempotentRequest(deps.service.store, claim, produced);
     if (answer !== produced) {
-      c.res = new Response(answer.body, { status: answer.status, headers: { 'content-type': 'application/json', 'idempotent-replayed': 'true' } });
+      c.res = new Response(answer.body, {
+        status: answer.status,
+        headers: { 'content-type': 'application/json', 'idempotent-replayed': 'true' },
+      });
     }
   };
 }

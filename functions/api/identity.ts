@@ -44,11 +44,13 @@ export function principalName(arn: string): string | undefined {
  * No such group, or several, is a credential that names no team.
  */
 export function callerFromClaims(claims: Record<string, unknown> | undefined): Caller {
-  if (!claims || typeof claims.sub !== 'string' || claims.sub === '') throw new UnauthenticatedError('the request carries no verified Cognito claims');
+  if (!claims || typeof claims.sub !== 'string' || claims.sub === '')
+    throw new UnauthenticatedError('the request carries no verified Cognito claims');
   const teams = groupsOf(claims['cognito:groups'])
     .filter((g) => g.startsWith(TEAM_GROUP_PREFIX))
     .map((g) => g.slice(TEAM_GROUP_PREFIX.length));
-  if (teams.length !== 1) throw new UnauthenticatedError(`the user must belong to exactly one ${TEAM_GROUP_PREFIX}<team> group, not ${teams.length}`);
+  if (teams.length !== 1)
+    throw new UnauthenticatedError(`the user must belong to exactly one ${TEAM_GROUP_PREFIX}<team> group, not ${teams.length}`);
   if (!teamPattern.test(teams[0])) throw new UnauthenticatedError('the team group name is not a valid team id');
   return { team: teams[0], kind: 'person' };
 }

@@ -36,10 +36,19 @@ const trialSchema = z.looseObject({
   clientId: z.string().optional(),
   enqueuedId: z.string().optional(),
   stopRequested: z.boolean().optional(),
-  phase: z.literal('retrain').optional().describe('retrain: trains a candidate of the finished search from scratch (spec.retrain); absent: a search trial'),
+  phase: z
+    .literal('retrain')
+    .optional()
+    .describe('retrain: trains a candidate of the finished search from scratch (spec.retrain); absent: a search trial'),
   source: z.string().optional().describe('retraining trials: the search trial whose result or reported candidate it retrains'),
-  metrics: z.record(z.string(), z.number()).optional().describe('studies with objectives, constraints or trial.metrics: the metrics the spec names, at the last finished rung'),
-  feasible: z.boolean().optional().describe('whether the constraints held at the last finished rung (absent: unconstrained or not yet known)'),
+  metrics: z
+    .record(z.string(), z.number())
+    .optional()
+    .describe('studies with objectives, constraints or trial.metrics: the metrics the spec names, at the last finished rung'),
+  feasible: z
+    .boolean()
+    .optional()
+    .describe('whether the constraints held at the last finished rung (absent: unconstrained or not yet known)'),
   violation: z.number().optional().describe('largest relative constraint value, <= 0 when feasible'),
   createdAt: z.string(),
   updatedAt: z.string(),
@@ -56,23 +65,34 @@ const studySchema = z.looseObject({
   seed: z.number().int(),
   attempt: z.number().int(),
   apiUrl: z.string().optional(),
-  best: z.object({ trialId: z.string(), value: z.number(), resource: z.number(), params }).optional().describe('with a retraining phase: its best trial once planned'),
+  best: z
+    .object({ trialId: z.string(), value: z.number(), resource: z.number(), params })
+    .optional()
+    .describe('with a retraining phase: its best trial once planned'),
   error: z.string().optional(),
   enqueued: z.array(enqueuedSchema).optional(),
   retrain: z
-    .object({ firstTrial: z.number().int(), trials: z.number().int(), searchBest: z.object({ trialId: z.string(), value: z.number(), resource: z.number(), params }).optional() })
+    .object({
+      firstTrial: z.number().int(),
+      trials: z.number().int(),
+      searchBest: z.object({ trialId: z.string(), value: z.number(), resource: z.number(), params }).optional(),
+    })
     .optional()
-    .describe('the retraining phase once planned: its trials are numbered from firstTrial; searchBest is the search\'s own best'),
+    .describe("the retraining phase once planned: its trials are numbered from firstTrial; searchBest is the search's own best"),
   trialCounts: z.record(trialState, z.number().int()).optional().describe('GET /studies/{id} only'),
   utilization: z
     .object({ busySeconds: z.number(), spanSeconds: z.number(), busyFraction: z.number() })
     .optional()
-    .describe('GET /studies/{id} only: how much of the workers\' time trained (job-seconds / (parallelism × span))'),
+    .describe("GET /studies/{id} only: how much of the workers' time trained (job-seconds / (parallelism × span))"),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
 const errorSchema = z.object({
-  error: z.object({ code: z.string(), message: z.string(), details: z.array(z.object({ path: z.string(), message: z.string() })).optional() }),
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    details: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  }),
 });
 
 const schemas = {
@@ -90,7 +110,9 @@ const schemas = {
         importance: z.number(),
         share: z.number(),
         groups: z.number().int(),
-        effects: z.array(z.object({ value: z.union([z.string(), z.number(), z.boolean()]), mean: z.number(), count: z.number().int() })).optional(),
+        effects: z
+          .array(z.object({ value: z.union([z.string(), z.number(), z.boolean()]), mean: z.number(), count: z.number().int() }))
+          .optional(),
       }),
     ),
   }),
@@ -98,8 +120,13 @@ const schemas = {
     objectives: z.array(z.object({ metric: z.string(), goal: z.enum(['maximize', 'minimize']) })),
     reference: z
       .record(z.string(), z.number())
-      .describe("the hypervolume's reference point: each objective's reference, else its worst value on the feasible trials pushed out by 10% of their range"),
-    hypervolume: z.number().optional().describe('2+ objectives: the volume the front dominates above the reference (objectives oriented larger-is-better)'),
+      .describe(
+        "the hypervolume's reference point: each objective's reference, else its worst value on the feasible trials pushed out by 10% of their range",
+      ),
+    hypervolume: z
+      .number()
+      .optional()
+      .describe('2+ objectives: the volume the front dominates above the reference (objectives oriented larger-is-better)'),
     front: z.array(paretoPoint).describe('non-dominated feasible trials trained furthest, best first on the first objective'),
     dominated: z.array(paretoPoint).describe('feasible trials some front trial dominates, by number'),
     infeasible: z.array(paretoPoint).describe('finished trials that violated a constraint (at any budget), by number'),
@@ -145,7 +172,10 @@ function op(operationId: string, summary: string, rest: Record<string, unknown>)
 export function openApiDocument() {
   const components: Record<string, unknown> = {};
   for (const [name, schema] of Object.entries(schemas)) {
-    const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { io: 'input', target: 'draft-2020-12', unrepresentable: 'any' }) as Record<string, unknown>;
+    const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { io: 'input', target: 'draft-2020-12', unrepresentable: 'any' }) as Record<
+      string,
+      unknown
+    >;
     components[name] = rest;
   }
   // A refinement JSON Schema cannot carry over from zod: a spec names `objective` or `objectives` (shared/study/objectives.ts).
@@ -166,10 +196,16 @@ export function openApiDocument() {
           requestBody: body('StudySpec'),
           responses: { '201': json('Study', 'the study, PENDING'), ...errors },
         }),
-        get: op('listStudies', "The caller's studies, newest first", { parameters: pageParams, responses: { '200': json('StudyPage', 'a page'), ...errors } }),
+        get: op('listStudies', "The caller's studies, newest first", {
+          parameters: pageParams,
+          responses: { '200': json('StudyPage', 'a page'), ...errors },
+        }),
       },
       '/studies/{studyId}': {
-        get: op('getStudy', 'One study with its trial counts and best trial', { parameters: [studyId], responses: { '200': json('Study', 'the study'), ...errors } }),
+        get: op('getStudy', 'One study with its trial counts and best trial', {
+          parameters: [studyId],
+          responses: { '200': json('Study', 'the study'), ...errors },
+        }),
         patch: op('patchStudy', 'Steer a running study: parallelism (from the next rung), maxTrials (see shared/study/steering.ts)', {
           parameters: [studyId],
           requestBody: body('PatchStudyRequest'),
@@ -177,7 +213,10 @@ export function openApiDocument() {
         }),
       },
       '/studies/{studyId}/stop': {
-        post: op('stopStudy', 'Stop gracefully: no new job or trial starts', { parameters: [studyId], responses: { '202': json('Study', 'STOPPING (or STOPPED)'), ...errors } }),
+        post: op('stopStudy', 'Stop gracefully: no new job or trial starts', {
+          parameters: [studyId],
+          responses: { '202': json('Study', 'STOPPING (or STOPPED)'), ...errors },
+        }),
       },
       '/studies/{studyId}/resume': {
         post: op('resumeStudy', 'Run a FAILED study again as a new attempt that skips every trial-rung already done', {
@@ -186,26 +225,41 @@ export function openApiDocument() {
         }),
       },
       '/studies/{studyId}/importance': {
-        get: op('getImportance', 'What mattered: each parameter\'s importance (first-order ANOVA at one resource) and, for choice parameters, the mean objective of each value', {
-          parameters: [studyId],
-          responses: { '200': json('Explanation', 'the explanation'), ...errors },
-        }),
+        get: op(
+          'getImportance',
+          "What mattered: each parameter's importance (first-order ANOVA at one resource) and, for choice parameters, the mean objective of each value",
+          {
+            parameters: [studyId],
+            responses: { '200': json('Explanation', 'the explanation'), ...errors },
+          },
+        ),
       },
       '/studies/{studyId}/pareto': {
-        get: op('getPareto', 'The Pareto front over the study\'s objectives (the best trial for one objective), its hypervolume, and the dominated and infeasible trials', {
-          parameters: [studyId],
-          responses: { '200': json('Pareto', 'the front'), ...errors },
-        }),
+        get: op(
+          'getPareto',
+          "The Pareto front over the study's objectives (the best trial for one objective), its hypervolume, and the dominated and infeasible trials",
+          {
+            parameters: [studyId],
+            responses: { '200': json('Pareto', 'the front'), ...errors },
+          },
+        ),
       },
       '/studies/{studyId}/trials': {
-        get: op('listTrials', "The study's trials in number order", { parameters: [studyId, ...pageParams], responses: { '200': json('TrialPage', 'a page'), ...errors } }),
+        get: op('listTrials', "The study's trials in number order", {
+          parameters: [studyId, ...pageParams],
+          responses: { '200': json('TrialPage', 'a page'), ...errors },
+        }),
       },
       '/studies/{studyId}/trials/suggest': {
-        post: op('suggestTrial', 'Ask/tell: a trial for this client (its active one until it completes it); done when the study has all its trials', {
-          parameters: [studyId],
-          requestBody: body('SuggestRequest'),
-          responses: { '200': json('SuggestResult', 'a trial, or done'), ...errors },
-        }),
+        post: op(
+          'suggestTrial',
+          'Ask/tell: a trial for this client (its active one until it completes it); done when the study has all its trials',
+          {
+            parameters: [studyId],
+            requestBody: body('SuggestRequest'),
+            responses: { '200': json('SuggestResult', 'a trial, or done'), ...errors },
+          },
+        ),
       },
       '/studies/{studyId}/trials/enqueue': {
         post: op('enqueueTrials', 'Enqueue configurations: the next trials that start from scratch take them before the sampler', {
@@ -215,14 +269,25 @@ export function openApiDocument() {
         }),
       },
       '/studies/{studyId}/trials/{trialId}': {
-        get: op('getTrial', 'One trial with its measurements', { parameters: [studyId, trialId], responses: { '200': json('TrialWithMeasurements', 'the trial'), ...errors } }),
+        get: op('getTrial', 'One trial with its measurements', {
+          parameters: [studyId, trialId],
+          responses: { '200': json('TrialWithMeasurements', 'the trial'), ...errors },
+        }),
       },
       '/studies/{studyId}/trials/{trialId}/measurements': {
-        post: op('reportMeasurement', 'A job or worker reports one step; stored once per step. shouldStop: the study or the trial was stopped, or ASHA (external studies) says so', {
-          parameters: [studyId, trialId],
-          requestBody: body('MeasurementInput'),
-          responses: { '201': json('MeasurementResult', 'stored'), '200': json('MeasurementResult', 'that step was stored before'), ...errors },
-        }),
+        post: op(
+          'reportMeasurement',
+          'A job or worker reports one step; stored once per step. shouldStop: the study or the trial was stopped, or ASHA (external studies) says so',
+          {
+            parameters: [studyId, trialId],
+            requestBody: body('MeasurementInput'),
+            responses: {
+              '201': json('MeasurementResult', 'stored'),
+              '200': json('MeasurementResult', 'that step was stored before'),
+              ...errors,
+            },
+          },
+        ),
       },
       '/studies/{studyId}/trials/{trialId}/complete': {
         post: op('completeTrial', 'Ask/tell: end a trial COMPLETE, PRUNED or INFEASIBLE; idempotent', {
@@ -242,7 +307,12 @@ export function openApiDocument() {
       schemas: components,
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', description: 'rung serve: the token in .rung/credentials.json' },
-        sigv4: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'API Gateway: AWS Signature Version 4 with the team role (IAM authorization)' },
+        sigv4: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'Authorization',
+          description: 'API Gateway: AWS Signature Version 4 with the team role (IAM authorization)',
+        },
       },
     },
   };

@@ -172,9 +172,17 @@ export class RungApi extends Construct {
 
     const study = studies.addResource('{studyId}');
     const onStudy = (operationName: string, body = false) =>
-      options({ operationName, requestParameters: path('studyId'), ...(body ? { requestModels: { 'application/json': objectModel } } : {}) });
+      options({
+        operationName,
+        requestParameters: path('studyId'),
+        ...(body ? { requestModels: { 'application/json': objectModel } } : {}),
+      });
     const onTrial = (operationName: string, body = false) =>
-      options({ operationName, requestParameters: path('studyId', 'trialId'), ...(body ? { requestModels: { 'application/json': objectModel } } : {}) });
+      options({
+        operationName,
+        requestParameters: path('studyId', 'trialId'),
+        ...(body ? { requestModels: { 'application/json': objectModel } } : {}),
+      });
     study.addMethod('GET', integration, onStudy('GetStudy'));
     study.addMethod('PATCH', integration, onStudy('UpdateStudy', true));
     study.addResource('stop').addMethod('POST', integration, onStudy('StopStudy'));

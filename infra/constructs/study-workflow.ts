@@ -41,8 +41,6 @@ export interface StudyWorkflowProps {
   readonly jobDefinition: batch.IJobDefinition;
 }
 
-
-
 /**
  * BatchSubmitJob turns `taskTimeout` into the job's per-attempt Batch timeout and writes no
  * TimeoutSeconds on the state, and it takes a retry strategy only as a fixed number. The state needs one of its own: the job definition already bounds
@@ -59,7 +57,9 @@ class BatchSubmitJobWithStateTimeout extends tasks.BatchSubmitJob {
   }
 
   override toStateJson(topLevelQueryLanguage?: sfn.QueryLanguage): object {
-    const state = super.toStateJson(topLevelQueryLanguage) as { Parameters: Record<string, unknown> & { ContainerOverrides?: Record<string, unknown> } };
+    const state = super.toStateJson(topLevelQueryLanguage) as {
+      Parameters: Record<string, unknown> & { ContainerOverrides?: Record<string, unknown> };
+    };
     return {
       ...state,
       // The study's `trial.retries` sets the attempts. An override replaces the job definition's
@@ -181,7 +181,11 @@ export class StudyWorkflow extends Construct {
     // ---------------------------------------------------------------- StudyMachine
     /** A Lambda payload for the study in the state (`team`, `studyId`) and the given fields. */
     const studyPayload = (fields: Record<string, unknown>) =>
-      sfn.TaskInput.fromObject({ team: sfn.JsonPath.stringAt(planned('team')), studyId: sfn.JsonPath.stringAt(planned('studyId')), ...fields });
+      sfn.TaskInput.fromObject({
+        team: sfn.JsonPath.stringAt(planned('team')),
+        studyId: sfn.JsonPath.stringAt(planned('studyId')),
+        ...fields,
+      });
     const plan = invoke(S.plan);
 
     const bracketInput = {
@@ -244,7 +248,8 @@ export class StudyWorkflow extends Construct {
       .otherwise(runBrackets.next(planRetrain).next(runRetrain).next(finalize).next(studyDone));
     replan.next(useLanes);
 
-    for (const state of [plan, runBrackets, runLanes, replan, planRetrain, runRetrain]) state.addCatch(markFailed, { errors: [sfn.Errors.ALL], resultPath: failed('error') });
+    for (const state of [plan, runBrackets, runLanes, replan, planRetrain, runRetrain])
+      state.addCatch(markFailed, { errors: [sfn.Errors.ALL], resultPath: failed('error') });
     markFailed.next(studyFailed);
 
     this.studyMachine = this.machine(LOGICAL_IDS.studyMachine, plan.next(useLanes));
@@ -269,7 +274,9 @@ export class StudyWorkflow extends Construct {
 
   /** One Batch `.sync` training job per Task, with the job contract's environment from `$.job`. */
   private trainTrial(props: StudyWorkflowProps, stateName: string, idPrefix = ''): sfn.TaskStateBase {
-    const environment = Object.fromEntries(JOB_ENVIRONMENT.map((name) => [name, sfn.JsonPath.stringAt(`${started('job', 'env')}.${name}`)]));
+    const environment = Object.fromEntries(
+      JOB_ENVIRONMENT.map((name) => [name, sfn.JsonPath.stringAt(`${started('job', 'env')}.${name}`)]),
+    );
     const trainTrial = new BatchSubmitJobWithStateTimeout(this, `${idPrefix}${stateName}`, {
       stateTimeout: TRAIN_TASK_TIMEOUT,
       stateName,

@@ -60,7 +60,13 @@ export class RungUserPool extends Construct {
       refreshTokenValidity: Duration.days(30),
     });
 
-    new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId, description: 'Cognito user pool of rung callers (rung:auth=cognito)' });
-    new CfnOutput(this, 'UserPoolClientId', { value: this.client.userPoolClientId, description: 'App client for the CLI and the dashboard (SRP sign-in, no secret)' });
+    new CfnOutput(this, 'UserPoolId', {
+      value: this.userPool.userPoolId,
+      description: 'Cognito user pool of rung callers (rung:auth=cognito)',
+    });
+    new CfnOutput(this, 'UserPoolClientId', {
+      value: this.client.userPoolClientId,
+      description: 'App client for the CLI and the dashboard (SRP sign-in, no secret)',
+    });
   }
 }

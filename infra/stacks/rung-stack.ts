@@ -10,11 +10,7 @@ import { RungFunction } from '../constructs/rung-function.js';
 import { STUDY_DATA_PREFIX, Storage } from '../constructs/storage.js';
 import { StudyWorkflow } from '../constructs/study-workflow.js';
 import { RungUserPool } from '../constructs/user-pool.js';
-import {
-  S3_READ_WILDCARD_ACTIONS,
-  acknowledgeWildcardAction,
-  acknowledgeWildcardResource,
-} from '../nag.js';
+import { S3_READ_WILDCARD_ACTIONS, acknowledgeWildcardAction, acknowledgeWildcardResource } from '../nag.js';
 import { type RungSettings, readRungSettings } from '../settings.js';
 import { LAMBDA_TASKS, LOGICAL_IDS, STEP_HANDLERS, type MachineName, type StepName } from '../workflow-contract.js';
 
@@ -140,7 +136,10 @@ export class RungStack extends Stack {
 
     this.acknowledgeWildcards();
 
-    new CfnOutput(this, 'ApiUrl', { value: `${this.api.baseUrl}/v1`, description: 'Base URL of the rung API v1 (SigV4-signed); jobs get it as RUNG_API_URL' });
+    new CfnOutput(this, 'ApiUrl', {
+      value: `${this.api.baseUrl}/v1`,
+      description: 'Base URL of the rung API v1 (SigV4-signed); jobs get it as RUNG_API_URL',
+    });
     new CfnOutput(this, 'DashboardUrl', {
       value: `${this.api.baseUrl}/v1/dashboard/`,
       description: 'The dashboard (SigV4 like every route): open it through `rung dashboard --api <ApiUrl>`, which signs for the browser',

@@ -59,7 +59,11 @@ export interface TimelineSegment {
 export function timeline(trials: TrialLike[], now: number): TimelineSegment[] {
   const out: TimelineSegment[] = [];
   for (const t of trials) {
-    const jobs = t.jobs?.length ? t.jobs : t.startedAt ? [{ startedAt: t.startedAt, endedAt: t.endedAt ?? (t.state === 'RUNNING' ? undefined : t.updatedAt) }] : [];
+    const jobs = t.jobs?.length
+      ? t.jobs
+      : t.startedAt
+        ? [{ startedAt: t.startedAt, endedAt: t.endedAt ?? (t.state === 'RUNNING' ? undefined : t.updatedAt) }]
+        : [];
     for (const j of jobs) {
       if ('neverRan' in j && j.neverRan) continue; // a stranded lane claim: no job ran (shared/study/lanes.ts)
       const start = Date.parse(j.startedAt);

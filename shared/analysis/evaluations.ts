@@ -42,10 +42,22 @@ export function evaluations(study: StudyLike, trials: TrialLike[], measurements:
       const resource = rungResource(study, t, rung);
       if (!isNumber(v) || resource === undefined) return;
       seen.add(resource);
-      out.push({ trialId: t.trialId, number: t.number, resource, value: v, at: measuredAt(metric, measurements[t.trialId], resource) ?? t.endedAt });
+      out.push({
+        trialId: t.trialId,
+        number: t.number,
+        resource,
+        value: v,
+        at: measuredAt(metric, measurements[t.trialId], resource) ?? t.endedAt,
+      });
     });
     if (isNumber(t.value) && t.resource > 0 && !seen.has(t.resource)) {
-      out.push({ trialId: t.trialId, number: t.number, resource: t.resource, value: t.value, at: measuredAt(metric, measurements[t.trialId], t.resource) ?? t.endedAt });
+      out.push({
+        trialId: t.trialId,
+        number: t.number,
+        resource: t.resource,
+        value: t.value,
+        at: measuredAt(metric, measurements[t.trialId], t.resource) ?? t.endedAt,
+      });
     }
   }
   return out.sort((a, b) => (a.at ?? '').localeCompare(b.at ?? '') || a.number - b.number || a.resource - b.resource);
@@ -90,7 +102,11 @@ export function rankTrials<T extends TrialLike>(goal: 'maximize' | 'minimize', t
  * The rows parameter importance should use: values measured at one resource (comparable), the
  * largest resource with at least `minRows` values, else the resource with the most values.
  */
-export function importanceRows(evals: Evaluation[], trials: TrialLike[], minRows = 8): { resource?: number; rows: { params: TrialLike['params']; value: number }[] } {
+export function importanceRows(
+  evals: Evaluation[],
+  trials: TrialLike[],
+  minRows = 8,
+): { resource?: number; rows: { params: TrialLike['params']; value: number }[] } {
   const byResource = new Map<number, Evaluation[]>();
   for (const e of evals) byResource.set(e.resource, [...(byResource.get(e.resource) ?? []), e]);
   if (byResource.size === 0) return { rows: [] };

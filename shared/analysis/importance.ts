@@ -32,7 +32,11 @@ export interface ImportanceResult {
  * the correction can bring every parameter to 0. Use values measured at one resource
  * (evaluations.ts importanceRows), since values at different budgets are not comparable.
  */
-export function parameterImportance(space: SearchSpace, rows: { params: Params; value: number }[], options: { bins?: number } = {}): ImportanceResult {
+export function parameterImportance(
+  space: SearchSpace,
+  rows: { params: Params; value: number }[],
+  options: { bins?: number } = {},
+): ImportanceResult {
   const data = rows.filter((r) => Number.isFinite(r.value));
   const n = data.length;
   const bins = options.bins ?? Math.max(2, Math.min(6, Math.floor(Math.sqrt(n))));

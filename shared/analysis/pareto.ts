@@ -32,7 +32,8 @@ export interface ParetoReport {
 }
 
 type SpecView = Pick<Study['spec'], 'objective' | 'objectives'>;
-type TrialView = Pick<Trial, 'trialId' | 'number' | 'params' | 'state' | 'resource' | 'value' | 'metrics' | 'feasible'> & Partial<Pick<Trial, 'phase'>>;
+type TrialView = Pick<Trial, 'trialId' | 'number' | 'params' | 'state' | 'resource' | 'value' | 'metrics' | 'feasible'> &
+  Partial<Pick<Trial, 'phase'>>;
 
 const finished: readonly TrialState[] = ['COMPLETE', 'PRUNED', 'INFEASIBLE'];
 
@@ -58,7 +59,12 @@ export function paretoOf(spec: SpecView, trials: readonly TrialView[]): ParetoRe
   const candidates = measured.filter((m) => !isInfeasible(m.trial));
   const top = Math.max(-Infinity, ...candidates.map((m) => m.trial.resource));
   const feasible = candidates.filter((m) => m.trial.resource === top);
-  const point = (m: (typeof measured)[number]): ParetoPoint => ({ trialId: m.trial.trialId, number: m.trial.number, params: m.trial.params, values: m.values });
+  const point = (m: (typeof measured)[number]): ParetoPoint => ({
+    trialId: m.trial.trialId,
+    number: m.trial.number,
+    params: m.trial.params,
+    values: m.values,
+  });
   const oriented = (values: Record<string, number>) => objectives.map((o) => orient(o.goal, values[o.metric]));
 
   const vectors = feasible.map((m) => oriented(m.values));
@@ -66,7 +72,9 @@ export function paretoOf(spec: SpecView, trials: readonly TrialView[]): ParetoRe
   const front = feasible.filter((_, i) => onFront.has(i));
   const dominated = feasible.filter((_, i) => !onFront.has(i));
   const first = objectives[0];
-  front.sort((a, b) => orient(first.goal, b.values[first.metric]) - orient(first.goal, a.values[first.metric]) || a.trial.number - b.trial.number);
+  front.sort(
+    (a, b) => orient(first.goal, b.values[first.metric]) - orient(first.goal, a.values[first.metric]) || a.trial.number - b.trial.number,
+  );
 
   const reference = referencePoint(spec, feasible.length > 0 ? feasible.map((m) => m.values) : infeasible.map((m) => m.values));
   const report: ParetoReport = {

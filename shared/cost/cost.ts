@@ -49,7 +49,10 @@ export function budgetIssues(spec: StudySpec, prices: PriceTable = instancePrice
   if (spec.limits.maxCostUsd === undefined) return [];
   const issues: Issue[] = [];
   if (spec.trial.secondsPerResource === undefined)
-    issues.push({ path: 'trial.secondsPerResource', message: 'is required with limits.maxCostUsd: seconds one resource unit takes, to forecast each job' });
+    issues.push({
+      path: 'trial.secondsPerResource',
+      message: 'is required with limits.maxCostUsd: seconds one resource unit takes, to forecast each job',
+    });
   issues.push(...hourlyPrice(spec, prices).issues);
   return issues;
 }
@@ -82,10 +85,14 @@ export function estimateStudyCost(spec: StudySpec, options: { secondsPerResource
   const secondsPerResource = options.secondsPerResource ?? spec.trial.secondsPerResource;
   const issues: Issue[] = [];
   if (secondsPerResource === undefined || !(secondsPerResource > 0))
-    issues.push({ path: 'trial.secondsPerResource', message: 'is needed for an estimate: set it in the spec or pass --seconds-per-resource' });
+    issues.push({
+      path: 'trial.secondsPerResource',
+      message: 'is needed for an estimate: set it in the spec or pass --seconds-per-resource',
+    });
   const price = hourlyPrice(spec, prices);
   issues.push(...price.issues);
-  if (issues.length > 0 || price.usdPerHour === undefined || secondsPerResource === undefined) throw new InvalidInputError(issues, 'cannot estimate the cost');
+  if (issues.length > 0 || price.usdPerHour === undefined || secondsPerResource === undefined)
+    throw new InvalidInputError(issues, 'cannot estimate the cost');
   const other = hourlyPrice({ ...spec, trial: { ...spec.trial, spot: !spec.trial.spot } }, prices).usdPerHour ?? 0;
 
   const brackets = planBrackets(spec.strategy.scheduler, spec.limits.maxTrials).map((b) => {

@@ -3,7 +3,11 @@
  * Gaussian processes share for their weights and their predictive variance. `out` may be `b`
  * itself (solved in place).
  */
-export function forwardSubstitute(L: readonly Float64Array[], b: ArrayLike<number>, out: Float64Array = new Float64Array(b.length)): Float64Array {
+export function forwardSubstitute(
+  L: readonly Float64Array[],
+  b: ArrayLike<number>,
+  out: Float64Array = new Float64Array(b.length),
+): Float64Array {
   for (let i = 0; i < b.length; i++) {
     const row = L[i];
     let s = b[i];

@@ -65,7 +65,16 @@ export function replayBlackBox(
   let best: number | undefined;
   let feasible = 0;
   for (let i = 0; i < budget; i++) {
-    const params = sampler.suggest({ space, observations, pending: [], maxResource: 1, index: i, rng: createRng(deriveSeed(seed, i)), seed, cache });
+    const params = sampler.suggest({
+      space,
+      observations,
+      pending: [],
+      maxResource: 1,
+      index: i,
+      rng: createRng(deriveSeed(seed, i)),
+      seed,
+      cache,
+    });
     const e = task.evaluate(params);
     seen.add(JSON.stringify(Object.entries(params).sort()));
     observations.push({ params, score: e.score, resource: 1, feasible: e.feasible, violation: e.violation, metrics: e.metrics });

@@ -28,7 +28,13 @@ function slice(points: readonly (readonly number[])[], ref: readonly number[]): 
   for (let i = 0; i < sorted.length; i++) {
     const floor = i + 1 < sorted.length ? sorted[i + 1][d - 1] : ref[d - 1];
     const depth = sorted[i][d - 1] - floor;
-    if (depth > 0) volume += depth * slice(sorted.slice(0, i + 1).map((p) => p.slice(0, d - 1)), lower);
+    if (depth > 0)
+      volume +=
+        depth *
+        slice(
+          sorted.slice(0, i + 1).map((p) => p.slice(0, d - 1)),
+          lower,
+        );
   }
   return volume;
 }

@@ -27,7 +27,14 @@ export interface ArchBoOptions {
   cellEncoding: CellEncoding;
 }
 
-export const defaultArchBoOptions: ArchBoOptions = { initial: 5, candidates: 500, neighbourhoodOf: 10, enumerateUpTo: 5000, maxPoints: 200, cellEncoding: 'onehot' };
+export const defaultArchBoOptions: ArchBoOptions = {
+  initial: 5,
+  candidates: 500,
+  neighbourhoodOf: 10,
+  enumerateUpTo: 5000,
+  maxPoints: 200,
+  cellEncoding: 'onehot',
+};
 
 /** A configuration as the kernel sees it: choice index or unit value per parameter, NaN where inactive. */
 type Vec = Float64Array;
@@ -77,7 +84,13 @@ export function toVec(space: SearchSpace, params: Params): Vec {
 }
 
 /** The candidates of one suggestion: unmeasured, not pending, deduplicated. */
-export function candidatePool(space: SearchSpace, observations: readonly Observation[], taken: Set<string>, rng: Rng, o: ArchBoOptions): Params[] {
+export function candidatePool(
+  space: SearchSpace,
+  observations: readonly Observation[],
+  taken: Set<string>,
+  rng: Rng,
+  o: ArchBoOptions,
+): Params[] {
   const out = new Map<string, Params>();
   const add = (p: Params) => {
     const k = configKey(p);
@@ -137,8 +150,12 @@ function datasets(f: Featurizer, observations: readonly Observation[], maxPoints
   const keep = trim(measured, maxPoints);
   if (keep.length >= 2) out.objective = { X: keep.map((x) => f.vec(x.params)), y: keep.map((x) => x.score), standardize: true };
   if (isConstrained(observations)) {
-    const withViolation = trim(observations.filter((x) => violationOf(x) !== undefined), maxPoints);
-    if (withViolation.length >= 2) out.violation = { X: withViolation.map((x) => f.vec(x.params)), y: withViolation.map((x) => violationOf(x)!), standardize: true };
+    const withViolation = trim(
+      observations.filter((x) => violationOf(x) !== undefined),
+      maxPoints,
+    );
+    if (withViolation.length >= 2)
+      out.violation = { X: withViolation.map((x) => f.vec(x.params)), y: withViolation.map((x) => violationOf(x)!), standardize: true };
     // Whether a configuration can be measured at all (absent from a table, or it crashes).
     if (measured.length < observations.length) {
       const all = observations.slice(-maxPoints);
@@ -256,7 +273,8 @@ function distance(u: number, v: number, choice: boolean): number {
 /** Distance vectors of every pair i >= j (lower triangle, row-major), shared by every fit. */
 function pairDistances(X: Vec[], choice: boolean[]): Float64Array[] {
   const out: Float64Array[] = [];
-  for (let i = 0; i < X.length; i++) for (let j = 0; j <= i; j++) out.push(Float64Array.from(choice, (c, m) => distance(X[i][m], X[j][m], c)));
+  for (let i = 0; i < X.length; i++)
+    for (let j = 0; j <= i; j++) out.push(Float64Array.from(choice, (c, m) => distance(X[i][m], X[j][m], c)));
   return out;
 }
 
@@ -336,7 +354,7 @@ export class CategoricalGp {
     const L = Array.from({ length: n }, () => new Float64Array(n));
     for (let i = 0; i < n; i++) {
       for (let j = 0; j <= i; j++) {
-        const dij = this.dist[i * (i + 1) / 2 + j];
+        const dij = this.dist[(i * (i + 1)) / 2 + j];
         let e = 0;
         for (let m = 0; m < dij.length; m++) e += this.theta[m] * dij[m];
         let s = Math.exp(-e) + (i === j ? this.noise + 1e-8 : 0);

@@ -12,7 +12,11 @@ import type { SuggestRequest } from './sampler.js';
 
 /** Canonical key of a configuration (parameter order does not matter). */
 export function configKey(params: Params): string {
-  return JSON.stringify(Object.keys(params).sort().map((k) => [k, params[k]]));
+  return JSON.stringify(
+    Object.keys(params)
+      .sort()
+      .map((k) => [k, params[k]]),
+  );
 }
 
 /** Keys of every configuration measured or pending: re-proposing one would waste budget. */
@@ -102,7 +106,10 @@ export function architectureMoves(space: SearchSpace, params: Params, dim: strin
     return out;
   }
   // A cell edge or a DARTS operation.
-  return values.filter((v) => v !== params[dim]).map((v) => ({ [dim]: v })).filter(usable);
+  return values
+    .filter((v) => v !== params[dim])
+    .map((v) => ({ [dim]: v }))
+    .filter(usable);
 }
 
 /** `params` with the flat dimensions of `patch` replaced (and new children drawn, composed values redone). */

@@ -81,7 +81,11 @@ export class Encoding {
   /** A uniformly random feature vector of a valid configuration. */
   random(next: () => number): Float64Array {
     return this.encode(
-      this.space.build((_, spec) => (spec.type === 'categorical' || spec.type === 'ordinal' ? Math.min(spec.values.length - 1, Math.floor(next() * spec.values.length)) : next())),
+      this.space.build((_, spec) =>
+        spec.type === 'categorical' || spec.type === 'ordinal'
+          ? Math.min(spec.values.length - 1, Math.floor(next() * spec.values.length))
+          : next(),
+      ),
     );
   }
 }
@@ -165,11 +169,16 @@ export type CellEncoding = 'onehot' | 'path';
 export function featurizer(space: SearchSpace, cells: CellEncoding = 'onehot'): Featurizer {
   const pathCells =
     cells === 'path'
-      ? space.architectures.filter((a): a is typeof a & { spec: CellParamSpec } => a.spec.type === 'cell' && pathFeatureCount(a.spec) <= maxPathFeatures)
+      ? space.architectures.filter(
+          (a): a is typeof a & { spec: CellParamSpec } => a.spec.type === 'cell' && pathFeatureCount(a.spec) <= maxPathFeatures,
+        )
       : [];
   const replaced = new Set(pathCells.flatMap((a) => a.dims));
   const plain = space.names.filter((n) => !replaced.has(n));
-  const choice = [...plain.map((n) => isChoice(space.spec(n))), ...pathCells.flatMap((a) => new Array<boolean>(pathFeatureCount(a.spec)).fill(false))];
+  const choice = [
+    ...plain.map((n) => isChoice(space.spec(n))),
+    ...pathCells.flatMap((a) => new Array<boolean>(pathFeatureCount(a.spec)).fill(false)),
+  ];
   return {
     choice,
     vec(params: Params): Float64Array {

@@ -6,7 +6,10 @@ import type { Observation } from './sampler.js';
  * the rung, and a model needs enough points to say anything. When a trial reported several
  * rungs, each rung is its own observation. Returns undefined while no rung has enough points.
  */
-export function pickFidelity(observations: readonly Observation[], minPoints: number): { resource: number; points: Observation[] } | undefined {
+export function pickFidelity(
+  observations: readonly Observation[],
+  minPoints: number,
+): { resource: number; points: Observation[] } | undefined {
   const byResource = new Map<number, Observation[]>();
   for (const o of observations) {
     if (!Number.isFinite(o.score)) continue;

@@ -99,7 +99,8 @@ function suggestWithModel(req: SuggestRequest, enc: Encoding, targetResource: nu
   if (!cached) gp.fit(o.fitIterations);
   else if (X.length >= cached.fittedOn * o.refitGrowth) gp.fit(o.refitIterations);
   else gp.factorize();
-  if (!cached || X.length >= cached.fittedOn * o.refitGrowth) req.cache?.set(cacheKey, { hyper: gp.hyper, fittedOn: X.length } satisfies GpCache);
+  if (!cached || X.length >= cached.fittedOn * o.refitGrowth)
+    req.cache?.set(cacheKey, { hyper: gp.hyper, fittedOn: X.length } satisfies GpCache);
 
   gp = gp.withBelievedPoints(req.pending.map((p) => feature(p, targetResource)));
 
@@ -116,7 +117,10 @@ function suggestWithModel(req: SuggestRequest, enc: Encoding, targetResource: nu
     return logFeasible ? ei + logFeasible(at) : ei;
   };
   const seen = new Set([...req.observations.map((x) => x.params), ...req.pending].map((p) => JSON.stringify(p)));
-  const starts = [...atTarget].sort((a, b) => b.score - a.score).slice(0, 5).map((d) => enc.encode(d.params));
+  const starts = [...atTarget]
+    .sort((a, b) => b.score - a.score)
+    .slice(0, 5)
+    .map((d) => enc.encode(d.params));
   return acquisitionOptimum({ enc, rng: req.rng, score, starts, candidates: o.candidates, exclude: seen });
 }
 

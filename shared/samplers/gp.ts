@@ -47,7 +47,10 @@ export class GaussianProcess {
   ) {
     if (X.length === 0) throw new GpFitError('no data');
     const d = X[0].length;
-    this.hyper = hyper && hyper.logLengths.length === d ? structuredClone(hyper) : { logLengths: Array(d).fill(Math.log(0.5)), logSignal: 0, logNoise: Math.log(1e-3) };
+    this.hyper =
+      hyper && hyper.logLengths.length === d
+        ? structuredClone(hyper)
+        : { logLengths: Array(d).fill(Math.log(0.5)), logSignal: 0, logNoise: Math.log(1e-3) };
     this.setTargets(y);
   }
 

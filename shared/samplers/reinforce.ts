@@ -103,7 +103,17 @@ export function softmax(logits: Float64Array): Float64Array {
 /** The state before any observation: uniform logits. */
 function initialState(space: SearchSpace, o: ReinforceOptions): ReinforceState {
   const policy: Policy = new Map(space.names.map((n) => [n, new Float64Array(arity(space, n, o.numericBins))]));
-  return { policy, baseline: undefined, updates: 0, count: 0, mean: 0, m2: 0, worst: 0, consumed: 0, digest: [digestSeeds[0], digestSeeds[1]] };
+  return {
+    policy,
+    baseline: undefined,
+    updates: 0,
+    count: 0,
+    mean: 0,
+    m2: 0,
+    worst: 0,
+    consumed: 0,
+    digest: [digestSeeds[0], digestSeeds[1]],
+  };
 }
 
 const digestSeeds = [0x811c9dc5, 0x9747b28c] as const;
@@ -173,9 +183,18 @@ function consume(s: ReinforceState, space: SearchSpace, obs: Observation, o: Rei
 }
 
 /** Applies the observations after `from.consumed` to a copy of `from` (a state of their prefix), or all of them from uniform logits. */
-function continueFrom(from: ReinforceState | undefined, space: SearchSpace, history: readonly Observation[], o: ReinforceOptions): ReinforceState {
+function continueFrom(
+  from: ReinforceState | undefined,
+  space: SearchSpace,
+  history: readonly Observation[],
+  o: ReinforceOptions,
+): ReinforceState {
   const s = from
-    ? { ...from, policy: new Map([...from.policy].map(([n, l]) => [n, l.slice()])), digest: [from.digest[0], from.digest[1]] as [number, number] }
+    ? {
+        ...from,
+        policy: new Map([...from.policy].map(([n, l]) => [n, l.slice()])),
+        digest: [from.digest[0], from.digest[1]] as [number, number],
+      }
     : initialState(space, o);
   for (let i = s.consumed; i < history.length; i++) consume(s, space, history[i], o);
   return s;

@@ -85,5 +85,6 @@ export interface Sampler {
   readonly name: string;
   suggest(request: SuggestRequest): Params;
   /** Present when the sampler keeps state in the store between calls (see SamplerState). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each sampler keeps state of its own shape; the registry does not know them
   readonly state?: SamplerState<any>;
 }

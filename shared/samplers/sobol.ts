@@ -63,7 +63,9 @@ export const sobolSampler: Sampler = {
     return space.build((name, spec) => {
       const i = pos.get(name)!;
       const v = i < qd ? u[i] : rng.next();
-      return spec.type === 'categorical' || spec.type === 'ordinal' ? Math.min(spec.values.length - 1, Math.floor(v * spec.values.length)) : v;
+      return spec.type === 'categorical' || spec.type === 'ordinal'
+        ? Math.min(spec.values.length - 1, Math.floor(v * spec.values.length))
+        : v;
     });
   },
 };

@@ -55,7 +55,11 @@ export function tpeSampler(options: Partial<TpeOptions> = {}, name = 'tpe'): Sam
     suggest(req: SuggestRequest): Params {
       const dims: Dim[] = req.space.names.map((n) => {
         const s = req.space.spec(n);
-        return { name: n, categorical: s.type === 'categorical', k: s.type === 'categorical' || s.type === 'ordinal' ? s.values.length : 0 };
+        return {
+          name: n,
+          categorical: s.type === 'categorical',
+          k: s.type === 'categorical' || s.type === 'ordinal' ? s.values.length : 0,
+        };
       });
       const minPoints = o.minPoints ?? Math.max(dims.length + 2, 8);
       const data = pickFidelity(req.observations, minPoints);
@@ -99,7 +103,8 @@ function toVec(space: SearchSpace, dims: Dim[], params: Params): Vec {
   const v = new Float64Array(dims.length);
   dims.forEach((d, j) => {
     if (!(d.name in params)) v[j] = NaN;
-    else if (d.k) v[j] = d.categorical ? space.toUnit(d.name, params[d.name]) : d.k > 1 ? space.toUnit(d.name, params[d.name]) / (d.k - 1) : 0.5;
+    else if (d.k)
+      v[j] = d.categorical ? space.toUnit(d.name, params[d.name]) : d.k > 1 ? space.toUnit(d.name, params[d.name]) / (d.k - 1) : 0.5;
     else v[j] = Math.min(1, Math.max(0, space.toUnit(d.name, params[d.name])));
   });
   return v;

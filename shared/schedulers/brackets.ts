@@ -45,7 +45,8 @@ export function halvingBracket(g: HalvingGeometry, index: number, maxTrials = In
     rungs: levels.slice(sMax - s).map((resource, i) => ({ trials: Math.max(1, Math.floor(n / g.eta ** i)), resource })),
   });
   if (g.type === 'successive_halving') {
-    if (!Number.isFinite(maxTrials)) throw new Error('successive halving plans one bracket of maxTrials trials: it needs a finite maxTrials');
+    if (!Number.isFinite(maxTrials))
+      throw new Error('successive halving plans one bracket of maxTrials trials: it needs a finite maxTrials');
     return index === 0 && maxTrials > 0 ? bracketOf(sMax, maxTrials, 0) : undefined;
   }
   const full = (k: number) => {
@@ -77,7 +78,13 @@ export function planBrackets(scheduler: SchedulerSpec, maxTrials: number): Brack
   const { min, max, eta } = scheduler;
   if (scheduler.type === 'asha') {
     const levels = rungLevels(min, max, eta, Number.isInteger(min) && Number.isInteger(max));
-    return [{ index: 0, firstTrial: 0, rungs: levels.map((resource, i) => ({ trials: Math.max(1, Math.floor(maxTrials / eta ** i)), resource })) }];
+    return [
+      {
+        index: 0,
+        firstTrial: 0,
+        rungs: levels.map((resource, i) => ({ trials: Math.max(1, Math.floor(maxTrials / eta ** i)), resource })),
+      },
+    ];
   }
   const g = { type: scheduler.type, min, max, eta };
   const brackets: Bracket[] = [];
@@ -90,7 +97,10 @@ export function planBrackets(scheduler: SchedulerSpec, maxTrials: number): Brack
  * with `cost` (the cumulative cost of training one trial to a resource) what that training costs.
  */
 export function bracketResource(bracket: Bracket, cost: (resource: number) => number = (r) => r): number {
-  return bracket.rungs.reduce((sum, r, i) => sum + r.trials * Math.max(0, cost(r.resource) - (i === 0 ? 0 : cost(bracket.rungs[i - 1].resource))), 0);
+  return bracket.rungs.reduce(
+    (sum, r, i) => sum + r.trials * Math.max(0, cost(r.resource) - (i === 0 ? 0 : cost(bracket.rungs[i - 1].resource))),
+    0,
+  );
 }
 
 /** Total trial-rungs of a bracket (each is one job and a fixed number of history events). */

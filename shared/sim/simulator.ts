@@ -75,8 +75,13 @@ export function simulate(input: SimulationInput): SimulationResult {
     lane.start = now;
     lane.from = trial.resource;
     trial.status = 'RUNNING';
-    if (input.trace) trace.push({ kind: 'start', time: now, worker: w, trial: trial.id, bracket: trial.bracket, from: trial.resource, row: trial.row });
-    queue.push({ time: now + table.timeAt(trial.row, trial.resource + 1) - table.timeAt(trial.row, trial.resource), worker: w, epoch: trial.resource + 1 });
+    if (input.trace)
+      trace.push({ kind: 'start', time: now, worker: w, trial: trial.id, bracket: trial.bracket, from: trial.resource, row: trial.row });
+    queue.push({
+      time: now + table.timeAt(trial.row, trial.resource + 1) - table.timeAt(trial.row, trial.resource),
+      worker: w,
+      epoch: trial.resource + 1,
+    });
   };
 
   const newTrial = (bracket: number): SimTrial => {
@@ -107,7 +112,8 @@ export function simulate(input: SimulationInput): SimulationResult {
       return false;
     }
     const trial = job.decision === 'NEW' ? newTrial(job.bracket) : trials[job.trialId];
-    if (job.decision === 'PROMOTE' && trial.status !== 'PAUSED') throw new Error(`scheduler promoted trial ${trial.id} in state ${trial.status}`);
+    if (job.decision === 'PROMOTE' && trial.status !== 'PAUSED')
+      throw new Error(`scheduler promoted trial ${trial.id} in state ${trial.status}`);
     schedule(w, trial, now);
     return true;
   };
@@ -152,7 +158,11 @@ export function simulate(input: SimulationInput): SimulationResult {
     if (input.trace) trace.push({ kind: 'report', time: now, worker: ev.worker, trial: trial.id, epoch: ev.epoch, score, decision });
 
     if (decision === 'CONTINUE') {
-      queue.push({ time: lane.start + table.timeAt(trial.row, ev.epoch + 1) - table.timeAt(trial.row, lane.from), worker: ev.worker, epoch: ev.epoch + 1 });
+      queue.push({
+        time: lane.start + table.timeAt(trial.row, ev.epoch + 1) - table.timeAt(trial.row, lane.from),
+        worker: ev.worker,
+        epoch: ev.epoch + 1,
+      });
       continue;
     }
     busy += now - lane.start;

@@ -103,7 +103,8 @@ export function composeArchitecture(value: ArchitectureValue): string {
  * is left to `architectureDefect`, as for dimensions given one by one.
  */
 export function parseArchitecture(spec: ArchitectureParamSpec, composed: ParamValue): ParsedArchitecture<ArchitectureValue> {
-  if (typeof composed !== 'string') return { ok: false, message: `must be a string, the composed architecture (got ${JSON.stringify(composed)})` };
+  if (typeof composed !== 'string')
+    return { ok: false, message: `must be a string, the composed architecture (got ${JSON.stringify(composed)})` };
   return kindOf(spec.type).parse(spec, composed);
 }
 
@@ -134,11 +135,18 @@ export function repairArchitecture(name: string, spec: ArchitectureParamSpec, pa
  * parametersSchema's refinement); paths are relative to it. `declared`: every parameter of the
  * spec, whose names its dimensions must not take.
  */
-export function architectureProblems(name: string, spec: ArchitectureParamSpec, declared: Readonly<Record<string, unknown>>): ArchitectureIssue[] {
+export function architectureProblems(
+  name: string,
+  spec: ArchitectureParamSpec,
+  declared: Readonly<Record<string, unknown>>,
+): ArchitectureIssue[] {
   const kind = kindOf(spec.type);
   const issues: ArchitectureIssue[] = [];
   if (name.length > maxArchitectureNameLength)
-    issues.push({ path: [], message: `an architecture parameter name has at most ${maxArchitectureNameLength} characters (its dimensions add a suffix)` });
+    issues.push({
+      path: [],
+      message: `an architecture parameter name has at most ${maxArchitectureNameLength} characters (its dimensions add a suffix)`,
+    });
   issues.push(...kind.problems(spec));
   if (issues.length === 0 && kind.expandable(spec)) {
     for (const dim of Object.keys(kind.expand(name, spec)))

@@ -1,6 +1,14 @@
 import * as z from 'zod';
 import { architectureProblems, architectureSchemas, isArchitecture, type ArchitectureParamSpec } from './architecture.js';
-import { categoricalParamSchema, floatParamSchema, intParamSchema, ordinalParamSchema, paramNamePattern, type ParamSpec, type ParamValue } from './flat-parameters.js';
+import {
+  categoricalParamSchema,
+  floatParamSchema,
+  intParamSchema,
+  ordinalParamSchema,
+  paramNamePattern,
+  type ParamSpec,
+  type ParamValue,
+} from './flat-parameters.js';
 
 export type { ChoiceParamSpec, FlatParametersSpec, NumericParamSpec, ParamSpec, ParamValue, Params } from './flat-parameters.js';
 export type { ArchitectureParamSpec } from './architecture.js';
@@ -17,7 +25,13 @@ export type { MacroParamSpec, MacroStageSpec } from './architectures/macro.js';
  * the rules that need the whole parameter (paths through a cell, gamma >= 1, ...) live in its
  * module under architectures/.
  */
-export const paramSchema = z.discriminatedUnion('type', [floatParamSchema, intParamSchema, categoricalParamSchema, ordinalParamSchema, ...architectureSchemas]);
+export const paramSchema = z.discriminatedUnion('type', [
+  floatParamSchema,
+  intParamSchema,
+  categoricalParamSchema,
+  ordinalParamSchema,
+  ...architectureSchemas,
+]);
 
 export type DeclaredParamSpec = ParamSpec | ArchitectureParamSpec;
 
@@ -37,11 +51,13 @@ export const parametersSchema = z
     }
     for (const [name, p] of Object.entries(params)) {
       if (isArchitecture(p)) {
-        for (const issue of architectureProblems(name, p, params)) ctx.addIssue({ code: 'custom', message: issue.message, path: [name, ...issue.path] });
+        for (const issue of architectureProblems(name, p, params))
+          ctx.addIssue({ code: 'custom', message: issue.message, path: [name, ...issue.path] });
       } else if (p.type === 'float' || p.type === 'int') {
         if (p.min > p.max) ctx.addIssue({ code: 'custom', message: `min (${p.min}) must not exceed max (${p.max})`, path: [name, 'min'] });
         if (p.scale === 'log' && p.min <= 0) ctx.addIssue({ code: 'custom', message: 'log scale needs min > 0', path: [name, 'min'] });
-        if (p.step !== undefined && p.scale === 'log') ctx.addIssue({ code: 'custom', message: 'step cannot be combined with log scale', path: [name, 'step'] });
+        if (p.step !== undefined && p.scale === 'log')
+          ctx.addIssue({ code: 'custom', message: 'step cannot be combined with log scale', path: [name, 'step'] });
       } else {
         const seen = new Set(p.values.map((v) => JSON.stringify(v)));
         if (seen.size !== p.values.length) ctx.addIssue({ code: 'custom', message: 'values must be unique', path: [name, 'values'] });
@@ -55,11 +71,19 @@ export const parametersSchema = z
           continue;
         }
         if (isArchitecture(parentSpec)) {
-          ctx.addIssue({ code: 'custom', message: `condition parent "${parent}" is an architecture parameter (${parentSpec.type}): conditions on architectures are not supported`, path: [name, 'when', parent] });
+          ctx.addIssue({
+            code: 'custom',
+            message: `condition parent "${parent}" is an architecture parameter (${parentSpec.type}): conditions on architectures are not supported`,
+            path: [name, 'when', parent],
+          });
           continue;
         }
         if (parentSpec.type !== 'categorical' && parentSpec.type !== 'ordinal') {
-          ctx.addIssue({ code: 'custom', message: `condition parent "${parent}" must be categorical or ordinal`, path: [name, 'when', parent] });
+          ctx.addIssue({
+            code: 'custom',
+            message: `condition parent "${parent}" must be categorical or ordinal`,
+            path: [name, 'when', parent],
+          });
           continue;
         }
         for (const v of Array.isArray(accepted) ? accepted : [accepted]) {

@@ -226,7 +226,8 @@ export class SearchSpace {
     for (const a of this.architectures) {
       const value = issues.length === 0 ? readArchitecture(a.name, a.spec, config) : undefined;
       if (!value) {
-        if (Object.hasOwn(config, a.name) && !Object.hasOwn(active, a.dims[0])) issues.push({ path: a.name, message: 'is inactive under the given parent values' });
+        if (Object.hasOwn(config, a.name) && !Object.hasOwn(active, a.dims[0]))
+          issues.push({ path: a.name, message: 'is inactive under the given parent values' });
         continue;
       }
       const defect = architectureDefect(a.spec, value);
@@ -234,10 +235,14 @@ export class SearchSpace {
       // The composed value is optional (a job's own record may leave it out), but it must agree.
       const composed = composeArchitecture(value);
       if (Object.hasOwn(config, a.name) && config[a.name] !== composed)
-        issues.push({ path: a.name, message: `must be ${JSON.stringify(composed)}, the architecture its dimensions compose (or be left out)` });
+        issues.push({
+          path: a.name,
+          message: `must be ${JSON.stringify(composed)}, the architecture its dimensions compose (or be left out)`,
+        });
     }
     for (const name of Object.keys(config)) {
-      if (!Object.hasOwn(this.params, name) && !Object.hasOwn(this.declared, name)) issues.push({ path: name, message: 'is not a parameter of the space' });
+      if (!Object.hasOwn(this.params, name) && !Object.hasOwn(this.declared, name))
+        issues.push({ path: name, message: 'is not a parameter of the space' });
     }
     return issues;
   }

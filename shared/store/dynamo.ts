@@ -45,7 +45,9 @@ function isConditionalCheckFailed(err: unknown): err is { name: string; Item?: u
 function itemSizeError(err: unknown, key: Key): unknown {
   const e = err as { name?: unknown; message?: unknown };
   if (e?.name === 'ValidationException' && typeof e.message === 'string' && /item size/i.test(e.message))
-    return new ItemTooLargeError(`the record ${key.sk} would take more than the ${maxItemBytes} bytes of one DynamoDB item`, { cause: err });
+    return new ItemTooLargeError(`the record ${key.sk} would take more than the ${maxItemBytes} bytes of one DynamoDB item`, {
+      cause: err,
+    });
   return err;
 }
 
@@ -137,12 +139,7 @@ export class DynamoStore implements StudyStore {
   }
 
   /** Up to `limit` items of a partition whose sort keys start with `prefix`, after `startSk`. */
-  private async query<T>(
-    pk: string,
-    prefix: string,
-    limit = Infinity,
-    startSk?: string,
-  ): Promise<Array<{ sk: string; value: T }>> {
+  private async query<T>(pk: string, prefix: string, limit = Infinity, startSk?: string): Promise<Array<{ sk: string; value: T }>> {
     const out: Array<{ sk: string; value: T }> = [];
     let start: Record<string, unknown> | undefined = startSk === undefined ? undefined : { pk, sk: startSk };
     do {
@@ -258,7 +255,11 @@ export class DynamoStore implements StudyStore {
     const condition =
       next.version === 0
         ? { ConditionExpression: 'attribute_not_exists(pk)' }
-        : { ConditionExpression: '#version = :version', ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: { ':version': next.version } };
+        : {
+            ConditionExpression: '#version = :version',
+            ExpressionAttributeNames: { '#version': 'version' },
+            ExpressionAttributeValues: { ':version': next.version },
+          };
     try {
       await this.doc.send(new PutCommand({ TableName: this.tableName, Item: toItem(key, 'samplerState', stored), ...condition }));
     } catch (err) {

@@ -85,7 +85,11 @@ export class FaultyStore implements StudyStore {
   }
 
   private async write<T>(method: WriteMethod, run: () => Promise<T>): Promise<T> {
-    const record: WriteRecord = { n: this.writes.length + 1, method, point: this.tracePoints ? writePointOf(method, new Error().stack) : method };
+    const record: WriteRecord = {
+      n: this.writes.length + 1,
+      method,
+      point: this.tracePoints ? writePointOf(method, new Error().stack) : method,
+    };
     this.writes.push(record);
     const plan = this.plan;
     if (plan && plan.at === record.n && plan.when === 'before') this.fire(record, plan);

@@ -33,14 +33,12 @@ function invalid(path: string, message: string): InvalidInputError {
 }
 
 export function validateTeam(team: unknown): string {
-  if (typeof team !== 'string' || !idPattern.test(team))
-    throw invalid('team', 'must be 1 to 128 letters, digits, _ or -');
+  if (typeof team !== 'string' || !idPattern.test(team)) throw invalid('team', 'must be 1 to 128 letters, digits, _ or -');
   return team;
 }
 
 export function validateStudyId(studyId: unknown): string {
-  if (typeof studyId !== 'string' || !idPattern.test(studyId))
-    throw invalid('studyId', 'must be 1 to 128 letters, digits, _ or -');
+  if (typeof studyId !== 'string' || !idPattern.test(studyId)) throw invalid('studyId', 'must be 1 to 128 letters, digits, _ or -');
   return studyId;
 }
 
@@ -148,7 +146,10 @@ export const idempotencyKeyPattern = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 export function validateIdempotencyKey(key: unknown): string {
   if (typeof key !== 'string' || !idempotencyKeyPattern.test(key))
-    throw new InvalidInputError([{ path: 'Idempotency-Key', message: 'must be 1 to 128 letters, digits, _ . : or - (a UUID, say)' }], 'invalid header');
+    throw new InvalidInputError(
+      [{ path: 'Idempotency-Key', message: 'must be 1 to 128 letters, digits, _ . : or - (a UUID, say)' }],
+      'invalid header',
+    );
   return key;
 }
 

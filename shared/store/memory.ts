@@ -1,7 +1,17 @@
 import { ConflictError, ItemTooLargeError, NotFoundError, RetryableConflictError } from '../errors.js';
 import { itemBytes, maxItemBytes } from './item-size.js';
 import type { Measurement, Page, PageRequest, Study, Trial } from '../study/types.js';
-import { measurementPartition, STEP_SK_PREFIX, STUDY_SK_PREFIX, studyKey, teamPartition, TRIAL_SK_PREFIX, trialKey, trialPartition, type Key } from './keys.js';
+import {
+  measurementPartition,
+  STEP_SK_PREFIX,
+  STUDY_SK_PREFIX,
+  studyKey,
+  teamPartition,
+  TRIAL_SK_PREFIX,
+  trialKey,
+  trialPartition,
+  type Key,
+} from './keys.js';
 import { decodeTrialToken, encodeTrialToken, pageLimit, pageOfStudies } from './pagination.js';
 import type { IdempotencyRecord, SamplerStateRecord, StudyStore } from './port.js';
 import { checkIdempotencyRecord, checkMeasurement, checkSamplerState, checkStudy, checkTrial } from './validate.js';
@@ -30,7 +40,8 @@ export class MemoryStore implements StudyStore {
 
   private write<T>(key: Key, item: T): T {
     const bytes = itemBytes({ ...(item as Record<string, unknown>), pk: key.pk, sk: key.sk });
-    if (bytes > maxItemBytes) throw new ItemTooLargeError(`the record ${key.sk} would take ${bytes} bytes, more than the ${maxItemBytes} of one DynamoDB item`);
+    if (bytes > maxItemBytes)
+      throw new ItemTooLargeError(`the record ${key.sk} would take ${bytes} bytes, more than the ${maxItemBytes} of one DynamoDB item`);
     this.partition(key.pk).set(key.sk, structuredClone(item));
     return structuredClone(item);
   }
@@ -91,7 +102,9 @@ export class MemoryStore implements StudyStore {
     const rest = this.query<Trial>(pk).filter(([sk]) => sk.startsWith(TRIAL_SK_PREFIX) && (after === undefined || sk > after));
     const items = rest.slice(0, limit);
     const last = items[items.length - 1];
-    return rest.length > limit ? { items: items.map(([, t]) => t), nextToken: encodeTrialToken(last[0]) } : { items: items.map(([, t]) => t) };
+    return rest.length > limit
+      ? { items: items.map(([, t]) => t), nextToken: encodeTrialToken(last[0]) }
+      : { items: items.map(([, t]) => t) };
   }
 
   async updateTrial(next: Trial): Promise<Trial> {
@@ -135,7 +148,8 @@ export class MemoryStore implements StudyStore {
     const key = checkSamplerState(next);
     // A stored state has version 1 or more: 0 stands for "none stored".
     const stored = (this.partitions.get(key.pk)?.get(key.sk) as SamplerStateRecord | undefined)?.version ?? 0;
-    if (stored !== next.version) throw new RetryableConflictError(`sampler state of study ${next.studyId} changed: expected version ${next.version}, found ${stored}`);
+    if (stored !== next.version)
+      throw new RetryableConflictError(`sampler state of study ${next.studyId} changed: expected version ${next.version}, found ${stored}`);
     return this.write(key, { ...next, version: next.version + 1 });
   }
 }

@@ -30,8 +30,7 @@ function encode(cursor: Record<string, string>): string {
 }
 
 function decode(token: unknown): Record<string, unknown> {
-  if (typeof token !== 'string' || token.length === 0 || token.length > maxTokenLength || !/^[A-Za-z0-9_-]+$/.test(token))
-    throw badToken();
+  if (typeof token !== 'string' || token.length === 0 || token.length > maxTokenLength || !/^[A-Za-z0-9_-]+$/.test(token)) throw badToken();
   let value: unknown;
   try {
     value = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));

@@ -1,6 +1,15 @@
 import { InvalidInputError } from '../errors.js';
 import type { Measurement, Study, Trial } from '../study/types.js';
-import { idempotencyKey, measurementKey, samplerStateKey, studyKey, trialKey, validateStep, validateTrialIdentity, type Key } from './keys.js';
+import {
+  idempotencyKey,
+  measurementKey,
+  samplerStateKey,
+  studyKey,
+  trialKey,
+  validateStep,
+  validateTrialIdentity,
+  type Key,
+} from './keys.js';
 import type { IdempotencyRecord, SamplerStateRecord } from './port.js';
 
 /**
@@ -42,14 +51,18 @@ export function isStorableNumber(value: unknown): value is number {
 export function checkMeasurement(m: Measurement): Key {
   if (typeof m !== 'object' || m === null) throw invalid('', 'must be a measurement');
   validateStep(m.step);
-  if (typeof m.metrics !== 'object' || m.metrics === null || Array.isArray(m.metrics)) throw invalid('metrics', 'must be an object of numbers');
+  if (typeof m.metrics !== 'object' || m.metrics === null || Array.isArray(m.metrics))
+    throw invalid('metrics', 'must be an object of numbers');
   for (const [name, value] of Object.entries(m.metrics)) {
     if (!isStorableNumber(value)) throw invalid(`metrics.${name}`, 'must be a finite number, 0 or of magnitude from 1e-130 to 9.99e125');
   }
   (m.candidates ?? []).forEach((c, i) => {
     for (const [name, value] of [...Object.entries(c.metrics), ...Object.entries(c.params)]) {
       if (typeof value === 'number' && !isStorableNumber(value))
-        throw invalid(`candidates.${i}.${name in c.metrics ? 'metrics' : 'params'}.${name}`, 'must be a finite number, 0 or of magnitude from 1e-130 to 9.99e125');
+        throw invalid(
+          `candidates.${i}.${name in c.metrics ? 'metrics' : 'params'}.${name}`,
+          'must be a finite number, 0 or of magnitude from 1e-130 to 9.99e125',
+        );
     }
   });
   return measurementKey(m.team, m.studyId, m.trialId, m.step);

@@ -66,7 +66,8 @@ export async function suggestTrial(ctx: CasContext, team: string, studyId: strin
   let trials = await readAll((p) => ctx.store.listTrials(team, studyId, p));
   const active = trials.find((t) => t.clientId === clientId && t.state === 'RUNNING');
   if (active) return { trial: active, done: false, resource };
-  if (study.state === 'PENDING') study = await changeStudy(ctx, team, studyId, (s) => (s.state === 'PENDING' ? { ...s, state: 'RUNNING' } : undefined));
+  if (study.state === 'PENDING')
+    study = await changeStudy(ctx, team, studyId, (s) => (s.state === 'PENDING' ? { ...s, state: 'RUNNING' } : undefined));
 
   const space = new SearchSpace(study.spec.parameters);
   for (let attempt = 0; attempt < 50; attempt++) {
@@ -95,7 +96,13 @@ export interface CompleteResult {
   changed: boolean;
 }
 
-export async function completeTrial(ctx: CasContext, team: string, studyId: string, trialId: string, body: unknown): Promise<CompleteResult> {
+export async function completeTrial(
+  ctx: CasContext,
+  team: string,
+  studyId: string,
+  trialId: string,
+  body: unknown,
+): Promise<CompleteResult> {
   const parsed = completeRequestSchema.safeParse(body ?? {});
   if (!parsed.success) throw new InvalidInputError(zodIssues(parsed.error), 'invalid completion');
   const req = parsed.data;
@@ -121,10 +128,14 @@ export async function completeTrial(ctx: CasContext, team: string, studyId: stri
   const step = req.step ?? lastStep ?? maxResourceOf(study);
   const value = req.metrics?.[metric] ?? reported.at(-1)?.metrics[metric];
   if (target !== 'INFEASIBLE' && value === undefined)
-    throw new InvalidInputError([{ path: `metrics.${metric}`, message: 'is required: the trial never reported the objective' }], 'invalid completion');
+    throw new InvalidInputError(
+      [{ path: `metrics.${metric}`, message: 'is required: the trial never reported the objective' }],
+      'invalid completion',
+    );
   // Pareto studies and constraints (shared/study/objectives.ts): the final metrics decide feasibility.
   const outcome = rungOutcome(study.spec, [...measurements, { step, metrics: req.metrics ?? {} }], Infinity, target === 'COMPLETE');
-  if (outcome.missing) throw new InvalidInputError([{ path: 'metrics', message: `is incomplete: ${outcome.missing}` }], 'invalid completion');
+  if (outcome.missing)
+    throw new InvalidInputError([{ path: 'metrics', message: `is incomplete: ${outcome.missing}` }], 'invalid completion');
   const final: TrialState = target === 'COMPLETE' && outcome.feasible === false ? 'INFEASIBLE' : target;
   if (req.metrics && Object.keys(req.metrics).length > 0) {
     await ctx.store.putMeasurement({ team, studyId, trialId, step, metrics: req.metrics, at: ctx.now().toISOString() });
@@ -139,7 +150,16 @@ export async function completeTrial(ctx: CasContext, team: string, studyId: stri
     const top = levels.length - 1;
     if (step >= levels[top]) rungValues[top] = value!;
     const fields = outcomeFields(outcome);
-    return { ...t, state: final, value, resource: Math.max(t.resource, step), rungValues, endedAt: at, ...(req.reason ? { error: req.reason } : {}), ...fields };
+    return {
+      ...t,
+      state: final,
+      value,
+      resource: Math.max(t.resource, step),
+      rungValues,
+      endedAt: at,
+      ...(req.reason ? { error: req.reason } : {}),
+      ...fields,
+    };
   });
   if (trial.state !== final) throw new ConflictError(`trial ${trialId} is already ${trial.state}`);
   await afterCompletion(ctx, team, studyId, trial);

@@ -60,7 +60,8 @@ export async function enqueueConfigs(
       added = configs.map((params, i) => ({ id: `q${seen.firstId + i}`, params, at: seen.at }));
       return undefined;
     }
-    if (finishedStudyStates.includes(s.state) || s.state === 'STOPPING') throw new ConflictError(`study ${studyId} is ${s.state}: nothing more will start`);
+    if (finishedStudyStates.includes(s.state) || s.state === 'STOPPING')
+      throw new ConflictError(`study ${studyId} is ${s.state}: nothing more will start`);
     const kept = (s.enqueued ?? []).filter((e) => !(e.trialId && applied.has(e.id)));
     const waiting = kept.filter((e) => !e.trialId).length;
     if (waiting + configs.length > maxWaitingConfigs)
@@ -71,10 +72,16 @@ export async function enqueueConfigs(
     const bytes = valueBytes([...kept, ...added]);
     if (bytes > maxEnqueuedBytes)
       throw new InvalidInputError(
-        [{ path: 'configs', message: `the study's queue would take ${bytes} bytes, more than ${maxEnqueuedBytes}: enqueue fewer or shorter configurations, or wait until some have run` }],
+        [
+          {
+            path: 'configs',
+            message: `the study's queue would take ${bytes} bytes, more than ${maxEnqueuedBytes}: enqueue fewer or shorter configurations, or wait until some have run`,
+          },
+        ],
         'too much to enqueue',
       );
-    const requests = key === undefined ? s.enqueueRequests : [...(s.enqueueRequests ?? []), { key, firstId: count, at }].slice(-maxEnqueueRequests);
+    const requests =
+      key === undefined ? s.enqueueRequests : [...(s.enqueueRequests ?? []), { key, firstId: count, at }].slice(-maxEnqueueRequests);
     return { ...s, enqueued: [...kept, ...added], enqueuedCount: count + added.length, ...(requests ? { enqueueRequests: requests } : {}) };
   });
   return { enqueued: added, waiting: (study.enqueued ?? []).filter((e) => !e.trialId).length };
@@ -84,7 +91,11 @@ export async function enqueueConfigs(
  * Claims the first waiting entry for `trialId` (or returns the one it already claimed, so that a
  * retried step takes the same configuration). Undefined when the queue is empty.
  */
-export async function claimEnqueued(ctx: CasContext, study: Pick<Study, 'team' | 'studyId'>, trialId: string): Promise<EnqueuedConfig | undefined> {
+export async function claimEnqueued(
+  ctx: CasContext,
+  study: Pick<Study, 'team' | 'studyId'>,
+  trialId: string,
+): Promise<EnqueuedConfig | undefined> {
   let claimed: EnqueuedConfig | undefined;
   await changeStudy(ctx, study.team, study.studyId, (s) => {
     const queue = s.enqueued ?? [];
@@ -99,7 +110,12 @@ export async function claimEnqueued(ctx: CasContext, study: Pick<Study, 'team' |
 }
 
 /** Gives a claimed entry back (the trial it was claimed for went to someone else). */
-export async function releaseEnqueued(ctx: CasContext, study: Pick<Study, 'team' | 'studyId'>, entryId: string, trialId: string): Promise<void> {
+export async function releaseEnqueued(
+  ctx: CasContext,
+  study: Pick<Study, 'team' | 'studyId'>,
+  entryId: string,
+  trialId: string,
+): Promise<void> {
   await changeStudy(ctx, study.team, study.studyId, (s) => {
     const queue = s.enqueued ?? [];
     if (!queue.some((e) => e.id === entryId && e.trialId === trialId)) return undefined;

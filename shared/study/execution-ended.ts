@@ -22,14 +22,24 @@ export interface ExecutionEnded {
  * are left alone; so is a SUCCEEDED execution, whose Finalize ran. A stopped study
  * (STOPPING) ends STOPPED; any other ends FAILED, which can be resumed.
  */
-export async function executionEnded(ctx: StepContext, event: ExecutionEnded): Promise<{ studyId: string; state: string; ignored?: string }> {
+export async function executionEnded(
+  ctx: StepContext,
+  event: ExecutionEnded,
+): Promise<{ studyId: string; state: string; ignored?: string }> {
   const study = await loadStudy(ctx, event);
   const ignore = (why: string) => ({ studyId: study.studyId, state: study.state, ignored: why });
   if (event.status === 'SUCCEEDED') return ignore('the execution succeeded: Finalize ran');
   if (executionName(study) !== event.executionName) return ignore(`execution ${event.executionName} belongs to an earlier attempt`);
-  if (study.state === 'COMPLETED' || study.state === 'STOPPED' || study.state === 'FAILED') return ignore(`the study is already ${study.state}`);
+  if (study.state === 'COMPLETED' || study.state === 'STOPPED' || study.state === 'FAILED')
+    return ignore(`the study is already ${study.state}`);
   if (study.state === 'STOPPING') return await finalize(ctx, { team: event.team, studyId: event.studyId, outcome: 'COMPLETED' });
-  const reason = event.status === 'TIMED_OUT' ? 'States.Timeout' : event.status === 'ABORTED' ? 'ExecutionAborted' : (event.error ?? 'States.Runtime');
+  const reason =
+    event.status === 'TIMED_OUT' ? 'States.Timeout' : event.status === 'ABORTED' ? 'ExecutionAborted' : (event.error ?? 'States.Runtime');
   const cause = event.cause ?? `the study's workflow execution ended ${event.status}`;
-  return await finalize(ctx, { team: event.team, studyId: event.studyId, outcome: 'FAILED', error: { Error: reason, Cause: `${reason}: ${cause}` } });
+  return await finalize(ctx, {
+    team: event.team,
+    studyId: event.studyId,
+    outcome: 'FAILED',
+    error: { Error: reason, Cause: `${reason}: ${cause}` },
+  });
 }

@@ -51,7 +51,10 @@ export function worstCaseParamsBytes(spec: StudySpec): number {
 }
 
 /** The most bytes a study's job overrides can take, and what each part the study controls takes of it. */
-export function worstCaseOverrides(spec: StudySpec): { total: number; parts: Record<'trial.command' | 'trial.environment' | 'parameters', number> } {
+export function worstCaseOverrides(spec: StudySpec): {
+  total: number;
+  parts: Record<'trial.command' | 'trial.environment' | 'parameters', number>;
+} {
   const environment = { ...spec.trial.environment, ...spec.retrain?.environment };
   const commands = [spec.trial.command, ...(spec.retrain?.command ? [spec.retrain.command] : [])];
   const command = commands.reduce((a, b) => (JSON.stringify(b).length > JSON.stringify(a).length ? b : a));

@@ -15,7 +15,6 @@ export interface JobSpec {
   env: Record<JobEnvName, string>;
 }
 
-
 export function checkpointUri(base: string, trial: Pick<Trial, 'team' | 'studyId' | 'trialId'>): string {
   return `${base.replace(/\/+$/, '')}/teams/${trial.team}/studies/${trial.studyId}/trials/${trial.trialId}/checkpoint`;
 }

@@ -92,7 +92,10 @@ export async function nextJob(ctx: StepContext, input: LaneInput): Promise<LaneJ
         throw e;
       });
       if (adopted === 'refused') return none;
-      if (adopted) return adopted.state === 'WAITING' ? startNew(ctx, study, position, adopted, levels) : jobFor(ctx, study, position, adopted, levels);
+      if (adopted)
+        return adopted.state === 'WAITING'
+          ? startNew(ctx, study, position, adopted, levels)
+          : jobFor(ctx, study, position, adopted, levels);
       continue; // another lane adopted it first
     }
 
@@ -106,7 +109,13 @@ export async function nextJob(ctx: StepContext, input: LaneInput): Promise<LaneJ
       try {
         const claimed = await updateTrialWith(ctx, target, (t) =>
           t.state === 'PAUSED' && t.rung === target.rung && !t.stopRequested
-            ? { ...t, state: 'RUNNING', rung: t.rung + 1, claim, jobs: [...(t.jobs ?? []), openJob(ctx, t.rung + 1, reservation.forecastUsd)] }
+            ? {
+                ...t,
+                state: 'RUNNING',
+                rung: t.rung + 1,
+                claim,
+                jobs: [...(t.jobs ?? []), openJob(ctx, t.rung + 1, reservation.forecastUsd)],
+              }
             : undefined,
         );
         if (claimed.claim === claim) return jobFor(ctx, study, position, claimed, levels);
@@ -129,9 +138,17 @@ export async function nextJob(ctx: StepContext, input: LaneInput): Promise<LaneJ
 }
 
 /** Takes an orphan over with one conditional write; an interrupted slice restarts (budget first). */
-async function adopt(ctx: StepContext, study: Study, orphan: Trial, claim: string, levels: number[]): Promise<Trial | 'refused' | undefined> {
+async function adopt(
+  ctx: StepContext,
+  study: Study,
+  orphan: Trial,
+  claim: string,
+  levels: number[],
+): Promise<Trial | 'refused' | undefined> {
   if (orphan.state === 'WAITING') {
-    const taken = await updateTrialWith(ctx, orphan, (t) => (t.state === 'WAITING' && t.claim === orphan.claim ? { ...t, claim } : undefined));
+    const taken = await updateTrialWith(ctx, orphan, (t) =>
+      t.state === 'WAITING' && t.claim === orphan.claim ? { ...t, claim } : undefined,
+    );
     return taken.claim === claim ? taken : undefined;
   }
   const reservation = await reserveJob(ctx, study, orphan, levels[orphan.rung]);
@@ -156,7 +173,9 @@ async function startNew(ctx: StepContext, study: Study, position: LaneInput, cre
   const reservation = await reserveJob(ctx, study, trial, levels[0]);
   if (!reservation.admitted) return { ...position, run: false };
   const started = await updateTrialWith(ctx, trial, (t) =>
-    t.state === 'WAITING' ? { ...t, state: 'RUNNING', startedAt: ctx.now().toISOString(), jobs: [...(t.jobs ?? []), openJob(ctx, 0, reservation.forecastUsd)] } : undefined,
+    t.state === 'WAITING'
+      ? { ...t, state: 'RUNNING', startedAt: ctx.now().toISOString(), jobs: [...(t.jobs ?? []), openJob(ctx, 0, reservation.forecastUsd)] }
+      : undefined,
   );
   if (started.state !== 'RUNNING' || started.claim !== trial.claim) {
     await settleJobs(ctx, study, started);

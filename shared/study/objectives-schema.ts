@@ -28,8 +28,10 @@ export const constraintSchema = z
     min: z.number().finite().optional(),
   })
   .superRefine((c, ctx) => {
-    if (c.max === undefined && c.min === undefined) ctx.addIssue({ code: 'custom', message: 'needs a bound: max, min or both', path: ['max'] });
-    if (c.max !== undefined && c.min !== undefined && c.min > c.max) ctx.addIssue({ code: 'custom', message: 'min must not exceed max', path: ['min'] });
+    if (c.max === undefined && c.min === undefined)
+      ctx.addIssue({ code: 'custom', message: 'needs a bound: max, min or both', path: ['max'] });
+    if (c.max !== undefined && c.min !== undefined && c.min > c.max)
+      ctx.addIssue({ code: 'custom', message: 'min must not exceed max', path: ['min'] });
   });
 
 export const constraintsSchema = z.array(constraintSchema).min(1, 'must list at least one constraint (or leave constraints out)').max(8);
@@ -57,15 +59,20 @@ const multiObjectiveSamplers = ['nsga2', 'parego'];
 export function checkObjectives(spec: ObjectiveFields, ctx: z.RefinementCtx): void {
   const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', message, path });
   const { objective, objectives } = spec;
-  if (!objective && !objectives) issue(['objective'], 'is required: one objective { metric, goal }, or objectives: a list of 2 to 4 for a Pareto study');
+  if (!objective && !objectives)
+    issue(['objective'], 'is required: one objective { metric, goal }, or objectives: a list of 2 to 4 for a Pareto study');
   // A stored spec carries both (objective = objectives[0]); one that says something else is ambiguous.
   if (objective && objectives?.length && (objective.metric !== objectives[0].metric || objective.goal !== objectives[0].goal))
     issue(['objectives'], 'give objective or objectives, not both (objective may only repeat the first of objectives)');
   objectives?.forEach((o, i) => {
-    if (objectives.findIndex((p) => p.metric === o.metric) !== i) issue(['objectives', i, 'metric'], `"${o.metric}" is already an objective`);
+    if (objectives.findIndex((p) => p.metric === o.metric) !== i)
+      issue(['objectives', i, 'metric'], `"${o.metric}" is already an objective`);
   });
   if (!objectives && multiObjectiveSamplers.includes(spec.strategy.sampler))
-    issue(['strategy', 'sampler'], `${spec.strategy.sampler} searches a Pareto front: it needs objectives (2 to 4), not a single objective`);
+    issue(
+      ['strategy', 'sampler'],
+      `${spec.strategy.sampler} searches a Pareto front: it needs objectives (2 to 4), not a single objective`,
+    );
 
   const objectiveMetrics = objectives ? objectives.map((o) => o.metric) : objective ? [objective.metric] : [];
   const declared = spec.trial.metrics ?? [];

@@ -34,7 +34,13 @@ export function tracksMetrics(spec: { objectives?: unknown[]; constraints?: unkn
 /** The metrics a trial of this study keeps in `metrics`: objectives, constraint metrics, trial.metrics (none when it tracks none). */
 export function trackedMetrics(spec: SpecView): string[] {
   if (!tracksMetrics(spec)) return [];
-  return [...new Set([...objectivesOfSpec(spec).map((o) => o.metric), ...(spec.constraints ?? []).map((c) => c.metric), ...(spec.trial.metrics ?? [])])];
+  return [
+    ...new Set([
+      ...objectivesOfSpec(spec).map((o) => o.metric),
+      ...(spec.constraints ?? []).map((c) => c.metric),
+      ...(spec.trial.metrics ?? []),
+    ]),
+  ];
 }
 
 /** The parsed spec's fields the functions below read. */
@@ -73,7 +79,12 @@ export interface RungOutcome {
  * (a job may report a fixed cost such as a parameter count once). At the final rung every
  * objective and every constraint metric must have been reported, or the trial cannot be judged.
  */
-export function rungOutcome(spec: SpecView, measurements: readonly Pick<Measurement, 'step' | 'metrics'>[], upTo: number, final: boolean): RungOutcome {
+export function rungOutcome(
+  spec: SpecView,
+  measurements: readonly Pick<Measurement, 'step' | 'metrics'>[],
+  upTo: number,
+  final: boolean,
+): RungOutcome {
   if (!tracksMetrics(spec)) return {};
   const names = trackedMetrics(spec);
   const metrics: Record<string, number> = {};
@@ -96,7 +107,8 @@ export function rungOutcome(spec: SpecView, measurements: readonly Pick<Measurem
     const unreported = objectivesOfSpec(spec).find((o) => metrics[o.metric] === undefined)?.metric;
     const unconstrained = constraints.find((c) => metrics[c.metric] === undefined)?.metric;
     if (unreported) outcome.missing = `the job never reported the objective metric "${unreported}"`;
-    else if (unconstrained) outcome.missing = `the job never reported the metric "${unconstrained}" that a constraint needs (constraints.${constraints.findIndex((c) => c.metric === unconstrained)})`;
+    else if (unconstrained)
+      outcome.missing = `the job never reported the metric "${unconstrained}" that a constraint needs (constraints.${constraints.findIndex((c) => c.metric === unconstrained)})`;
   }
   return outcome;
 }
@@ -123,7 +135,8 @@ export function observationOf(spec: SpecView, trial: Trial, rung: number, value:
   observation.metrics = trial.metrics;
   if (spec.objectives) {
     const values = spec.objectives.map((o, i) => (i === 0 ? value : trial.metrics![o.metric]));
-    if (values.every((v) => v !== undefined && Number.isFinite(v))) observation.objectives = values.map((v, i) => orient(spec.objectives![i].goal, v!));
+    if (values.every((v) => v !== undefined && Number.isFinite(v)))
+      observation.objectives = values.map((v, i) => orient(spec.objectives![i].goal, v!));
   }
   return observation;
 }

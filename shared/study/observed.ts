@@ -62,7 +62,13 @@ export interface StudySampler {
 /** Attempts of the state's compare-and-set before the save gives up (the winners stored a state too). */
 const maxSaveAttempts = 5;
 
-export function studySampler(ctx: CasContext, study: Study, sampler: Sampler, space: SearchSpace, observations: Observation[]): StudySampler {
+export function studySampler(
+  ctx: CasContext,
+  study: Study,
+  sampler: Sampler,
+  space: SearchSpace,
+  observations: Observation[],
+): StudySampler {
   const part = sampler.state;
   let prepared: Promise<{ state: unknown; stored?: SamplerStateRecord }> | undefined;
   const prepare = (p: SamplerState<unknown>) =>

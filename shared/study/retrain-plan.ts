@@ -27,14 +27,21 @@ export async function planRetrain(ctx: StepContext, input: z.infer<typeof planRe
     // Above every number the search used or may still use, so that no retraining trial takes one.
     const firstTrial = Math.max(study.spec.limits.maxTrials, ...search.map((t) => t.number + 1));
     for (const [i, config] of configs.entries()) {
-      await ctx.store.createTrial(newTrial(ctx, study, firstTrial + i, config.params, { bracket: RETRAIN_BRACKET, phase: 'retrain', source: config.source }));
+      await ctx.store.createTrial(
+        newTrial(ctx, study, firstTrial + i, config.params, { bracket: RETRAIN_BRACKET, phase: 'retrain', source: config.source }),
+      );
     }
     study = await updateStudyWith(ctx, study, (s) =>
-      s.retrain ? undefined : { ...s, retrain: { firstTrial, trials: configs.length, ...(s.best ? { searchBest: s.best } : {}) }, best: undefined },
+      s.retrain
+        ? undefined
+        : { ...s, retrain: { firstTrial, trials: configs.length, ...(s.best ? { searchBest: s.best } : {}) }, best: undefined },
     );
   }
   if (!study.retrain || study.retrain.trials === 0) return none;
-  return { ...none, brackets: [{ team: study.team, studyId: study.studyId, bracket: RETRAIN_BRACKET, name: `${study.studyId}-${study.attempt}-retrain` }] };
+  return {
+    ...none,
+    brackets: [{ team: study.team, studyId: study.studyId, bracket: RETRAIN_BRACKET, name: `${study.studyId}-${study.attempt}-retrain` }],
+  };
 }
 
 /** Each finished search trial's last measurement that carries candidates (only with `retrain.from: candidates`). */

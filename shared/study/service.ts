@@ -38,7 +38,12 @@ export const pageQuerySchema = z.strictObject({
 });
 
 function studyIdFor(name: string, random: () => number): string {
-  const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 24) || 'study';
+  const slug =
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 24) || 'study';
   const suffix = Array.from({ length: 8 }, () => '0123456789abcdefghijklmnopqrstuvwxyz'[Math.floor(random() * 36)]).join('');
   return `${slug}-${suffix}`;
 }
@@ -71,7 +76,8 @@ export async function createStudy(
   const warm = await warmStartConfigs(ctx.store, team, spec, at);
   const study: Study = {
     team,
-    studyId: options.idempotencyKey === undefined ? studyIdFor(spec.name, ctx.random) : studyIdForKey(spec.name, team, options.idempotencyKey),
+    studyId:
+      options.idempotencyKey === undefined ? studyIdFor(spec.name, ctx.random) : studyIdForKey(spec.name, team, options.idempotencyKey),
     name: spec.name,
     spec,
     state: 'PENDING',
@@ -87,7 +93,8 @@ export async function createStudy(
     await ctx.store.createStudy(study);
   } catch (e) {
     // The same key again (a retry whose first attempt wrote the study): that study is the answer.
-    const existing = e instanceof ConflictError && options.idempotencyKey !== undefined ? await ctx.store.getStudy(team, study.studyId) : undefined;
+    const existing =
+      e instanceof ConflictError && options.idempotencyKey !== undefined ? await ctx.store.getStudy(team, study.studyId) : undefined;
     if (existing && canonicalJson(existing.spec) === canonicalJson(spec)) return existing;
     throw e;
   }
@@ -110,7 +117,13 @@ export async function resumeStudy(ctx: ServiceContext, team: string, studyId: st
     if (study.state === 'PENDING') return study;
     if (study.state !== 'FAILED') throw new ConflictError(`study ${studyId} is ${study.state}: only a FAILED study can be resumed`);
     try {
-      return await ctx.store.updateStudy({ ...study, state: 'PENDING', attempt: study.attempt + 1, error: undefined, updatedAt: ctx.now().toISOString() });
+      return await ctx.store.updateStudy({
+        ...study,
+        state: 'PENDING',
+        attempt: study.attempt + 1,
+        error: undefined,
+        updatedAt: ctx.now().toISOString(),
+      });
     } catch (e) {
       if (!(e instanceof RetryableConflictError) || attempt >= 20) throw e;
     }
@@ -149,7 +162,12 @@ export async function listTrials(ctx: ServiceContext, team: string, studyId: str
   return ctx.store.listTrials(team, studyId, page);
 }
 
-export async function getTrial(ctx: ServiceContext, team: string, studyId: string, trialId: string): Promise<Trial & { measurements: Measurement[] }> {
+export async function getTrial(
+  ctx: ServiceContext,
+  team: string,
+  studyId: string,
+  trialId: string,
+): Promise<Trial & { measurements: Measurement[] }> {
   await getStudy(ctx, team, studyId);
   const trial = await ctx.store.getTrial(team, studyId, trialId);
   if (!trial) throw new NotFoundError(`trial ${trialId} of study ${studyId} not found`);

@@ -3,7 +3,14 @@ import { InvalidInputError, type Issue } from '../errors.js';
 import { parametersSchema } from '../space/schema.js';
 import { jobEnvironmentSchema } from './environment-schema.js';
 import { retrainSchema, sweepSize } from './retrain-schema.js';
-import { checkObjectives, constraintsSchema, normalizeObjectives, objectiveSchema, objectivesSchema, trialMetricsSchema } from './objectives-schema.js';
+import {
+  checkObjectives,
+  constraintsSchema,
+  normalizeObjectives,
+  objectiveSchema,
+  objectivesSchema,
+  trialMetricsSchema,
+} from './objectives-schema.js';
 
 /** `90s`, `30m`, `12h`, `2d` -> seconds. */
 export const durationSchema = z
@@ -15,7 +22,10 @@ export const durationSchema = z
     return n * { s: 1, m: 60, h: 3600, d: 86400 }[unit];
   });
 
-const resourceName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,31}$/, 'must be a short identifier such as epoch').default('epoch');
+const resourceName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,31}$/, 'must be a short identifier such as epoch')
+  .default('epoch');
 
 const multiFidelity = {
   resource: resourceName,
@@ -54,80 +64,106 @@ export const schedulerSchema = z
       ctx.addIssue({ code: 'custom', message: `max / min must be at least eta (${s.eta}) to have two rungs`, path: ['max'] });
   });
 
-export const studySpecSchema = z.strictObject({
-  name: z.string().min(1).max(100).regex(/^[A-Za-z0-9][A-Za-z0-9 _.-]*$/, 'must use letters, digits, space, _ . -'),
-  /** One objective; or `objectives` (2-4) for a Pareto study, `objective` then being the first (shared/study/objectives.ts). */
-  objective: objectiveSchema.optional(),
-  objectives: objectivesSchema.optional(),
-  /** Feasibility rules on reported metrics (`{ metric: latency_ms, max: 20 }`): samplers model them; violators end INFEASIBLE. */
-  constraints: constraintsSchema.optional(),
-  parameters: parametersSchema,
-  strategy: z
-    .strictObject({
-      /** tpe: the benchmark's best model (a Sobol design until each rung has enough results). */
-      sampler: z.enum(['random', 'sobol', 'grid', 'tpe', 'bo', 'evolution', 'rl', 'arch-bo', 'nsga2', 'parego']).default('tpe'),
-      scheduler: schedulerSchema.default({ type: 'fifo', resource: 'epoch', max: 1 }),
-      /** Start from the best trials of earlier studies of the team (same objective; configurations that fit this space). */
-      warmStart: z
+export const studySpecSchema = z
+  .strictObject({
+    name: z
+      .string()
+      .min(1)
+      .max(100)
+      .regex(/^[A-Za-z0-9][A-Za-z0-9 _.-]*$/, 'must use letters, digits, space, _ . -'),
+    /** One objective; or `objectives` (2-4) for a Pareto study, `objective` then being the first (shared/study/objectives.ts). */
+    objective: objectiveSchema.optional(),
+    objectives: objectivesSchema.optional(),
+    /** Feasibility rules on reported metrics (`{ metric: latency_ms, max: 20 }`): samplers model them; violators end INFEASIBLE. */
+    constraints: constraintsSchema.optional(),
+    parameters: parametersSchema,
+    strategy: z
+      .strictObject({
+        /** tpe: the benchmark's best model (a Sobol design until each rung has enough results). */
+        sampler: z.enum(['random', 'sobol', 'grid', 'tpe', 'bo', 'evolution', 'rl', 'arch-bo', 'nsga2', 'parego']).default('tpe'),
+        scheduler: schedulerSchema.default({ type: 'fifo', resource: 'epoch', max: 1 }),
+        /** Start from the best trials of earlier studies of the team (same objective; configurations that fit this space). */
+        warmStart: z
+          .strictObject({
+            studies: z
+              .array(z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be a study id'))
+              .min(1)
+              .max(20),
+            topK: z.number().int().min(1).max(50).default(5),
+          })
+          .optional(),
+        /** Makes the study's suggestions reproducible; drawn at creation when absent. */
+        seed: z
+          .number()
+          .int()
+          .min(0)
+          .max(2 ** 31 - 1)
+          .optional(),
+        /**
+         * workflow: the study's trials run as jobs of its Step Functions workflow (Batch or local processes).
+         * external: no workflow; workers outside rung ask for trials and tell their results (ask/tell API).
+         */
+        execution: z.enum(['workflow', 'external']).default('workflow'),
+      })
+      .default({ sampler: 'tpe', scheduler: { type: 'fifo', resource: 'epoch', max: 1 }, execution: 'workflow' }),
+    limits: z.strictObject({
+      maxTrials: z.number().int().min(1).max(10_000),
+      parallelism: z.number().int().min(1).max(256).default(1),
+      maxWallClock: durationSchema.optional(),
+      maxFailedTrials: z.number().int().min(0).optional(),
+      /** Dollar budget: no job starts whose cost forecast would cross it (needs `trial.secondsPerResource`). */
+      maxCostUsd: z.number().positive().max(10_000_000).optional(),
+    }),
+    /** What a job of the workflow runs (an external study's workers run themselves: there it only documents them). */
+    trial: z.strictObject({
+      command: z.array(z.string().min(1).max(1024)).min(1, 'must name the program to run').max(64),
+      image: z.string().min(1).max(512).optional(),
+      gpus: z.number().int().min(0).max(8).default(1),
+      instanceTypes: z
+        .array(z.string().regex(/^[a-z0-9]+\.[a-z0-9]+$/, 'must be an EC2 instance type such as g5.xlarge'))
+        .max(20)
+        .optional(),
+      spot: z.boolean().default(true),
+      /** Retries of a job interrupted by a Spot reclaim or exit 143 (Batch allows 10 attempts). */
+      retries: z.number().int().min(0).max(9).default(2),
+      timeout: durationSchema.optional(),
+      /**
+       * Periodic checkpoints within a slice, at the first step boundary after `everySeconds` (default 300;
+       * 0: never by time) or `everySteps`, whichever comes first (docs/jobs.md). Absent: the defaults.
+       */
+      checkpoint: z
         .strictObject({
-          studies: z.array(z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be a study id')).min(1).max(20),
-          topK: z.number().int().min(1).max(50).default(5),
+          everySeconds: z.number().int().min(0).max(86_400).optional(),
+          everySteps: z.number().int().min(1).max(1_000_000).optional(),
         })
         .optional(),
-      /** Makes the study's suggestions reproducible; drawn at creation when absent. */
-      seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
-      /**
-       * workflow: the study's trials run as jobs of its Step Functions workflow (Batch or local processes).
-       * external: no workflow; workers outside rung ask for trials and tell their results (ask/tell API).
-       */
-      execution: z.enum(['workflow', 'external']).default('workflow'),
-    })
-    .default({ sampler: 'tpe', scheduler: { type: 'fifo', resource: 'epoch', max: 1 }, execution: 'workflow' }),
-  limits: z.strictObject({
-    maxTrials: z.number().int().min(1).max(10_000),
-    parallelism: z.number().int().min(1).max(256).default(1),
-    maxWallClock: durationSchema.optional(),
-    maxFailedTrials: z.number().int().min(0).optional(),
-    /** Dollar budget: no job starts whose cost forecast would cross it (needs `trial.secondsPerResource`). */
-    maxCostUsd: z.number().positive().max(10_000_000).optional(),
-  }),
-  /** What a job of the workflow runs (an external study's workers run themselves: there it only documents them). */
-  trial: z.strictObject({
-    command: z.array(z.string().min(1).max(1024)).min(1, 'must name the program to run').max(64),
-    image: z.string().min(1).max(512).optional(),
-    gpus: z.number().int().min(0).max(8).default(1),
-    instanceTypes: z.array(z.string().regex(/^[a-z0-9]+\.[a-z0-9]+$/, 'must be an EC2 instance type such as g5.xlarge')).max(20).optional(),
-    spot: z.boolean().default(true),
-    /** Retries of a job interrupted by a Spot reclaim or exit 143 (Batch allows 10 attempts). */
-    retries: z.number().int().min(0).max(9).default(2),
-    timeout: durationSchema.optional(),
-    /**
-     * Periodic checkpoints within a slice, at the first step boundary after `everySeconds` (default 300;
-     * 0: never by time) or `everySteps`, whichever comes first (docs/jobs.md). Absent: the defaults.
-     */
-    checkpoint: z
-      .strictObject({
-        everySeconds: z.number().int().min(0).max(86_400).optional(),
-        everySteps: z.number().int().min(1).max(1_000_000).optional(),
-      })
-      .optional(),
-    /** Seconds one unit of the scheduler's resource (one epoch, ...) takes on one instance: for cost forecasts. */
-    secondsPerResource: z.number().positive().max(10_000_000).optional(),
-    environment: jobEnvironmentSchema,
-    /** Metrics a job reports besides the objectives (constraints may name only these or objectives). */
-    metrics: trialMetricsSchema.optional(),
-  }),
-  /** Retrain the search's top-k from scratch once it ends (shared/study/retrain.ts); every NAS example does. */
-  retrain: retrainSchema.optional(),
-}).superRefine((spec, ctx) => {
-  const retrain = spec.retrain;
-  if (!retrain) return;
-  if (spec.strategy.execution === 'external')
-    ctx.addIssue({ code: 'custom', message: 'an external study has no workflow to retrain in; remove retrain or use execution: workflow', path: ['retrain'] });
-  if (sweepSize(retrain.sweep) > 50) ctx.addIssue({ code: 'custom', message: 'at most 50 combinations of sweep values', path: ['retrain', 'sweep'] });
-  if (retrain.topK * sweepSize(retrain.sweep) > 100)
-    ctx.addIssue({ code: 'custom', message: 'topK times the sweep combinations must be at most 100 retraining trials', path: ['retrain', 'topK'] });
-})
+      /** Seconds one unit of the scheduler's resource (one epoch, ...) takes on one instance: for cost forecasts. */
+      secondsPerResource: z.number().positive().max(10_000_000).optional(),
+      environment: jobEnvironmentSchema,
+      /** Metrics a job reports besides the objectives (constraints may name only these or objectives). */
+      metrics: trialMetricsSchema.optional(),
+    }),
+    /** Retrain the search's top-k from scratch once it ends (shared/study/retrain.ts); every NAS example does. */
+    retrain: retrainSchema.optional(),
+  })
+  .superRefine((spec, ctx) => {
+    const retrain = spec.retrain;
+    if (!retrain) return;
+    if (spec.strategy.execution === 'external')
+      ctx.addIssue({
+        code: 'custom',
+        message: 'an external study has no workflow to retrain in; remove retrain or use execution: workflow',
+        path: ['retrain'],
+      });
+    if (sweepSize(retrain.sweep) > 50)
+      ctx.addIssue({ code: 'custom', message: 'at most 50 combinations of sweep values', path: ['retrain', 'sweep'] });
+    if (retrain.topK * sweepSize(retrain.sweep) > 100)
+      ctx.addIssue({
+        code: 'custom',
+        message: 'topK times the sweep combinations must be at most 100 retraining trials',
+        path: ['retrain', 'topK'],
+      });
+  })
   // Objectives and constraints across fields, then `objective` = the primary objective (shared/study/objectives.ts).
   .superRefine(checkObjectives)
   .transform(normalizeObjectives);

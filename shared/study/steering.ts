@@ -46,16 +46,27 @@ export async function patchStudy(ctx: CasContext, team: string, studyId: string,
       if (maxTrials > s.spec.limits.maxTrials && !canRaise)
         throw new ConflictError('a running workflow study planned its brackets when it started: maxTrials can only be lowered');
       if (maxTrials < min)
-        throw new InvalidInputError([{ path: 'limits.maxTrials', message: `must be at least ${min}: that many trials have started` }], 'invalid change');
+        throw new InvalidInputError(
+          [{ path: 'limits.maxTrials', message: `must be at least ${min}: that many trials have started` }],
+          'invalid change',
+        );
     }
     const tooParallel = parallelism === undefined ? undefined : parallelismIssue(s.spec.strategy.execution, parallelism);
     if (tooParallel) throw new InvalidInputError([tooParallel], 'invalid change');
-    const limits = { ...s.spec.limits, ...(parallelism !== undefined ? { parallelism } : {}), ...(maxTrials !== undefined ? { maxTrials } : {}) };
+    const limits = {
+      ...s.spec.limits,
+      ...(parallelism !== undefined ? { parallelism } : {}),
+      ...(maxTrials !== undefined ? { maxTrials } : {}),
+    };
     return { ...s, spec: { ...s.spec, limits } };
   });
   // Trials created but not started beyond the new limit will not run.
   for (const t of trials.filter((t) => t.state === 'WAITING' && t.number >= study.spec.limits.maxTrials)) {
-    await changeTrial(ctx, t, (c) => (c.state === 'WAITING' ? { ...c, state: 'PRUNED', error: 'trimmed: limits.maxTrials was lowered', endedAt: ctx.now().toISOString() } : undefined));
+    await changeTrial(ctx, t, (c) =>
+      c.state === 'WAITING'
+        ? { ...c, state: 'PRUNED', error: 'trimmed: limits.maxTrials was lowered', endedAt: ctx.now().toISOString() }
+        : undefined,
+    );
   }
   return study;
 }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The input of every Task state's step (docs/workflow.md), as the state machines deliver it: the

@@ -14,7 +14,12 @@ import type { Study, Trial } from './types.js';
  * The rung result is recorded on the trial (`rungValues[k]`) by the first report at or past
  * level k, so that the rule reads one trial listing instead of every trial's measurements.
  */
-export async function stopAdvice(ctx: CasContext, study: Study, trial: Trial, report: { step: number; metrics: Record<string, number> }): Promise<boolean> {
+export async function stopAdvice(
+  ctx: CasContext,
+  study: Study,
+  trial: Trial,
+  report: { step: number; metrics: Record<string, number> },
+): Promise<boolean> {
   if (trial.stopRequested) return true;
   const scheduler = study.spec.strategy.scheduler;
   if (!isExternal(study) || scheduler.type === 'fifo') return false;

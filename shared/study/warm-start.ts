@@ -29,7 +29,10 @@ export async function warmStartConfigs(store: StudyStore, team: string, spec: St
       continue;
     }
     if (earlier.spec.objective.metric !== spec.objective.metric || earlier.spec.objective.goal !== spec.objective.goal) {
-      issues.push({ path, message: `study ${studyId} optimizes ${earlier.spec.objective.goal} ${earlier.spec.objective.metric}, not ${spec.objective.goal} ${spec.objective.metric}` });
+      issues.push({
+        path,
+        message: `study ${studyId} optimizes ${earlier.spec.objective.goal} ${earlier.spec.objective.metric}, not ${spec.objective.goal} ${spec.objective.metric}`,
+      });
       continue;
     }
     const goal = spec.objective.goal;

@@ -6,7 +6,15 @@ import { orient, pickBest } from './best.js';
 import { takeEnqueued } from './enqueue.js';
 import { jobSpecFor, type JobSpec } from './job.js';
 import { isRetrainTrial, RETRAIN_BRACKET, retrainBracket, searchTrials } from './retrain.js';
-import type { bracketInputSchema, finalizeInputSchema, observeInputSchema, planInputSchema, rungRefSchema, studyRefSchema, trialSlotSchema } from './step-inputs.js';
+import type {
+  bracketInputSchema,
+  finalizeInputSchema,
+  observeInputSchema,
+  planInputSchema,
+  rungRefSchema,
+  studyRefSchema,
+  trialSlotSchema,
+} from './step-inputs.js';
 import type { Study, Trial } from './types.js';
 import { assertFailedTrialsWithin, isWinding, overWallClock } from './engine/limits.js';
 import { closeJob, jobsCostUsd, openJob, reserveJob, settleJobs } from './engine/ledger.js';
@@ -40,11 +48,11 @@ export interface RungPlan {
 }
 
 function bracketOf(study: Study, index: number): Bracket {
-  const bracket = index === RETRAIN_BRACKET ? retrainBracket(study) : planBrackets(study.spec.strategy.scheduler, study.spec.limits.maxTrials)[index];
+  const bracket =
+    index === RETRAIN_BRACKET ? retrainBracket(study) : planBrackets(study.spec.strategy.scheduler, study.spec.limits.maxTrials)[index];
   if (!bracket) throw new NotFoundError(`study ${study.studyId} has no bracket ${index}`);
   return bracket;
 }
-
 
 /**
  * Marks the study RUNNING and plans its work: brackets for synchronous schedulers, or the lanes of
@@ -63,9 +71,12 @@ export async function plan(ctx: StepContext, input: z.infer<typeof planInputSche
     parallelism: study.spec.limits.parallelism,
     round,
     lanes: await planLanes(ctx, study, round),
-    brackets: brackets.map(
-      (b): BracketInput => ({ team: study.team, studyId: study.studyId, bracket: b.index, name: `${study.studyId}-${study.attempt}-b${b.index}` }),
-    ),
+    brackets: brackets.map((b): BracketInput => ({
+      team: study.team,
+      studyId: study.studyId,
+      bracket: b.index,
+      name: `${study.studyId}-${study.attempt}-b${b.index}`,
+    })),
   };
 }
 
@@ -86,7 +97,8 @@ export async function suggest(ctx: StepContext, input: z.infer<typeof bracketInp
   const study = await loadStudy(ctx, input);
   if (input.bracket === RETRAIN_BRACKET) return retrainSlots(ctx, study);
   // A bracket that lowering limits.maxTrials trimmed away (shared/study/steering.ts) runs nothing.
-  if (!planBrackets(study.spec.strategy.scheduler, study.spec.limits.maxTrials)[input.bracket]) return slotsFor(study, input.bracket, 0, []);
+  if (!planBrackets(study.spec.strategy.scheduler, study.spec.limits.maxTrials)[input.bracket])
+    return slotsFor(study, input.bracket, 0, []);
   if (isWinding(study) || overWallClock(ctx, study)) return slotsFor(study, input.bracket, 0, []);
   const bracket = bracketOf(study, input.bracket);
   const trials = searchTrials(await readAll((p) => ctx.store.listTrials(study.team, study.studyId, p)));
@@ -95,7 +107,8 @@ export async function suggest(ctx: StepContext, input: z.infer<typeof bracketInp
   const missing = numbers.filter((n) => !taken.has(n));
   const maxResource = Math.max(...bracket.rungs.map((r) => r.resource));
   const suggested = await suggestNew(ctx, study, trials, missing, maxResource);
-  for (const [i, number] of missing.entries()) await ctx.store.createTrial(newTrial(ctx, study, number, suggested[i], { bracket: bracket.index }));
+  for (const [i, number] of missing.entries())
+    await ctx.store.createTrial(newTrial(ctx, study, number, suggested[i], { bracket: bracket.index }));
   return slotsFor(study, bracket.index, 0, numbers.map(String));
 }
 
@@ -130,7 +143,14 @@ export async function startTrial(ctx: StepContext, slot: TrialSlot): Promise<Sta
   const trial = await updateTrialWith(ctx, slot, (t) => {
     if (!isRunnableFor(t, slot.rung) || (t.state === 'RUNNING' && t.rung === slot.rung)) return undefined;
     const at = ctx.now().toISOString();
-    return { ...t, state: 'RUNNING', rung: slot.rung, error: undefined, startedAt: t.startedAt ?? at, jobs: [...(t.jobs ?? []), openJob(ctx, slot.rung, reservation.forecastUsd)] };
+    return {
+      ...t,
+      state: 'RUNNING',
+      rung: slot.rung,
+      error: undefined,
+      startedAt: t.startedAt ?? at,
+      jobs: [...(t.jobs ?? []), openJob(ctx, slot.rung, reservation.forecastUsd)],
+    };
   });
   if (trial.state !== 'RUNNING' || trial.rung !== slot.rung) {
     // Settled elsewhere meanwhile (pruned, finished): give the reservation back.
@@ -177,10 +197,17 @@ export async function promote(ctx: StepContext, input: z.infer<typeof rungRefSch
   const promoted = ranked.slice(0, next.trials);
   for (const t of ranked.slice(next.trials)) {
     if (t.state === 'PAUSED') {
-      await updateTrialWith(ctx, t, (c) => (c.state === 'PAUSED' && c.rung === input.rung ? { ...c, state: 'PRUNED', endedAt: ctx.now().toISOString() } : undefined));
+      await updateTrialWith(ctx, t, (c) =>
+        c.state === 'PAUSED' && c.rung === input.rung ? { ...c, state: 'PRUNED', endedAt: ctx.now().toISOString() } : undefined,
+      );
     }
   }
-  return slotsFor(study, input.bracket, input.rung + 1, promoted.map((t) => t.trialId));
+  return slotsFor(
+    study,
+    input.bracket,
+    input.rung + 1,
+    promoted.map((t) => t.trialId),
+  );
 }
 
 /** Ends the study: COMPLETED (or STOPPED after a stop request) or FAILED; settles trials left open. */
@@ -194,16 +221,29 @@ export async function finalize(ctx: StepContext, input: z.infer<typeof finalizeI
       if (t.state === 'RUNNING') {
         trial = await updateTrialWith(ctx, t, (c) =>
           c.state === 'RUNNING'
-            ? { ...c, state: 'PAUSED', error: 'interrupted: the study failed while the trial ran; resuming the study runs this rung again', jobs: closeJob(current, c, ctx.now()) }
+            ? {
+                ...c,
+                state: 'PAUSED',
+                error: 'interrupted: the study failed while the trial ran; resuming the study runs this rung again',
+                jobs: closeJob(current, c, ctx.now()),
+              }
             : undefined,
         );
       }
     } else if (t.state === 'WAITING' || t.state === 'PAUSED') {
-      trial = await updateTrialWith(ctx, t, (c) => (c.state === t.state ? { ...c, state: 'PRUNED', endedAt: ctx.now().toISOString() } : undefined));
+      trial = await updateTrialWith(ctx, t, (c) =>
+        c.state === t.state ? { ...c, state: 'PRUNED', endedAt: ctx.now().toISOString() } : undefined,
+      );
     } else if (t.state === 'RUNNING') {
       trial = await updateTrialWith(ctx, t, (c) =>
         c.state === 'RUNNING'
-          ? { ...c, state: 'FAILED', error: 'interrupted: the study ended while the trial ran', endedAt: ctx.now().toISOString(), jobs: closeJob(current, c, ctx.now()) }
+          ? {
+              ...c,
+              state: 'FAILED',
+              error: 'interrupted: the study ended while the trial ran',
+              endedAt: ctx.now().toISOString(),
+              jobs: closeJob(current, c, ctx.now()),
+            }
           : undefined,
       );
     }
@@ -227,7 +267,14 @@ export async function finalize(ctx: StepContext, input: z.infer<typeof finalizeI
     const search = searchTrials(settled);
     if (s.state === 'RUNNING' && search.length > 0 && search.every((t) => t.state === 'FAILED')) {
       const first = [...search].sort((a, b) => a.number - b.number)[0];
-      return { ...s, state: 'FAILED', best, error: `every trial failed; trial ${first.trialId}: ${first.error ?? 'no reason recorded'}`.slice(0, 1000), costUsd, cost };
+      return {
+        ...s,
+        state: 'FAILED',
+        best,
+        error: `every trial failed; trial ${first.trialId}: ${first.error ?? 'no reason recorded'}`.slice(0, 1000),
+        costUsd,
+        cost,
+      };
     }
     return { ...s, state: s.state === 'STOPPING' ? 'STOPPED' : 'COMPLETED', best, costUsd, cost };
   });

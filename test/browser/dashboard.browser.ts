@@ -75,7 +75,8 @@ beforeAll(async () => {
   externalStudy = ext.studyId;
   for (let i = 0; i < 4; i++) {
     const { trial } = await client.suggest(externalStudy, 'w');
-    for (let step = 1; step <= 4; step++) await client.report(externalStudy, trial!.trialId, step, { loss: ((trial!.params.x as number) - 0.4) ** 2 + 1 / step });
+    for (let step = 1; step <= 4; step++)
+      await client.report(externalStudy, trial!.trialId, step, { loss: ((trial!.params.x as number) - 0.4) ** 2 + 1 / step });
     if (i < 3) await client.complete(externalStudy, trial!.trialId);
   }
   paretoStudy = await seedParetoStudy();
@@ -85,7 +86,15 @@ beforeAll(async () => {
     executablePath: '/usr/bin/chromium',
     headless: true,
     viewport: { width: 1400, height: 1000 },
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 });
 
@@ -124,7 +133,8 @@ async function seedParetoStudy(): Promise<string> {
   for (let i = 0; i < accuracy.length; i++) {
     const { trial } = await client.suggest(studyId, 'w');
     const metrics = { val_accuracy: accuracy[i]!, latency_ms: latency[i]! };
-    for (let step = 1; step <= 3; step++) await client.report(studyId, trial!.trialId, step, { val_accuracy: (accuracy[i]! * step) / 3, latency_ms: latency[i]! });
+    for (let step = 1; step <= 3; step++)
+      await client.report(studyId, trial!.trialId, step, { val_accuracy: (accuracy[i]! * step) / 3, latency_ms: latency[i]! });
     await client.complete(studyId, trial!.trialId);
     const stored = (await runtime.store.getTrial(String(created.team), studyId, trial!.trialId)) as Trial;
     await runtime.store.updateTrial({ ...stored, metrics, feasible: latency[i]! <= 25 });
@@ -193,7 +203,8 @@ describe('the dashboard in Chromium', () => {
     // Parallel coordinates: an axis per parameter and the objective; a line per trial with a value.
     expect(await count(page, 'parallel')).toBe(6);
     const parallel = await svgText(page, 'parallel');
-    for (const axis of ['lr', 'hidden', 'optimizer', 'momentum', 'weight_decay', 'batch_size', 'val_accuracy']) expect(parallel).toContain(axis);
+    for (const axis of ['lr', 'hidden', 'optimizer', 'momentum', 'weight_decay', 'batch_size', 'val_accuracy'])
+      expect(parallel).toContain(axis);
     // Importance: one row per parameter, summing to 100% or all zero.
     expect(await page.locator('#view-importance tbody tr').count()).toBe(6);
     const names = await page.locator('#view-importance tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-param')));
@@ -247,7 +258,8 @@ describe('the dashboard in Chromium', () => {
     const rows = await page.locator('#view-pareto tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-trial-id')));
     expect(rows).toEqual(pareto.front.map((p) => p.trialId));
     const chart = await svgText(page, 'pareto');
-    for (const text of ['hypervolume', 'Pareto front', 'dominated', 'infeasible', 'val_accuracy (max)', 'latency_ms (min)']) expect(chart).toContain(text);
+    for (const text of ['hypervolume', 'Pareto front', 'dominated', 'infeasible', 'val_accuracy (max)', 'latency_ms (min)'])
+      expect(chart).toContain(text);
     // One marker per trial in its series' colour (dashboard/pareto-view.ts), plus the legend's icon.
     const markers = (fill: string) => page.locator(`#view-pareto svg path[fill="${fill}"]`).count();
     expect(await markers('#2563eb')).toBe(pareto.front.length + 1);
@@ -275,7 +287,9 @@ describe('the dashboard in Chromium', () => {
     expect(await architecture.getAttribute('data-edges')).toBe(String(otherGraphs[0]!.edges.length));
     expect(await page.locator('#view-architecture .trial-id').textContent()).toBe(other.trialId);
     expect(await page.locator(`#view-best tr.selected`).evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-trial-id')))).toEqual(
-      (await page.locator('#view-best tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-trial-id')))).filter((id) => id === other.trialId),
+      (await page.locator('#view-best tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-trial-id')))).filter(
+        (id) => id === other.trialId,
+      ),
     );
     await page.locator('#view-architecture').screenshot({ path: path.join(shots, 'architecture-picked.png') });
   });
@@ -340,7 +354,13 @@ describe('the dashboard in Chromium', () => {
       expect(response!.headers()['content-security-policy']).toContain("default-src 'none'");
       expect(deployed.url()).toBe(`${proxy.origin}/v1/dashboard/#/studies/${paretoStudy}`);
       expect(signed).toEqual(
-        expect.arrayContaining(['GET /v1/dashboard/', 'GET /v1/dashboard/app.js', 'GET /v1/dashboard/app.css', 'GET /v1/studies?limit=100', `GET /v1/studies/${paretoStudy}/pareto`]),
+        expect.arrayContaining([
+          'GET /v1/dashboard/',
+          'GET /v1/dashboard/app.js',
+          'GET /v1/dashboard/app.css',
+          'GET /v1/studies?limit=100',
+          `GET /v1/studies/${paretoStudy}/pareto`,
+        ]),
       );
       expect(errors).toEqual([]);
       await deployed.screenshot({ path: path.join(shots, 'deployed-through-proxy.png') });

@@ -7,7 +7,11 @@ import { describe, expect, it } from 'vitest';
 const root = path.resolve(import.meta.dirname, '../..');
 
 function rung(...args: string[]) {
-  const res = spawnSync(process.execPath, [path.join(root, 'bin/rung.mjs'), ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, NODE_NO_WARNINGS: '1' } });
+  const res = spawnSync(process.execPath, [path.join(root, 'bin/rung.mjs'), ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, NODE_NO_WARNINGS: '1' },
+  });
   return { code: res.status, stdout: res.stdout, stderr: res.stderr };
 }
 
@@ -24,7 +28,14 @@ describe('rung CLI', () => {
     const file = path.join(dir, 'bad.yaml');
     writeFileSync(
       file,
-      ['name: bad', 'objective: { metric: acc, goal: up }', 'parameters:', '  lr: { type: float, min: 0, max: 1, scale: log }', 'limits: { maxTrials: 1 }', 'trial: { command: [x] }'].join('\n'),
+      [
+        'name: bad',
+        'objective: { metric: acc, goal: up }',
+        'parameters:',
+        '  lr: { type: float, min: 0, max: 1, scale: log }',
+        'limits: { maxTrials: 1 }',
+        'trial: { command: [x] }',
+      ].join('\n'),
     );
     // Act
     const text = rung('validate', file);
@@ -34,7 +45,10 @@ describe('rung CLI', () => {
     expect(text.stderr).toContain('objective.goal: Invalid option: expected one of "maximize"|"minimize"');
     expect(text.stderr).toContain('parameters.lr.min: log scale needs min > 0');
     expect(json.code).toBe(2);
-    expect(JSON.parse(json.stdout)).toEqual({ valid: false, issues: expect.arrayContaining([{ path: 'parameters.lr.min', message: 'log scale needs min > 0' }]) });
+    expect(JSON.parse(json.stdout)).toEqual({
+      valid: false,
+      issues: expect.arrayContaining([{ path: 'parameters.lr.min', message: 'log scale needs min > 0' }]),
+    });
   });
 
   it('names the line of a YAML syntax error', () => {
@@ -61,7 +75,11 @@ describe('rung CLI', () => {
     // Assess: trial 1 crashes by design, so the run exits 0 with one trial FAILED.
     expect(run.code, run.stderr).toBe(0);
     expect(study.state).toBe('COMPLETED');
-    expect(JSON.parse(status.stdout)).toMatchObject({ studyId: study.studyId, state: 'COMPLETED', trialCounts: { COMPLETE: 1, FAILED: 1 } });
+    expect(JSON.parse(status.stdout)).toMatchObject({
+      studyId: study.studyId,
+      state: 'COMPLETED',
+      trialCounts: { COMPLETE: 1, FAILED: 1 },
+    });
     const { utilization } = JSON.parse(status.stdout);
     expect(utilization.busySeconds).toBeGreaterThan(0);
     expect(utilization.busyFraction).toBeGreaterThan(0);
@@ -99,7 +117,10 @@ describe('rung CLI', () => {
     expect(budgetText.code).toBe(2);
     expect(budgetText.stderr).toContain('trial.secondsPerResource: is required with limits.maxCostUsd');
     expect(budgetJson.code).toBe(2);
-    expect(JSON.parse(budgetJson.stdout)).toEqual({ valid: false, issues: [expect.objectContaining({ path: 'trial.secondsPerResource' })] });
+    expect(JSON.parse(budgetJson.stdout)).toEqual({
+      valid: false,
+      issues: [expect.objectContaining({ path: 'trial.secondsPerResource' })],
+    });
     expect(historyText.code).toBe(2);
     expect(historyText.stderr).toMatch(/limits\.maxTrials: one bracket would need about \d+ Step Functions history events/);
   });
@@ -107,7 +128,13 @@ describe('rung CLI', () => {
   it('counts in the singular for one', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'rung-cli-'));
     const file = path.join(dir, 'one.json');
-    const spec = { name: 'one', objective: { metric: 'acc', goal: 'maximize' }, parameters: { lr: { type: 'float', min: 0.001, max: 0.1 } }, limits: { maxTrials: 1 }, trial: { command: ['x'] } };
+    const spec = {
+      name: 'one',
+      objective: { metric: 'acc', goal: 'maximize' },
+      parameters: { lr: { type: 'float', min: 0.001, max: 0.1 } },
+      limits: { maxTrials: 1 },
+      trial: { command: ['x'] },
+    };
     writeFileSync(file, JSON.stringify(spec));
     const res = rung('validate', file);
     expect(res.code, res.stderr).toBe(0);

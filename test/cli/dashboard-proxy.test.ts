@@ -9,7 +9,11 @@ import { regionOfApiUrl, startSigningProxy, type SigningProxy } from '../../cli/
  * signature is recomputed here from what the server received (the SigV4 algorithm written out
  * with node:crypto, independent of the SDK's signer), with fixed test credentials.
  */
-const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', sessionToken: 'session-token-example' };
+const credentials = {
+  accessKeyId: 'AKIDEXAMPLE',
+  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+  sessionToken: 'session-token-example',
+};
 const region = 'eu-west-1';
 
 interface Received {
@@ -29,7 +33,11 @@ beforeAll(async () => {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       received.push({ method: req.method!, url: req.url!, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-      res.writeHead(201, { 'content-type': 'application/json', 'x-amzn-requestid': 'req-1', 'content-security-policy': "default-src 'none'" });
+      res.writeHead(201, {
+        'content-type': 'application/json',
+        'x-amzn-requestid': 'req-1',
+        'content-security-policy': "default-src 'none'",
+      });
       res.end(JSON.stringify({ ok: true, path: req.url }));
     });
   });
@@ -90,7 +98,12 @@ describe('rung dashboard: the SigV4 signing proxy', () => {
     const body = JSON.stringify({ limits: { maxTrials: 7 } });
 
     // Act
-    const res = await call('PATCH', '/v1/studies/s%20one/trials?limit=5&nextToken=a%2Bb%2Fc', { authorization: 'Bearer local-token', 'content-type': 'application/json', cookie: 'secret=1' }, body);
+    const res = await call(
+      'PATCH',
+      '/v1/studies/s%20one/trials?limit=5&nextToken=a%2Bb%2Fc',
+      { authorization: 'Bearer local-token', 'content-type': 'application/json', cookie: 'secret=1' },
+      body,
+    );
 
     // Assess
     expect(res.status).toBe(201);
@@ -105,8 +118,16 @@ describe('rung dashboard: the SigV4 signing proxy', () => {
     expect(r!.headers.cookie).toBeUndefined();
     const amzDate = String(r!.headers['x-amz-date']);
     expect(amzDate).toMatch(/^\d{8}T\d{6}Z$/);
-    expect(Math.abs(Date.parse(`${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`) - Date.now())).toBeLessThan(60_000);
-    const auth = /^AWS4-HMAC-SHA256 Credential=([^,]+), SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(String(r!.headers.authorization));
+    expect(
+      Math.abs(
+        Date.parse(
+          `${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`,
+        ) - Date.now(),
+      ),
+    ).toBeLessThan(60_000);
+    const auth = /^AWS4-HMAC-SHA256 Credential=([^,]+), SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(
+      String(r!.headers.authorization),
+    );
     expect(auth, String(r!.headers.authorization)).not.toBeNull();
     expect(auth![1]).toBe(`${credentials.accessKeyId}/${amzDate.slice(0, 8)}/${region}/execute-api/aws4_request`);
     const signedHeaders = auth![2]!.split(';');
@@ -122,7 +143,12 @@ describe('rung dashboard: the SigV4 signing proxy', () => {
     // Assess
     expect(res.status).toBe(201);
     const [r] = received;
-    expect([...new URL(r!.url, 'http://x').searchParams]).toEqual([['constructor', 'b'], ['constructor', 'c'], ['toString', 'd'], ['limit', '2']]);
+    expect([...new URL(r!.url, 'http://x').searchParams]).toEqual([
+      ['constructor', 'b'],
+      ['constructor', 'c'],
+      ['toString', 'd'],
+      ['limit', '2'],
+    ]);
     const auth = /SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(String(r!.headers.authorization));
     expect(auth![2]).toBe(expectedSignature(r!, auth![1]!.split(';'), String(r!.headers['x-amz-date'])));
   });
@@ -161,7 +187,13 @@ describe('rung dashboard: the SigV4 signing proxy', () => {
       // Act
       const answer = await new Promise<number>((resolve, reject) => {
         const req = request(
-          { host: '127.0.0.1', port, method: 'GET', path: '/v1/studies?limit=5', headers: { host: `127.0.0.1:${port}`, authorization: 'Bearer local-token' } },
+          {
+            host: '127.0.0.1',
+            port,
+            method: 'GET',
+            path: '/v1/studies?limit=5',
+            headers: { host: `127.0.0.1:${port}`, authorization: 'Bearer local-token' },
+          },
           (res) => {
             res.resume();
             res.on('end', () => resolve(res.statusCode!));

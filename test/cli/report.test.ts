@@ -15,7 +15,11 @@ let studyId: string;
 let constrainedId: string;
 
 function rung(...args: string[]) {
-  const res = spawnSync(process.execPath, [path.join(root, 'bin/rung.mjs'), ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, NODE_NO_WARNINGS: '1' } });
+  const res = spawnSync(process.execPath, [path.join(root, 'bin/rung.mjs'), ...args], {
+    cwd: dir,
+    encoding: 'utf8',
+    env: { ...process.env, NODE_NO_WARNINGS: '1' },
+  });
   return { code: res.status, stdout: res.stdout, stderr: res.stderr };
 }
 
@@ -33,8 +37,16 @@ beforeAll(async () => {
     studyId = created.body.studyId;
     for (let i = 0; i < 4; i++) {
       const { trial } = (await runtime.request('POST', `/studies/${studyId}/trials/suggest`, { clientId: 'w' })).body;
-      for (let step = 1; step <= 3; step++) await runtime.request('POST', `/studies/${studyId}/trials/${trial.trialId}/measurements`, { step, metrics: { loss: trial.params.x / step } });
-      await runtime.request('POST', `/studies/${studyId}/trials/${trial.trialId}/complete`, i === 3 ? { infeasible: true, reason: 'no, "really"' } : {});
+      for (let step = 1; step <= 3; step++)
+        await runtime.request('POST', `/studies/${studyId}/trials/${trial.trialId}/measurements`, {
+          step,
+          metrics: { loss: trial.params.x / step },
+        });
+      await runtime.request(
+        'POST',
+        `/studies/${studyId}/trials/${trial.trialId}/complete`,
+        i === 3 ? { infeasible: true, reason: 'no, "really"' } : {},
+      );
     }
     const constrained = await runtime.request('POST', '/studies', {
       name: 'constrained-study',
@@ -87,10 +99,28 @@ describe('rung report and rung export', () => {
     const res = rung('export', constrainedId, '--data', data, '--format', 'csv');
     // Assess
     expect(res.code, res.stderr).toBe(0);
-    const [head, ...rows] = res.stdout.trim().split('\n').map((l) => l.split(','));
-    expect(head).toEqual([...'trialId,number,state,bracket,rung,resource,value,startedAt,endedAt,error'.split(','), 'metrics.loss', 'metrics.latency_ms', 'metrics.params_m', 'feasible', 'params.x']);
+    const [head, ...rows] = res.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split(','));
+    expect(head).toEqual([
+      ...'trialId,number,state,bracket,rung,resource,value,startedAt,endedAt,error'.split(','),
+      'metrics.loss',
+      'metrics.latency_ms',
+      'metrics.params_m',
+      'feasible',
+      'params.x',
+    ]);
     const cell = (row: string[], column: string) => row[head.indexOf(column)];
-    expect(rows.map((r) => [cell(r, 'state'), cell(r, 'metrics.loss'), cell(r, 'metrics.latency_ms'), cell(r, 'metrics.params_m'), cell(r, 'feasible')])).toEqual([
+    expect(
+      rows.map((r) => [
+        cell(r, 'state'),
+        cell(r, 'metrics.loss'),
+        cell(r, 'metrics.latency_ms'),
+        cell(r, 'metrics.params_m'),
+        cell(r, 'feasible'),
+      ]),
+    ).toEqual([
       ['COMPLETE', '0.5', '5', '3', 'true'],
       ['INFEASIBLE', '1.5', '20', '3', 'false'],
     ]);
@@ -100,7 +130,10 @@ describe('rung report and rung export', () => {
     const out = path.join(dir, 'trials.jsonl');
     const res = rung('export', studyId, '--data', data, '--format', 'jsonl', '--out', out);
     expect(res.code, res.stderr).toBe(0);
-    const trials = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const trials = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(trials.map((t) => t.trialId)).toEqual(['0', '1', '2', '3']);
     expect(trials[0]).toMatchObject({ studyId, state: 'COMPLETE', measurements: [{ step: 1 }, { step: 2 }, { step: 3 }] });
     expect(rung('export', 'nope', '--data', data).code).toBe(1);
@@ -111,13 +144,23 @@ describe('rung report and rung export', () => {
     const res = rung('export', constrainedId, '--data', data, '--format', 'jsonl');
     // Assess
     expect(res.code, res.stderr).toBe(0);
-    const trials = res.stdout.trim().split('\n').map((l) => JSON.parse(l));
-    expect(trials[1]).toMatchObject({ state: 'INFEASIBLE', metrics: { loss: 1.5, latency_ms: 20, params_m: 3 }, feasible: false, violation: 1 });
+    const trials = res.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(trials[1]).toMatchObject({
+      state: 'INFEASIBLE',
+      metrics: { loss: 1.5, latency_ms: 20, params_m: 3 },
+      feasible: false,
+      violation: 1,
+    });
   });
 
   it('exports phase and source for a study with a retraining phase, "search" for its search trials', () => {
     // Prepare
-    const study = { spec: { parameters: { lr: {} }, objective: { metric: 'acc', goal: 'maximize' }, trial: { command: ['x'] }, retrain: { topK: 1 } } };
+    const study = {
+      spec: { parameters: { lr: {} }, objective: { metric: 'acc', goal: 'maximize' }, trial: { command: ['x'] }, retrain: { topK: 1 } },
+    };
     const trials = [
       { trialId: '0', number: 0, state: 'COMPLETE', value: 0.8, params: { lr: 0.1 } },
       { trialId: '1', number: 1, state: 'RUNNING', params: { lr: 0.1 }, phase: 'retrain', source: '0' },
@@ -136,6 +179,8 @@ describe('rung report and rung export', () => {
       trials: [{ trialId: '0', number: 0, state: 'FAILED', error: 'a,b\n"c"', params: { k: 'x,y' } } as never],
       measurements: {},
     });
-    expect(csv).toBe('trialId,number,state,bracket,rung,resource,value,startedAt,endedAt,error,params.k\n0,0,FAILED,,,,,,,"a,b\n""c""","x,y"\n');
+    expect(csv).toBe(
+      'trialId,number,state,bracket,rung,resource,value,startedAt,endedAt,error,params.k\n0,0,FAILED,,,,,,,"a,b\n""c""","x,y"\n',
+    );
   });
 });

@@ -4,7 +4,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { optimize, RungApiError, RungClient, type Params, type ParetoPoint, type ParetoReport, type TrialHandle } from '../../clients/typescript/rung-client.js';
+import {
+  optimize,
+  RungApiError,
+  RungClient,
+  type Params,
+  type ParetoPoint,
+  type ParetoReport,
+  type TrialHandle,
+} from '../../clients/typescript/rung-client.js';
 import { startEmbedded, type Embedded } from '../../runtime/embedded.js';
 
 /** The TypeScript and Python ask/tell clients against the local API of the embedded runtime. */
@@ -47,7 +55,10 @@ describe('ask/tell clients against the local API', () => {
       return {};
     };
     // Act
-    const [a, b] = await Promise.all([optimize(client, study.studyId, 'ts-a', objective), optimize(client, study.studyId, 'ts-b', objective)]);
+    const [a, b] = await Promise.all([
+      optimize(client, study.studyId, 'ts-a', objective),
+      optimize(client, study.studyId, 'ts-b', objective),
+    ]);
     const done = await client.getStudy(study.studyId);
     // Assess
     const all = [...a, ...b];
@@ -101,7 +112,12 @@ describe('ask/tell clients against the local API', () => {
     expect(pareto.hypervolume).toBeGreaterThan(0);
     expect(pareto.front.length).toBeGreaterThan(0);
     for (const p of [...pareto.front, ...pareto.dominated, ...pareto.infeasible]) {
-      expect(p).toEqual({ trialId: expect.any(String), number: Number(p.trialId), params: expect.objectContaining({ x: expect.any(Number) }), values: { loss: expect.any(Number), size: p.params.x } });
+      expect(p).toEqual({
+        trialId: expect.any(String),
+        number: Number(p.trialId),
+        params: expect.objectContaining({ x: expect.any(Number) }),
+        values: { loss: expect.any(Number), size: p.params.x },
+      });
       expect(ids).toContain(p.number);
     }
     // No trial of the front dominates another (both objectives are minimized).

@@ -5,7 +5,9 @@ import { Trainer } from '../../trainer/client.js';
 const trainer = new Trainer();
 const attempt = Number(process.env.AWS_BATCH_JOB_ATTEMPT ?? 1);
 const state = trainer.loadCheckpoint<{ step: number; trained: number[] }>() ?? { step: 0, trained: [] };
-console.log(`trial ${trainer.trial.trialId}: steps ${state.step + 1}..${trainer.trial.resourceTo} (resumed from ${state.step}, attempt ${attempt})`);
+console.log(
+  `trial ${trainer.trial.trialId}: steps ${state.step + 1}..${trainer.trial.resourceTo} (resumed from ${state.step}, attempt ${attempt})`,
+);
 for (let step = state.step + 1; step <= trainer.trial.resourceTo; step++) {
   await sleep(Number(process.env.STEP_SECONDS) * 1000);
   state.trained.push(step);

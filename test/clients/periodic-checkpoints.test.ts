@@ -93,32 +93,44 @@ async function killAndResume(command: string[], every: Record<string, string>) {
 
 describe('periodic checkpoints: a job SIGKILLed mid-slice resumes from its last one', () => {
   for (const [name, command, every] of [
-    ['Python (rung_trainer, by time)', ['python3', path.join(import.meta.dirname, 'checkpoint_job.py')], { RUNG_CHECKPOINT_SECONDS: '1', RUNG_CHECKPOINT_STEPS: '' }],
-    ['TypeScript (trainer/client.ts, by steps)', ['node', '--import', 'tsx', path.join(import.meta.dirname, 'checkpoint-job.ts')], { RUNG_CHECKPOINT_STEPS: '4' }],
+    [
+      'Python (rung_trainer, by time)',
+      ['python3', path.join(import.meta.dirname, 'checkpoint_job.py')],
+      { RUNG_CHECKPOINT_SECONDS: '1', RUNG_CHECKPOINT_STEPS: '' },
+    ],
+    [
+      'TypeScript (trainer/client.ts, by steps)',
+      ['node', '--import', 'tsx', path.join(import.meta.dirname, 'checkpoint-job.ts')],
+      { RUNG_CHECKPOINT_STEPS: '4' },
+    ],
   ] as const) {
-    it(name, async () => {
-      // Act
-      const { first, second, measurements } = await killAndResume([...command], every);
-      // Assess
-      expect(first.signal, first.lines.join('\n')).toBe('SIGKILL');
-      const saved = numbers(first.lines, /periodic checkpoint at step (\d+)/);
-      const trainedFirst = numbers(first.lines, /trained step (\d+)/);
-      expect(saved.length).toBeGreaterThan(0);
-      expect(second.code, second.lines.join('\n')).toBe(0);
-      const [resumed] = numbers(second.lines, /resumed from (\d+)/);
-      // From the last checkpoint the first attempt wrote (one may have landed after its last line), not from the start.
-      expect(resumed).toBeGreaterThanOrEqual(saved.at(-1)!);
-      expect(resumed).toBeLessThan(trainedFirst.at(-1)!);
-      const trainedSecond = numbers(second.lines, /trained step (\d+)/);
-      expect(trainedSecond).toEqual(Array.from({ length: end - resumed! }, (_, i) => resumed! + 1 + i));
-      // Each step stored once; the first attempt's up to where it was killed (at least the checkpoint's), the rest the retry's.
-      expect(measurements.map((m) => m.step)).toEqual(Array.from({ length: end }, (_, i) => i + 1));
-      const byFirst = measurements.filter((m) => m.metrics.attempt === 1).map((m) => m.step);
-      expect(byFirst).toEqual(Array.from({ length: byFirst.length }, (_, i) => i + 1));
-      expect(byFirst.length).toBeGreaterThanOrEqual(resumed!);
-      expect(measurements.filter((m) => m.metrics.attempt === 2).map((m) => m.step)).toEqual(
-        Array.from({ length: end - byFirst.length }, (_, i) => byFirst.length + 1 + i),
-      );
-    }, 60_000);
+    it(
+      name,
+      async () => {
+        // Act
+        const { first, second, measurements } = await killAndResume([...command], every);
+        // Assess
+        expect(first.signal, first.lines.join('\n')).toBe('SIGKILL');
+        const saved = numbers(first.lines, /periodic checkpoint at step (\d+)/);
+        const trainedFirst = numbers(first.lines, /trained step (\d+)/);
+        expect(saved.length).toBeGreaterThan(0);
+        expect(second.code, second.lines.join('\n')).toBe(0);
+        const [resumed] = numbers(second.lines, /resumed from (\d+)/);
+        // From the last checkpoint the first attempt wrote (one may have landed after its last line), not from the start.
+        expect(resumed).toBeGreaterThanOrEqual(saved.at(-1)!);
+        expect(resumed).toBeLessThan(trainedFirst.at(-1)!);
+        const trainedSecond = numbers(second.lines, /trained step (\d+)/);
+        expect(trainedSecond).toEqual(Array.from({ length: end - resumed! }, (_, i) => resumed! + 1 + i));
+        // Each step stored once; the first attempt's up to where it was killed (at least the checkpoint's), the rest the retry's.
+        expect(measurements.map((m) => m.step)).toEqual(Array.from({ length: end }, (_, i) => i + 1));
+        const byFirst = measurements.filter((m) => m.metrics.attempt === 1).map((m) => m.step);
+        expect(byFirst).toEqual(Array.from({ length: byFirst.length }, (_, i) => i + 1));
+        expect(byFirst.length).toBeGreaterThanOrEqual(resumed!);
+        expect(measurements.filter((m) => m.metrics.attempt === 2).map((m) => m.step)).toEqual(
+          Array.from({ length: end - byFirst.length }, (_, i) => byFirst.length + 1 + i),
+        );
+      },
+      60_000,
+    );
   }
 });

@@ -35,11 +35,13 @@ describe('key scheme', () => {
   });
 
   it('orders encoded steps as the numbers and decodes them exactly', () => {
-    const step = fc.oneof(
-      fc.double({ min: 0, max: maxStep, noNaN: true }),
-      fc.integer({ min: 0, max: 1000 }),
-      fc.integer({ min: 0, max: 1000 }).map((n) => n / 8),
-    ).filter((x) => x === 0 || x >= 1e-130);
+    const step = fc
+      .oneof(
+        fc.double({ min: 0, max: maxStep, noNaN: true }),
+        fc.integer({ min: 0, max: 1000 }),
+        fc.integer({ min: 0, max: 1000 }).map((n) => n / 8),
+      )
+      .filter((x) => x === 0 || x >= 1e-130);
     fc.assert(
       fc.property(step, step, (a, b) => {
         // Act

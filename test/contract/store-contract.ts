@@ -12,7 +12,10 @@ export interface StoreFixture {
 }
 
 /** Every item of a listing, following its tokens with the given page size. */
-async function allPages<T>(list: (page: { limit: number; nextToken?: string }) => Promise<{ items: T[]; nextToken?: string }>, limit: number) {
+async function allPages<T>(
+  list: (page: { limit: number; nextToken?: string }) => Promise<{ items: T[]; nextToken?: string }>,
+  limit: number,
+) {
   const pages: T[][] = [];
   let nextToken: string | undefined;
   do {
@@ -293,7 +296,11 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         const pages = await allPages((p) => store.listTrials('team-a', 'study-1', p), 3);
 
         // Assess
-        expect(pages.map((p) => p.map((t) => t.number))).toEqual([[0, 1, 2], [9, 10, 11], [100, 99_999_999]]);
+        expect(pages.map((p) => p.map((t) => t.number))).toEqual([
+          [0, 1, 2],
+          [9, 10, 11],
+          [100, 99_999_999],
+        ]);
       });
 
       it('lists an empty study and keeps studies apart', async () => {
@@ -467,12 +474,18 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
 
       it('serves 20 concurrent first writes to exactly one writer', async () => {
         // Act
-        const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => store.putSamplerState(state({ state: `{"consumed":${i}}` }))));
+        const results = await Promise.allSettled(
+          Array.from({ length: 20 }, (_, i) => store.putSamplerState(state({ state: `{"consumed":${i}}` }))),
+        );
 
         // Assess
         const won = results.filter((r): r is PromiseFulfilledResult<SamplerStateRecord> => r.status === 'fulfilled');
         expect(won).toHaveLength(1);
-        expect(results.filter((r) => r.status === 'rejected').every((r) => (r as PromiseRejectedResult).reason instanceof RetryableConflictError)).toBe(true);
+        expect(
+          results
+            .filter((r) => r.status === 'rejected')
+            .every((r) => (r as PromiseRejectedResult).reason instanceof RetryableConflictError),
+        ).toBe(true);
         expect(await store.getSamplerState('team-a', 'study-1')).toEqual(won[0].value);
       });
 
@@ -758,7 +771,9 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       it('lists, for any sequence of trial creates with repeats, exactly the first write of each trial', async () => {
         await fc.assert(
           fc.asyncProperty(
-            fc.array(fc.record({ number: fc.integer({ min: 0, max: 25 }), resource: fc.integer({ min: 0, max: 1000 }) }), { maxLength: 30 }),
+            fc.array(fc.record({ number: fc.integer({ min: 0, max: 25 }), resource: fc.integer({ min: 0, max: 1000 }) }), {
+              maxLength: 30,
+            }),
             fc.integer({ min: 1, max: 7 }),
             async (ops, limit) => {
               // Prepare
@@ -793,12 +808,23 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       });
 
       it('lists, for any sequence of measurements with repeated steps, the first write of each step in step order', async () => {
-        const step = fc.oneof(fc.integer({ min: 0, max: 50 }), fc.constantFrom(0.5, 1.25, 2.5, 1e-3), fc.double({ min: 0, max: 1e6, noNaN: true }).filter((x) => x === 0 || x >= 1e-9));
+        const step = fc.oneof(
+          fc.integer({ min: 0, max: 50 }),
+          fc.constantFrom(0.5, 1.25, 2.5, 1e-3),
+          fc.double({ min: 0, max: 1e6, noNaN: true }).filter((x) => x === 0 || x >= 1e-9),
+        );
         await fc.assert(
           fc.asyncProperty(
-            fc.array(fc.record({ trialId: fc.constantFrom('1', '10'), step, acc: fc.double({ min: -1, max: 1, noNaN: true }).map((x) => (Math.abs(x) < 1e-100 ? 0 : x)) }), {
-              maxLength: 30,
-            }),
+            fc.array(
+              fc.record({
+                trialId: fc.constantFrom('1', '10'),
+                step,
+                acc: fc.double({ min: -1, max: 1, noNaN: true }).map((x) => (Math.abs(x) < 1e-100 ? 0 : x)),
+              }),
+              {
+                maxLength: 30,
+              },
+            ),
             async (ops) => {
               // Prepare
               const { store: s, cleanup } = await makeStore();

@@ -43,7 +43,11 @@ describe('REST API v1 on dynalite', () => {
 
   it('rejects an invalid spec with 400 naming each field and rule, and writes nothing', async () => {
     // Act
-    const res = await call('POST', '/studies', { ...spec(), parameters: { lr: { type: 'float', min: 1, max: 0 } }, limits: { maxTrials: -1 } });
+    const res = await call('POST', '/studies', {
+      ...spec(),
+      parameters: { lr: { type: 'float', min: 1, max: 0 } },
+      limits: { maxTrials: -1 },
+    });
     // Assess
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('InvalidInput');
@@ -131,8 +135,20 @@ describe('REST API v1 on dynalite', () => {
   it('stores a measurement once per step, paginates trials, and refuses reports to finished trials', async () => {
     // Prepare
     const { body: study } = await call('POST', '/studies', spec());
-    const base = { team: 'team-a', studyId: study.studyId, bracket: 0, rung: 0, params: { lr: 0.01 }, resource: 0, rungValues: [], createdAt: 'x', updatedAt: 'x', version: 0 };
-    for (let i = 0; i < 5; i++) await store.createTrial({ ...base, trialId: String(i), number: i, state: i === 4 ? 'COMPLETE' : 'RUNNING' });
+    const base = {
+      team: 'team-a',
+      studyId: study.studyId,
+      bracket: 0,
+      rung: 0,
+      params: { lr: 0.01 },
+      resource: 0,
+      rungValues: [],
+      createdAt: 'x',
+      updatedAt: 'x',
+      version: 0,
+    };
+    for (let i = 0; i < 5; i++)
+      await store.createTrial({ ...base, trialId: String(i), number: i, state: i === 4 ? 'COMPLETE' : 'RUNNING' });
     // Act
     const first = await call('POST', `/studies/${study.studyId}/trials/1/measurements`, { step: 1, metrics: { acc: 0.5 } });
     const duplicate = await call('POST', `/studies/${study.studyId}/trials/1/measurements`, { step: 1, metrics: { acc: 0.9 } });
@@ -141,7 +157,10 @@ describe('REST API v1 on dynalite', () => {
     const pages: string[][] = [];
     let nextToken: string | undefined;
     do {
-      const res = await call('GET', `/studies/${study.studyId}/trials?limit=2${nextToken ? `&nextToken=${encodeURIComponent(nextToken)}` : ''}`);
+      const res = await call(
+        'GET',
+        `/studies/${study.studyId}/trials?limit=2${nextToken ? `&nextToken=${encodeURIComponent(nextToken)}` : ''}`,
+      );
       pages.push(res.body.items.map((t: { trialId: string }) => t.trialId));
       nextToken = res.body.nextToken;
     } while (nextToken);
@@ -174,9 +193,20 @@ describe('REST API v1 on dynalite', () => {
     for (let i = 0; i < 16; i++) {
       const opt = i % 2 === 0 ? 'adam' : 'sgd';
       await store.createTrial({
-        team: 'team-a', studyId: study.studyId, trialId: String(i), number: i, bracket: 0, rung: 0,
-        params: { lr: 0.001 * 1.3 ** i, opt }, state: 'COMPLETE', resource: 1, rungValues: [opt === 'adam' ? 0.9 + i / 1000 : 0.5 + i / 1000],
-        value: opt === 'adam' ? 0.9 : 0.5, createdAt: 'x', updatedAt: 'x', version: 0,
+        team: 'team-a',
+        studyId: study.studyId,
+        trialId: String(i),
+        number: i,
+        bracket: 0,
+        rung: 0,
+        params: { lr: 0.001 * 1.3 ** i, opt },
+        state: 'COMPLETE',
+        resource: 1,
+        rungValues: [opt === 'adam' ? 0.9 + i / 1000 : 0.5 + i / 1000],
+        value: opt === 'adam' ? 0.9 : 0.5,
+        createdAt: 'x',
+        updatedAt: 'x',
+        version: 0,
       });
     }
     // Act
@@ -185,7 +215,13 @@ describe('REST API v1 on dynalite', () => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ resource: 1, n: 16 });
     const [first, second] = res.body.parameters;
-    expect(first).toMatchObject({ name: 'opt', effects: [{ value: 'adam', count: 8 }, { value: 'sgd', count: 8 }] });
+    expect(first).toMatchObject({
+      name: 'opt',
+      effects: [
+        { value: 'adam', count: 8 },
+        { value: 'sgd', count: 8 },
+      ],
+    });
     expect(first.importance).toBeGreaterThan(0.9);
     expect(second).toMatchObject({ name: 'lr' });
     expect(second.importance).toBeLessThan(0.1);

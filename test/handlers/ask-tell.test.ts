@@ -45,13 +45,20 @@ describe('ask/tell on the REST API', () => {
     const retried = await call('POST', `${base}/trials/${a1.body.trial.trialId}/complete`, {});
     const doneB = await call('POST', `${base}/trials/${b1.body.trial.trialId}/complete`, { metrics: { loss: 0.1 } });
     const a2 = await call('POST', `${base}/trials/suggest`, { clientId: 'worker-a' });
-    const infeasible = await call('POST', `${base}/trials/${a2.body.trial.trialId}/complete`, { infeasible: true, reason: 'out of memory' });
+    const infeasible = await call('POST', `${base}/trials/${a2.body.trial.trialId}/complete`, {
+      infeasible: true,
+      reason: 'out of memory',
+    });
     const after = await call('POST', `${base}/trials/suggest`, { clientId: 'worker-a' });
     const shown = await call('GET', base);
     // Assess
     expect(started).toEqual([]);
     expect(a1.status).toBe(200);
-    expect(a1.body).toMatchObject({ done: false, trial: { trialId: '0', state: 'RUNNING', clientId: 'worker-a' }, resource: { name: 'epoch', max: 1, levels: [1] } });
+    expect(a1.body).toMatchObject({
+      done: false,
+      trial: { trialId: '0', state: 'RUNNING', clientId: 'worker-a' },
+      resource: { name: 'epoch', max: 1, levels: [1] },
+    });
     expect(a1again.body.trial).toEqual(a1.body.trial);
     expect(b1.body.trial.trialId).toBe('1');
     expect(b1.body.trial.params).not.toEqual(a1.body.trial.params);
@@ -63,7 +70,11 @@ describe('ask/tell on the REST API', () => {
     expect(a2.body.trial.trialId).toBe('2');
     expect(infeasible.body.trial).toMatchObject({ state: 'INFEASIBLE', error: 'out of memory' });
     expect(after.body).toEqual({ done: true, trial: null });
-    expect(shown.body).toMatchObject({ state: 'COMPLETED', best: { trialId: '1', value: 0.1 }, trialCounts: { COMPLETE: 2, INFEASIBLE: 1 } });
+    expect(shown.body).toMatchObject({
+      state: 'COMPLETED',
+      best: { trialId: '1', value: 0.1 },
+      trialCounts: { COMPLETE: 2, INFEASIBLE: 1 },
+    });
   });
 
   it('suggests the same parameters for the same seed and trial number (seeded per trial)', async () => {
@@ -76,10 +87,14 @@ describe('ask/tell on the REST API', () => {
 
   it('answers shouldStop by ASHA: a trial below the top 1/eta at a rung level is told to stop', async () => {
     // Prepare: levels 1, 3, 9 (eta 3).
-    const { body: study } = await call('POST', '/studies', externalSpec({
-      strategy: { execution: 'external', seed: 1, scheduler: { type: 'successive_halving', min: 1, max: 9, eta: 3 } },
-      limits: { maxTrials: 10 },
-    }));
+    const { body: study } = await call(
+      'POST',
+      '/studies',
+      externalSpec({
+        strategy: { execution: 'external', seed: 1, scheduler: { type: 'successive_halving', min: 1, max: 9, eta: 3 } },
+        limits: { maxTrials: 10 },
+      }),
+    );
     const base = `/studies/${study.studyId}`;
     const ids: string[] = [];
     for (const w of ['a', 'b', 'c', 'd']) ids.push((await call('POST', `${base}/trials/suggest`, { clientId: w })).body.trial.trialId);
@@ -171,13 +186,21 @@ describe('ask/tell on the REST API', () => {
   it('enqueues a known good cell by its NAS-Bench-201 string: expanded into its edges, taken by the next suggest', async () => {
     // Prepare
     const ops = ['none', 'skip_connect', 'nor_conv_1x1', 'nor_conv_3x3', 'avg_pool_3x3'];
-    const { body: study } = await call('POST', '/studies', externalSpec({ parameters: { cell: { type: 'cell', nodes: 4, ops }, lr: { type: 'float', min: 0.001, max: 0.1 } } }));
+    const { body: study } = await call(
+      'POST',
+      '/studies',
+      externalSpec({ parameters: { cell: { type: 'cell', nodes: 4, ops }, lr: { type: 'float', min: 0.001, max: 0.1 } } }),
+    );
     const base = `/studies/${study.studyId}`;
     const best = '|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|';
     // Act
     const enqueued = await call('POST', `${base}/trials/enqueue`, { configs: [{ cell: best, lr: 0.01 }] });
-    const unknownOp = await call('POST', `${base}/trials/enqueue`, { configs: [{ cell: best.replace('avg_pool_3x3', 'conv5x5'), lr: 0.01 }] });
-    const tooFewEdges = await call('POST', `${base}/trials/enqueue`, { configs: [{ cell: '|nor_conv_3x3~0|+|nor_conv_3x3~0|', lr: 0.01 }] });
+    const unknownOp = await call('POST', `${base}/trials/enqueue`, {
+      configs: [{ cell: best.replace('avg_pool_3x3', 'conv5x5'), lr: 0.01 }],
+    });
+    const tooFewEdges = await call('POST', `${base}/trials/enqueue`, {
+      configs: [{ cell: '|nor_conv_3x3~0|+|nor_conv_3x3~0|', lr: 0.01 }],
+    });
     const trial = (await call('POST', `${base}/trials/suggest`, { clientId: 'w0' })).body.trial;
     // Assess
     const dims = {

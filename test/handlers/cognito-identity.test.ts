@@ -13,7 +13,11 @@ import { minimalSpecInput } from '../support/factories.js';
  * claims that API Gateway's user pool authorizer verified, never from a header or the body.
  */
 const jobRoleArn = 'arn:aws:iam::123456789012:role/rung-jobs';
-const claimsOf = (groups: unknown, sub = 'user-1') => ({ sub, 'cognito:username': 'alice', ...(groups === undefined ? {} : { 'cognito:groups': groups }) });
+const claimsOf = (groups: unknown, sub = 'user-1') => ({
+  sub,
+  'cognito:username': 'alice',
+  ...(groups === undefined ? {} : { 'cognito:groups': groups }),
+});
 
 describe('the team from verified Cognito claims', () => {
   it('is the one rung-team-* group, however API Gateway spells the groups', () => {
@@ -31,7 +35,14 @@ describe('the team from verified Cognito claims', () => {
 
   it('refuses claims that name no team, two teams, or come without a verified subject', () => {
     // Act / Assess
-    for (const claims of [claimsOf(undefined), claimsOf('admins'), claimsOf('rung-team-a,rung-team-b'), claimsOf('rung-team-bad!'), claimsOf('rung-team-a', ''), undefined]) {
+    for (const claims of [
+      claimsOf(undefined),
+      claimsOf('admins'),
+      claimsOf('rung-team-a,rung-team-b'),
+      claimsOf('rung-team-bad!'),
+      claimsOf('rung-team-a', ''),
+      undefined,
+    ]) {
       expect(() => callerFromClaims(claims)).toThrow(UnauthenticatedError);
     }
   });
@@ -71,7 +82,13 @@ describe('the Lambda API handler with AUTH_MODE=cognito', () => {
     Object.assign(process.env, saved);
   });
 
-  const event = (method: string, path: string, auth: { claims?: Record<string, unknown>; userArn?: string }, body?: unknown, headers: Record<string, string> = {}) =>
+  const event = (
+    method: string,
+    path: string,
+    auth: { claims?: Record<string, unknown>; userArn?: string },
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ) =>
     apiGatewayEvent(method, path, { identity: { userArn: auth.userArn ?? null }, claims: auth.claims }, body, {
       authorization: 'eyJraWQiOiJ0ZXN0In0.eyJzdWIiOiJ1c2VyLTEifQ.c2ln',
       ...headers,
@@ -89,7 +106,10 @@ describe('the Lambda API handler with AUTH_MODE=cognito', () => {
     const mine = await handler(event('GET', '/studies', vision) as never, {} as never);
     const theirs = await handler(event('GET', '/studies', { claims: claimsOf('rung-team-other', 'user-2') }) as never, {} as never);
     const unsigned = await handler(event('GET', '/studies', {}) as never, {} as never);
-    const iamPerson = await handler(event('GET', '/studies', { userArn: 'arn:aws:sts::123456789012:assumed-role/vision/alice' }) as never, {} as never);
+    const iamPerson = await handler(
+      event('GET', '/studies', { userArn: 'arn:aws:sts::123456789012:assumed-role/vision/alice' }) as never,
+      {} as never,
+    );
     const noTeam = await handler(event('GET', '/studies', { claims: claimsOf('admins') }) as never, {} as never);
     // Assess
     expect(withTeam.statusCode).toBe(400);

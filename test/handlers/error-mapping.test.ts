@@ -33,7 +33,13 @@ async function answerTo(error: unknown) {
     log: { error: (...args) => void logged.push(args) },
   });
   const res = await api.request('/studies', { method: 'GET' });
-  return { status: res.status, type: res.headers.get('content-type'), retryAfter: res.headers.get('retry-after'), body: (await res.json()) as unknown, logged };
+  return {
+    status: res.status,
+    type: res.headers.get('content-type'),
+    retryAfter: res.headers.get('retry-after'),
+    body: (await res.json()) as unknown,
+    logged,
+  };
 }
 
 const secret = 'SECRET-internal-detail';
@@ -44,9 +50,19 @@ describe('the API maps each error to one status and one body shape', () => {
     ['UnauthenticatedError', new UnauthenticatedError('missing or unknown bearer token'), 401, 'Unauthenticated'],
     ['NotFoundError', new NotFoundError('study s1 not found'), 404, 'NotFound'],
     ['ConflictError', new ConflictError('study s1 is already COMPLETED'), 409, 'Conflict'],
-    ['IdempotencyKeyReusedError (a ConflictError)', new IdempotencyKeyReusedError('the key was used for another request'), 409, 'IdempotencyKeyReused'],
+    [
+      'IdempotencyKeyReusedError (a ConflictError)',
+      new IdempotencyKeyReusedError('the key was used for another request'),
+      409,
+      'IdempotencyKeyReused',
+    ],
     ['RetryableConflictError', new RetryableConflictError('too many writers raced: try again'), 503, 'RetryableConflict'],
-    ['ItemTooLargeError', new ItemTooLargeError('the record STUDY#s1 would take more than the 409600 bytes of one DynamoDB item'), 413, 'ItemTooLarge'],
+    [
+      'ItemTooLargeError',
+      new ItemTooLargeError('the record STUDY#s1 would take more than the 409600 bytes of one DynamoDB item'),
+      413,
+      'ItemTooLarge',
+    ],
     ['a ClientError without an entry', new UnlistedClientError('the request is at fault'), 400, 'UnlistedClient'],
   ])('%s renders itself with its status, code and message, and is not logged', async (_, error, status, code) => {
     // Act
@@ -69,8 +85,25 @@ describe('the API maps each error to one status and one body shape', () => {
   });
 
   it('names each field of an InvalidInputError in details', async () => {
-    const res = await answerTo(new InvalidInputError([{ path: 'a', message: 'x' }, { path: 'b.c', message: 'y' }], 'invalid query'));
-    expect(res.body).toEqual({ error: { code: 'InvalidInput', message: 'invalid query: a: x; b.c: y', details: [{ path: 'a', message: 'x' }, { path: 'b.c', message: 'y' }] } });
+    const res = await answerTo(
+      new InvalidInputError(
+        [
+          { path: 'a', message: 'x' },
+          { path: 'b.c', message: 'y' },
+        ],
+        'invalid query',
+      ),
+    );
+    expect(res.body).toEqual({
+      error: {
+        code: 'InvalidInput',
+        message: 'invalid query: a: x; b.c: y',
+        details: [
+          { path: 'a', message: 'x' },
+          { path: 'b.c', message: 'y' },
+        ],
+      },
+    });
   });
 
   it.each([
@@ -80,7 +113,7 @@ describe('the API maps each error to one status and one body shape', () => {
     ['a bare RungError', new RungError(secret)],
     ['an SDK-like Error', Object.assign(new Error(`ValidationException: ${secret}`), { name: 'ValidationException', Item: { secret } })],
     ['a TypeError', new TypeError(`cannot read ${secret}`)],
-  ])('%s is the service\'s fault: a bare 500 that leaks nothing, and a log line', async (_, error) => {
+  ])("%s is the service's fault: a bare 500 that leaks nothing, and a log line", async (_, error) => {
     // Act
     const res = await answerTo(error);
     // Assess

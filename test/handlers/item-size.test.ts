@@ -26,9 +26,10 @@ const wideSpec = {
   limits: { maxTrials: 500 },
   trial: { command: ['worker'] },
 };
-const configs = (n: number, pick: number) => Array.from({ length: n }, () => Object.fromEntries(Array.from({ length: 16 }, (_, p) => [`p${p}`, values(p)[pick % 3]])));
+const configs = (n: number, pick: number) =>
+  Array.from({ length: n }, () => Object.fromEntries(Array.from({ length: 16 }, (_, p) => [`p${p}`, values(p)[pick % 3]])));
 
-describe('the study item under DynamoDB\'s 400 KB', () => {
+describe("the study item under DynamoDB's 400 KB", () => {
   it('answers an enqueue that would outgrow the study with 400 naming configs, keeps the queue, and still serves the study', async () => {
     // Prepare: 30 configurations (about 123 KB) fit; 30 more would put 246 KB of them on the study item.
     const { body: study } = await call('POST', '/studies', wideSpec);
@@ -43,7 +44,9 @@ describe('the study item under DynamoDB\'s 400 KB', () => {
     // Assess
     expect(first.status).toBe(201);
     expect(second.status).toBe(400);
-    expect(second.body.error.details).toEqual([{ path: 'configs', message: expect.stringContaining('enqueue fewer or shorter configurations') }]);
+    expect(second.body.error.details).toEqual([
+      { path: 'configs', message: expect.stringContaining('enqueue fewer or shorter configurations') },
+    ]);
     expect((await store.getStudy('team-a', study.studyId))!.enqueued).toHaveLength(30);
     expect(after.status).toBe(200);
     expect(suggested.status).toBe(200);

@@ -32,7 +32,12 @@ interface Answer {
 }
 
 /** One request on `agent`; `body` is sent whole (with Content-Length, or chunked), or only `partial` bytes of a declared length. */
-function send(agent: http.Agent, method: string, path: string, body?: { text: string; chunked?: boolean } | { declared: number; partial: number }) {
+function send(
+  agent: http.Agent,
+  method: string,
+  path: string,
+  body?: { text: string; chunked?: boolean } | { declared: number; partial: number },
+) {
   return new Promise<Answer>((resolve, reject) => {
     const headers: Record<string, string> = { authorization: 'Bearer tokenA', 'content-type': 'application/json' };
     if (body && 'text' in body && !body.chunked) headers['content-length'] = String(Buffer.byteLength(body.text));
@@ -41,7 +46,12 @@ function send(agent: http.Agent, method: string, path: string, body?: { text: st
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
-        resolve({ status: res.statusCode!, connection: res.headers.connection, body: JSON.parse(Buffer.concat(chunks).toString('utf8')), socket: req.socket! });
+        resolve({
+          status: res.statusCode!,
+          connection: res.headers.connection,
+          body: JSON.parse(Buffer.concat(chunks).toString('utf8')),
+          socket: req.socket!,
+        });
         // A body the server refused to read whole is abandoned here: the client was told to close.
         if (body && 'declared' in body) req.destroy();
       });

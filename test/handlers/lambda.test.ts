@@ -45,7 +45,10 @@ describe('Lambda handlers on the AWS path', () => {
     sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:exec', startDate: new Date() });
     const { handler } = await import('../../functions/api/handler.js');
     // Act
-    const res = await handler(event('POST', '/studies', 'arn:aws:sts::123456789012:assumed-role/vision-team/alice', minimalSpecInput) as never, {} as never);
+    const res = await handler(
+      event('POST', '/studies', 'arn:aws:sts::123456789012:assumed-role/vision-team/alice', minimalSpecInput) as never,
+      {} as never,
+    );
     const body = JSON.parse(res.body);
     // Assess
     expect(res.statusCode).toBe(201);
@@ -58,7 +61,10 @@ describe('Lambda handlers on the AWS path', () => {
       },
     ]);
     // Another role sees nothing of it.
-    const other = await handler(event('GET', `/studies/${body.studyId}`, 'arn:aws:sts::123456789012:assumed-role/nlp-team/bob') as never, {} as never);
+    const other = await handler(
+      event('GET', `/studies/${body.studyId}`, 'arn:aws:sts::123456789012:assumed-role/nlp-team/bob') as never,
+      {} as never,
+    );
     expect(other.statusCode).toBe(404);
   });
 
@@ -68,7 +74,13 @@ describe('Lambda handlers on the AWS path', () => {
     const list = await handler(event('GET', '/studies', jobArn, undefined, { 'x-rung-team': 'vision-team' }) as never, {} as never);
     expect(list.statusCode).toBe(404);
     const report = await handler(
-      event('POST', '/studies/none/trials/0/measurements', jobArn, { step: 1, metrics: { acc: 1 } }, { 'x-rung-team': 'vision-team' }) as never,
+      event(
+        'POST',
+        '/studies/none/trials/0/measurements',
+        jobArn,
+        { step: 1, metrics: { acc: 1 } },
+        { 'x-rung-team': 'vision-team' },
+      ) as never,
       {} as never,
     );
     // The route is reachable for the job (404 is about the unknown study, not the caller).
@@ -80,6 +92,9 @@ describe('Lambda handlers on the AWS path', () => {
   it('rejects a malformed step input with a named error that Step Functions can match', async () => {
     const { handler } = await import('../../functions/steps/suggest.js');
     await expect(handler({ team: 'a', studyId: 'b', bracket: -1 })).rejects.toMatchObject({ name: 'InvalidInputError' });
-    await expect(handler({ team: 'a', studyId: 'b', bracket: 0 })).rejects.toMatchObject({ name: 'NotFoundError', message: 'study b not found' });
+    await expect(handler({ team: 'a', studyId: 'b', bracket: 0 })).rejects.toMatchObject({
+      name: 'NotFoundError',
+      message: 'study b not found',
+    });
   });
 });

@@ -30,7 +30,11 @@ class FailingStore extends MemoryStore {
   failing = false;
   override async getStudy(team: string, studyId: string): Promise<Study | undefined> {
     const study = await super.getStudy(team, studyId);
-    if (this.failing) throw Object.assign(new Error('ConditionalCheckFailedException: The conditional request failed'), { name: 'ConditionalCheckFailedException', Item: study });
+    if (this.failing)
+      throw Object.assign(new Error('ConditionalCheckFailedException: The conditional request failed'), {
+        name: 'ConditionalCheckFailedException',
+        Item: study,
+      });
     return study;
   }
 }
@@ -41,13 +45,20 @@ describe('logs by default', () => {
   const lines: string[] = [];
 
   beforeAll(() => {
-    Object.assign(process.env, { AUTH_MODE: 'iam', JOB_ROLE_ARN: 'arn:aws:iam::123456789012:role/rung-jobs', STUDY_MACHINE_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:Study', AWS_REGION: 'us-east-1' });
+    Object.assign(process.env, {
+      AUTH_MODE: 'iam',
+      JOB_ROLE_ARN: 'arn:aws:iam::123456789012:role/rung-jobs',
+      STUDY_MACHINE_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:Study',
+      AWS_REGION: 'us-east-1',
+    });
     sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:exec', startDate: new Date() });
     logger.setLogLevel('INFO');
     // Powertools writes through a Console bound to process.stdout/stderr (or console in dev mode).
     const keep = (chunk: unknown) => void lines.push(String(chunk));
-    for (const stream of [process.stdout, process.stderr]) vi.spyOn(stream, 'write').mockImplementation((chunk: unknown) => (keep(chunk), true));
-    for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const) vi.spyOn(console, method).mockImplementation((...args: unknown[]) => keep(args.map(String).join(' ')));
+    for (const stream of [process.stdout, process.stderr])
+      vi.spyOn(stream, 'write').mockImplementation((chunk: unknown) => (keep(chunk), true));
+    for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const)
+      vi.spyOn(console, method).mockImplementation((...args: unknown[]) => keep(args.map(String).join(' ')));
   });
   afterAll(() => {
     vi.restoreAllMocks();
@@ -65,12 +76,17 @@ describe('logs by default', () => {
     const { handler } = await import('../../functions/api/handler.js');
     const { handler: plan } = await import('../../functions/steps/plan.js');
     const event = (method: string, path: string, body?: unknown) =>
-      apiGatewayEvent(method, path, { identity: { userArn: 'arn:aws:sts::123456789012:assumed-role/vision/alice' } }, body, { authorization: `Bearer ${secrets.bearer}` });
+      apiGatewayEvent(method, path, { identity: { userArn: 'arn:aws:sts::123456789012:assumed-role/vision/alice' } }, body, {
+        authorization: `Bearer ${secrets.bearer}`,
+      });
 
     // Act: a study is created and enqueued with the secret value; then a read and a step fail.
     const created = await handler(event('POST', '/studies', spec) as never, {} as never);
     const studyId = JSON.parse(created.body).studyId as string;
-    const enqueued = await handler(event('POST', `/studies/${studyId}/trials/enqueue`, { configs: [{ arch: secrets.paramValue }] }) as never, {} as never);
+    const enqueued = await handler(
+      event('POST', `/studies/${studyId}/trials/enqueue`, { configs: [{ arch: secrets.paramValue }] }) as never,
+      {} as never,
+    );
     store.failing = true;
     const failed = await handler(event('GET', `/studies/${studyId}`) as never, {} as never);
     const stepError = await plan({ team: 'vision', studyId } as never).catch((e: unknown) => e);

@@ -18,10 +18,10 @@ describe('docs/openapi.json', () => {
       publicUrl: () => undefined,
     });
     // Act
-    const served = api.routes
-      .filter((r) => r.method !== 'ALL')
-      .map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`);
-    const documented = Object.entries(openApiDocument().paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`));
+    const served = api.routes.filter((r) => r.method !== 'ALL').map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`);
+    const documented = Object.entries(openApiDocument().paths).flatMap(([p, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`),
+    );
     // Assess
     expect([...new Set(served)].sort()).toEqual(documented.sort());
   });

@@ -16,9 +16,27 @@ beforeAll(async () => {
 const call = (method: string, path: string, body?: unknown, token?: string) => callApi(api, method, path, body, token);
 
 /** A finished trial as the workflow leaves it in a Pareto study: value, tracked metrics, feasibility. */
-async function putTrial(studyId: string, number: number, acc: number, latency: number, state: Trial['state'] = 'COMPLETE', feasible = true) {
+async function putTrial(
+  studyId: string,
+  number: number,
+  acc: number,
+  latency: number,
+  state: Trial['state'] = 'COMPLETE',
+  feasible = true,
+) {
   await store.createTrial(
-    makeTrial({ team: 'team-a', studyId, number, state, resource: 1, rungValues: [acc], value: acc, metrics: { acc, latency_ms: latency }, feasible, params: { lr: 0.01 * (number + 1) } }),
+    makeTrial({
+      team: 'team-a',
+      studyId,
+      number,
+      state,
+      resource: 1,
+      rungValues: [acc],
+      value: acc,
+      metrics: { acc, latency_ms: latency },
+      feasible,
+      params: { lr: 0.01 * (number + 1) },
+    }),
   );
 }
 
@@ -90,7 +108,9 @@ describe('GET /studies/{id}/pareto', () => {
     // Act
     const fast = await tell('a', { acc: 0.8, size: 10, latency_ms: 5 });
     const slow = await tell('b', { acc: 0.9, size: 5, latency_ms: 30 });
-    const again = await call('POST', `/studies/${studyId}/trials/${slow.body.trial.trialId}/complete`, { metrics: { acc: 0.9, size: 5, latency_ms: 30 } });
+    const again = await call('POST', `/studies/${studyId}/trials/${slow.body.trial.trialId}/complete`, {
+      metrics: { acc: 0.9, size: 5, latency_ms: 30 },
+    });
     const unmeasured = await tell('c', { acc: 0.7, size: 1 });
     const pareto = await call('GET', `/studies/${studyId}/pareto`);
     // Assess
@@ -98,7 +118,9 @@ describe('GET /studies/{id}/pareto', () => {
     expect(slow.body.trial).toMatchObject({ state: 'INFEASIBLE', feasible: false, violation: 0.5 });
     expect(again.body).toMatchObject({ changed: false, trial: { state: 'INFEASIBLE' } });
     expect(unmeasured.status).toBe(400);
-    expect(unmeasured.body.error.details).toEqual([{ path: 'metrics', message: expect.stringContaining('"latency_ms" that a constraint needs') }]);
+    expect(unmeasured.body.error.details).toEqual([
+      { path: 'metrics', message: expect.stringContaining('"latency_ms" that a constraint needs') },
+    ]);
     expect(pareto.body.front.map((p: { trialId: string }) => p.trialId)).toEqual([fast.body.trial.trialId]);
     expect(pareto.body.infeasible.map((p: { trialId: string }) => p.trialId)).toEqual([slow.body.trial.trialId]);
   });
@@ -108,6 +130,8 @@ describe('GET /studies/{id}/pareto', () => {
     const res = await call('POST', '/studies', { ...structuredClone(minimalSpecInput), constraints: [{ metric: 'latency_ms', max: 20 }] });
     // Assess
     expect(res.status).toBe(400);
-    expect(res.body.error.details).toEqual([{ path: 'constraints.0.metric', message: expect.stringContaining('neither an objective nor listed in trial.metrics') }]);
+    expect(res.body.error.details).toEqual([
+      { path: 'constraints.0.metric', message: expect.stringContaining('neither an objective nor listed in trial.metrics') },
+    ]);
   });
 });

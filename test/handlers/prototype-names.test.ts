@@ -3,7 +3,16 @@ import { MemoryStore } from '../../shared/store/memory.js';
 import { callApi, testApi } from '../support/rest-api.js';
 
 /** Names every plain object answers to through its prototype; none is a credential. */
-const prototypeNames = ['constructor', 'toString', 'hasOwnProperty', 'valueOf', '__proto__', 'isPrototypeOf', 'propertyIsEnumerable', 'toLocaleString'];
+const prototypeNames = [
+  'constructor',
+  'toString',
+  'hasOwnProperty',
+  'valueOf',
+  '__proto__',
+  'isPrototypeOf',
+  'propertyIsEnumerable',
+  'toLocaleString',
+];
 
 describe('bearer tokens named like Object.prototype members', () => {
   const api = testApi({ store: new MemoryStore(), now: () => new Date('2026-01-01T00:00:00Z'), random: () => 0.5 });
@@ -15,8 +24,11 @@ describe('bearer tokens named like Object.prototype members', () => {
   it('are refused with 401 on every route, and a real token still passes', async () => {
     // Prepare: a study of team-a, so that a route that looked the caller up would find something.
     const created = await callApi(api, 'POST', '/studies', {
-      name: 'demo', objective: { metric: 'acc', goal: 'maximize' }, parameters: { lr: { type: 'float', min: 0.001, max: 0.1 } },
-      limits: { maxTrials: 2 }, trial: { command: ['train'] },
+      name: 'demo',
+      objective: { metric: 'acc', goal: 'maximize' },
+      parameters: { lr: { type: 'float', min: 0.001, max: 0.1 } },
+      limits: { maxTrials: 2 },
+      trial: { command: ['train'] },
     });
     expect(created.status).toBe(201);
     expect(routes.length).toBeGreaterThanOrEqual(15);
@@ -36,8 +48,11 @@ describe('configuration keys named like Object.prototype members', () => {
     // Prepare
     const api = testApi({ store: new MemoryStore(), now: () => new Date('2026-01-01T00:00:00Z'), random: () => 0.5 });
     const { body: study } = await callApi(api, 'POST', '/studies', {
-      name: 'demo', objective: { metric: 'acc', goal: 'maximize' }, parameters: { lr: { type: 'float', min: 0.001, max: 0.1 } },
-      limits: { maxTrials: 2 }, trial: { command: ['train'] },
+      name: 'demo',
+      objective: { metric: 'acc', goal: 'maximize' },
+      parameters: { lr: { type: 'float', min: 0.001, max: 0.1 } },
+      limits: { maxTrials: 2 },
+      trial: { command: ['train'] },
     });
     // Act
     const answers = [];
@@ -47,7 +62,9 @@ describe('configuration keys named like Object.prototype members', () => {
     // Assess
     for (const [i, name] of ['constructor', 'toString', 'valueOf', 'hasOwnProperty'].entries()) {
       expect(answers[i]!.status, name).toBe(400);
-      expect(answers[i]!.body.error.details, name).toEqual([expect.objectContaining({ message: expect.stringContaining('is not a parameter of the space') })]);
+      expect(answers[i]!.body.error.details, name).toEqual([
+        expect.objectContaining({ message: expect.stringContaining('is not a parameter of the space') }),
+      ]);
     }
     expect((await callApi(api, 'GET', `/studies/${study.studyId}`)).body.enqueued ?? []).toEqual([]);
   });

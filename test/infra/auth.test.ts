@@ -12,7 +12,13 @@ import { readRungSettings, RungSettingsError } from '../../infra/settings.js';
 function acknowledged(scope: IConstruct, id: string): string[] {
   return scope.node
     .findAll()
-    .filter((c) => c.node.metadata.some((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY && Object.keys(m.data as object).some((k) => k.replace(/^annotation::/i, '') === id)))
+    .filter((c) =>
+      c.node.metadata.some(
+        (m) =>
+          m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY &&
+          Object.keys(m.data as object).some((k) => k.replace(/^annotation::/i, '') === id),
+      ),
+    )
     .map((c) => c.node.path);
 }
 
@@ -58,38 +64,51 @@ describe('API authorization modes', () => {
     expect(job).toEqual([{ route: 'POST /studies/{studyId}/trials/{trialId}/measurements', type: 'AWS_IAM', authorizer: undefined }]);
     const people = all.filter((m) => !job.includes(m));
     expect(people.length).toBeGreaterThan(10);
-    for (const m of people) expect(m, m.route).toMatchObject({ type: 'COGNITO_USER_POOLS', authorizer: { Ref: expect.stringMatching(/Authorizer/) } });
-    template.hasResourceProperties('AWS::ApiGateway::Authorizer', { Type: 'COGNITO_USER_POOLS', IdentitySource: 'method.request.header.Authorization' });
+    for (const m of people)
+      expect(m, m.route).toMatchObject({ type: 'COGNITO_USER_POOLS', authorizer: { Ref: expect.stringMatching(/Authorizer/) } });
+    template.hasResourceProperties('AWS::ApiGateway::Authorizer', {
+      Type: 'COGNITO_USER_POOLS',
+      IdentitySource: 'method.request.header.Authorization',
+    });
     // The pool: no self sign-up, MFA required, strong passwords, Plus tier with threat protection enforced.
     template.hasResourceProperties('AWS::Cognito::UserPool', {
       AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
       MfaConfiguration: 'ON',
       UserPoolTier: 'PLUS',
       UserPoolAddOns: { AdvancedSecurityMode: 'ENFORCED' },
-      Policies: { PasswordPolicy: Match.objectLike({ MinimumLength: 12, RequireSymbols: true, RequireUppercase: true, RequireNumbers: true }) },
+      Policies: {
+        PasswordPolicy: Match.objectLike({ MinimumLength: 12, RequireSymbols: true, RequireUppercase: true, RequireNumbers: true }),
+      },
     });
     template.hasResourceProperties('AWS::Cognito::UserPoolClient', { GenerateSecret: false });
     // The API handler knows where the team comes from.
     template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ AUTH_MODE: 'cognito' }) } });
     // Nag: COG4 acknowledged on the job route only, nothing left.
-    expect(acknowledged(app, 'AwsSolutions-COG4')).toEqual(['Rung/Api/RestApi/Default/studies/{studyId}/trials/{trialId}/measurements/POST']);
+    expect(acknowledged(app, 'AwsSolutions-COG4')).toEqual([
+      'Rung/Api/RestApi/Default/studies/{studyId}/trials/{trialId}/measurements/POST',
+    ]);
     expect(unacknowledged).toEqual([]);
     // The acknowledgement is not stale: without it the job route is the one COG4 finding.
     const raw = new AwsSolutionsChecks();
     // NagPack's private acknowledgement check, switched off to see every finding (as nag.test.ts does).
     Object.assign(raw, { isAcknowledged: () => false });
-    const cog4 = raw
-      .validateScope(app).violations.filter((v) => v.ruleName.startsWith('AwsSolutions-COG4'));
-    expect(cog4.flatMap((v) => v.violatingResources.map((r) => r.constructPath))).toEqual(['Rung/Api/RestApi/Default/studies/{studyId}/trials/{trialId}/measurements/POST/Resource']);
+    const cog4 = raw.validateScope(app).violations.filter((v) => v.ruleName.startsWith('AwsSolutions-COG4'));
+    expect(cog4.flatMap((v) => v.violatingResources.map((r) => r.constructPath))).toEqual([
+      'Rung/Api/RestApi/Default/studies/{studyId}/trials/{trialId}/measurements/POST/Resource',
+    ]);
   });
 
   it('reads rung:auth and an imported pool ARN, and refuses what it cannot use', () => {
     // Prepare
-    const settingsOf = (context: Record<string, unknown>) => readRungSettings(createRungApp({ bundling: false, context: { ...context } }).stack);
+    const settingsOf = (context: Record<string, unknown>) =>
+      readRungSettings(createRungApp({ bundling: false, context: { ...context } }).stack);
     const arn = 'arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_AbCdEf123';
     // Act / Assess
     expect(settingsOf({}).auth).toBe('iam');
-    expect(settingsOf({ 'rung:auth': 'cognito', 'rung:cognitoUserPoolArn': arn })).toMatchObject({ auth: 'cognito', cognitoUserPoolArn: arn });
+    expect(settingsOf({ 'rung:auth': 'cognito', 'rung:cognitoUserPoolArn': arn })).toMatchObject({
+      auth: 'cognito',
+      cognitoUserPoolArn: arn,
+    });
     expect(() => settingsOf({ 'rung:auth': 'oidc' })).toThrow(RungSettingsError);
     expect(() => settingsOf({ 'rung:cognitoUserPoolArn': arn })).toThrow(/needs rung:auth=cognito/);
     expect(() => settingsOf({ 'rung:auth': 'cognito', 'rung:cognitoUserPoolArn': 'my-pool' })).toThrow(RungSettingsError);

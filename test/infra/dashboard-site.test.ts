@@ -30,7 +30,9 @@ function methodsByRoute(): Map<string, Resources[string]['Properties']> {
     const { ParentId, PathPart } = resources[id]!.Properties;
     return `${ParentId['Fn::GetAtt'] ? '' : pathOf(ParentId.Ref)}/${PathPart}`;
   };
-  return new Map(ofType('AWS::ApiGateway::Method').map(([, m]) => [`${m.Properties.HttpMethod} ${pathOf(m.Properties.ResourceId.Ref)}`, m.Properties]));
+  return new Map(
+    ofType('AWS::ApiGateway::Method').map(([, m]) => [`${m.Properties.HttpMethod} ${pathOf(m.Properties.ResourceId.Ref)}`, m.Properties]),
+  );
 }
 
 describe('the dashboard in the stack', () => {
@@ -44,7 +46,12 @@ describe('the dashboard in the stack', () => {
     // Assess
     expect(page).toBeDefined();
     expect(file).toBeDefined();
-    const authorization = (m: Record<string, any>) => ({ type: m.AuthorizationType, authorizer: m.AuthorizerId, scopes: m.AuthorizationScopes, validator: m.RequestValidatorId });
+    const authorization = (m: Record<string, any>) => ({
+      type: m.AuthorizationType,
+      authorizer: m.AuthorizerId,
+      scopes: m.AuthorizationScopes,
+      validator: m.RequestValidatorId,
+    });
     const reference = authorization(methods.get('GET /studies')!);
     expect(reference.type).toBe('AWS_IAM');
     for (const [route, method] of methods) expect(authorization(method), route).toEqual(reference);
@@ -73,7 +80,9 @@ describe('the dashboard in the stack', () => {
       Environment: { Variables: { DASHBOARD_DIR } },
     });
     expect(resources[roleId]!.Properties.ManagedPolicyArns).toBeUndefined();
-    expect(new Set(actions)).toEqual(new Set(['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords']));
+    expect(new Set(actions)).toEqual(
+      new Set(['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords']),
+    );
     // API Gateway may invoke it on exactly the two routes.
     expect(invokers.map(([, p]) => p.Properties.Principal)).toEqual(['apigateway.amazonaws.com', 'apigateway.amazonaws.com']);
     expect(template.toJSON().Outputs.DashboardUrl).toBeDefined();
@@ -93,7 +102,9 @@ describe('the dashboard site bundled locally', () => {
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     app.synth();
     // The staged assets are `asset.<hash>` folders: the layer's is the one with a dashboard/ folder.
-    const asset = readdirSync(outdir).find((name) => name.startsWith('asset.') && readdirSync(path.join(outdir, name)).includes('dashboard'));
+    const asset = readdirSync(outdir).find(
+      (name) => name.startsWith('asset.') && readdirSync(path.join(outdir, name)).includes('dashboard'),
+    );
     layerDir = path.join(outdir, asset ?? 'no-layer-asset');
   }, 120_000);
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
@@ -114,7 +125,8 @@ describe('the dashboard site bundled locally', () => {
     // Prepare
     process.env.DASHBOARD_DIR = path.join(layerDir, 'dashboard');
     const { handler } = await import('../../functions/dashboard/handler.js');
-    const event = (p: string, proxy?: string) => ({ path: p, pathParameters: proxy === undefined ? null : { proxy } }) as unknown as APIGatewayProxyEvent;
+    const event = (p: string, proxy?: string) =>
+      ({ path: p, pathParameters: proxy === undefined ? null : { proxy } }) as unknown as APIGatewayProxyEvent;
 
     // Act
     const bare = await handler(event('/dashboard'));

@@ -6,7 +6,10 @@ import { type RenderedDefinitions, renderDefinitions } from '../../runtime/defin
 import { contractNames } from './synth.js';
 
 // asl-validator ships no types; this is the part of its API the tests use.
-type AslValidator = (definition: unknown, options?: { checkPaths?: boolean; checkArn?: boolean }) => {
+type AslValidator = (
+  definition: unknown,
+  options?: { checkPaths?: boolean; checkArn?: boolean },
+) => {
   isValid: boolean;
   errorsText: (separator?: string) => string;
 };
@@ -125,7 +128,7 @@ describe('features the embedded runtime executes', () => {
     const timeouts = Object.fromEntries(tasks.map(([name, state]) => [name.split('/').pop(), state.TimeoutSeconds]));
     expect(timeouts.RunBracket).toBeGreaterThanOrEqual(20 * 86400);
     // The embedded runtime waits with setTimeout, which fires at once past 2^31 - 1 ms.
-    expect(Math.max(...Object.values(timeouts) as number[]) * 1000).toBeLessThan(2 ** 31);
+    expect(Math.max(...(Object.values(timeouts) as number[])) * 1000).toBeLessThan(2 ** 31);
     expect(timeouts.TrainTrial).toBeGreaterThanOrEqual(12 * 3600);
   });
 
@@ -147,7 +150,11 @@ describe('features the embedded runtime executes', () => {
             States: { T: { Type: 'Task', End: true, Assign: {}, Arguments: {}, Output: '{% $states.input %}' } },
           },
         },
-        P: { Type: 'Parallel', End: true, Branches: [{ StartAt: 'Q', States: { Q: { Type: 'Pass', End: true, QueryLanguage: 'JSONata' } } }] },
+        P: {
+          Type: 'Parallel',
+          End: true,
+          Branches: [{ StartAt: 'Q', States: { Q: { Type: 'Pass', End: true, QueryLanguage: 'JSONata' } } }],
+        },
       },
     };
 
@@ -180,7 +187,10 @@ describe('the contract of docs/workflow.md', () => {
     const laneNames = contract.get('LaneMachine (Standard)')!;
 
     // Act
-    const leaf = (d: Definition) => allStates(d).map(([path]) => path.split('/').pop()!).sort();
+    const leaf = (d: Definition) =>
+      allStates(d)
+        .map(([path]) => path.split('/').pop()!)
+        .sort();
 
     // Assess
     expect(studyNames.length).toBeGreaterThan(5);
@@ -200,30 +210,53 @@ describe('the contract of docs/workflow.md', () => {
 
     // Assess: StudyMachine
     expect(study.StartAt).toBe('Plan');
-    expect(s.Plan).toMatchObject({ Type: 'Task', Next: 'UseLanes', Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'MarkFailed' }] });
-    expect(s.UseLanes).toMatchObject({ Type: 'Choice', Choices: [{ Variable: '$.lanes[0]', IsPresent: true, Next: 'RunLanes' }], Default: 'RunBrackets' });
+    expect(s.Plan).toMatchObject({
+      Type: 'Task',
+      Next: 'UseLanes',
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'MarkFailed' }],
+    });
+    expect(s.UseLanes).toMatchObject({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.lanes[0]', IsPresent: true, Next: 'RunLanes' }],
+      Default: 'RunBrackets',
+    });
     expect(s.RunLanes).toMatchObject({ Type: 'Map', ItemsPath: '$.lanes', ResultPath: null, Next: 'Replan' });
     expect(s.RunLanes).not.toHaveProperty('MaxConcurrency');
     expect(s.RunLane).toMatchObject({
       Type: 'Task',
       Resource: 'arn:aws:states:::states:startExecution.sync:2',
-      Parameters: { 'Name.$': '$.name', Input: { 'team.$': '$.team', 'studyId.$': '$.studyId', 'lane.$': '$.lane', 'round.$': '$.round', jobIndex: 0 } },
+      Parameters: {
+        'Name.$': '$.name',
+        Input: { 'team.$': '$.team', 'studyId.$': '$.studyId', 'lane.$': '$.lane', 'round.$': '$.round', jobIndex: 0 },
+      },
     });
     expect(s.Replan).toMatchObject({ Type: 'Task', Parameters: { 'round.$': 'States.MathAdd($.round, 1)' }, Next: 'UseLanes' });
     expect(s.Replan.Resource).toBe(s.Plan.Resource);
-    for (const name of ['RunLanes', 'Replan']) expect(s[name].Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'MarkFailed' }]);
+    for (const name of ['RunLanes', 'Replan'])
+      expect(s[name].Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'MarkFailed' }]);
     expect(s.RunBrackets).toMatchObject({ Type: 'Map', ItemsPath: '$.brackets', MaxConcurrency: 1, ResultPath: null, Next: 'PlanRetrain' });
-    expect(s.PlanRetrain).toMatchObject({ Type: 'Task', Parameters: { 'team.$': '$.team', 'studyId.$': '$.studyId', phase: 'retrain' }, Next: 'RunRetrain' });
+    expect(s.PlanRetrain).toMatchObject({
+      Type: 'Task',
+      Parameters: { 'team.$': '$.team', 'studyId.$': '$.studyId', phase: 'retrain' },
+      Next: 'RunRetrain',
+    });
     expect(s.PlanRetrain.Resource).toBe(s.Plan.Resource);
     expect(s.RunRetrain).toMatchObject({ Type: 'Map', ItemsPath: '$.brackets', MaxConcurrency: 1, ResultPath: null, Next: 'Finalize' });
     expect(s.RetrainBracket).toMatchObject({ Type: 'Task', Resource: s.RunBracket.Resource, Parameters: s.RunBracket.Parameters });
-    for (const name of ['RunBrackets', 'PlanRetrain', 'RunRetrain']) expect(s[name].Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'MarkFailed' }]);
+    for (const name of ['RunBrackets', 'PlanRetrain', 'RunRetrain'])
+      expect(s[name].Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'MarkFailed' }]);
     expect(s.RunBracket).toMatchObject({
       Type: 'Task',
       Resource: 'arn:aws:states:::states:startExecution.sync:2',
-      Parameters: { 'Name.$': '$.name', Input: { 'team.$': '$.team', 'studyId.$': '$.studyId', 'bracket.$': '$.bracket', 'name.$': '$.name' } },
+      Parameters: {
+        'Name.$': '$.name',
+        Input: { 'team.$': '$.team', 'studyId.$': '$.studyId', 'bracket.$': '$.bracket', 'name.$': '$.name' },
+      },
     });
-    expect(s.Finalize).toMatchObject({ Parameters: { 'team.$': '$.team', 'studyId.$': '$.studyId', outcome: 'COMPLETED' }, Next: 'StudyDone' });
+    expect(s.Finalize).toMatchObject({
+      Parameters: { 'team.$': '$.team', 'studyId.$': '$.studyId', outcome: 'COMPLETED' },
+      Next: 'StudyDone',
+    });
     expect(s.MarkFailed).toMatchObject({
       Parameters: { 'team.$': '$.team', 'studyId.$': '$.studyId', outcome: 'FAILED', 'error.$': '$.error' },
       Next: 'StudyFailed',
@@ -240,7 +273,13 @@ describe('the contract of docs/workflow.md', () => {
       Choices: [{ Variable: '$.done', BooleanEquals: true, Next: 'BracketDone' }],
       Default: 'RunRung',
     });
-    expect(b.RunRung).toMatchObject({ Type: 'Map', ItemsPath: '$.trials', MaxConcurrencyPath: '$.parallelism', ResultPath: null, Next: 'Promote' });
+    expect(b.RunRung).toMatchObject({
+      Type: 'Map',
+      ItemsPath: '$.trials',
+      MaxConcurrencyPath: '$.parallelism',
+      ResultPath: null,
+      Next: 'Promote',
+    });
     expect(b.RunRung.ItemProcessor.StartAt).toBe('StartTrial');
     expect(b.StartTrial).toMatchObject({ Type: 'Task', Next: 'ShouldTrain' });
     expect(b.ShouldTrain).toMatchObject({
@@ -260,9 +299,15 @@ describe('the contract of docs/workflow.md', () => {
       ContainerOverrides: { 'Command.$': '$.job.command', 'ResourceRequirements.$': '$.job.resourceRequirements' },
     });
     // The study's retries override the attempts; the rules are the job definition's own.
-    expect(b.TrainTrial.Parameters.RetryStrategy).toEqual({ 'Attempts.$': '$.job.attempts', EvaluateOnExit: rendered.jobDefinition.retryStrategy!.EvaluateOnExit });
+    expect(b.TrainTrial.Parameters.RetryStrategy).toEqual({
+      'Attempts.$': '$.job.attempts',
+      EvaluateOnExit: rendered.jobDefinition.retryStrategy!.EvaluateOnExit,
+    });
     expect(b.TrainTrial.Parameters.Timeout).toEqual({ 'AttemptDurationSeconds.$': '$.job.timeoutSeconds' });
-    expect(b.TrainTrial).toMatchObject({ ResultSelector: { 'StartedAt.$': '$.StartedAt', 'StoppedAt.$': '$.StoppedAt' }, ResultPath: '$.jobResult' });
+    expect(b.TrainTrial).toMatchObject({
+      ResultSelector: { 'StartedAt.$': '$.StartedAt', 'StoppedAt.$': '$.StoppedAt' },
+      ResultPath: '$.jobResult',
+    });
     expect(b.Observe).toMatchObject({ Type: 'Task', ResultPath: null, End: true });
     expect(b.TrialSkipped.Type).toBe('Succeed');
     expect(b.Promote).toMatchObject({ Type: 'Task', Next: 'IsBracketDone' });
@@ -272,7 +317,11 @@ describe('the contract of docs/workflow.md', () => {
     const l = Object.fromEntries(allStates(lane).map(([p, st]) => [p.split('/').pop()!, st]));
     expect(lane.StartAt).toBe('NextJob');
     expect(l.NextJob).toMatchObject({ Type: 'Task', Next: 'HasJob' });
-    expect(l.HasJob).toMatchObject({ Type: 'Choice', Choices: [{ Variable: '$.run', BooleanEquals: true, Next: 'TrainTrial' }], Default: 'LaneDone' });
+    expect(l.HasJob).toMatchObject({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.run', BooleanEquals: true, Next: 'TrainTrial' }],
+      Default: 'LaneDone',
+    });
     expect(l.TrainTrial).toMatchObject({
       Resource: 'arn:aws:states:::batch:submitJob.sync',
       Next: 'ObserveJob',
@@ -284,7 +333,8 @@ describe('the contract of docs/workflow.md', () => {
 
     // Lambda tasks retry Lambda service errors.
     for (const name of ['Plan', 'Finalize', 'MarkFailed']) expect(s[name].Retry[0].ErrorEquals).toContain('Lambda.ServiceException');
-    for (const name of ['Suggest', 'StartTrial', 'Observe', 'Promote']) expect(b[name].Retry[0].ErrorEquals).toContain('Lambda.ServiceException');
+    for (const name of ['Suggest', 'StartTrial', 'Observe', 'Promote'])
+      expect(b[name].Retry[0].ErrorEquals).toContain('Lambda.ServiceException');
   });
 
   it('passes every variable of the job contract table to TrainTrial, from $.job.env', () => {

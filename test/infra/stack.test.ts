@@ -55,7 +55,9 @@ describe('storage', () => {
         IgnorePublicAcls: true,
         RestrictPublicBuckets: true,
       });
-      expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe('AES256');
+      expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe(
+        'AES256',
+      );
       expect(bucket.DeletionPolicy).toBe('Retain');
     }
     template.hasResourceProperties('AWS::S3::Bucket', {
@@ -139,7 +141,11 @@ describe('batch', () => {
     // Assess
     const environments = custom.findResources('AWS::Batch::ComputeEnvironment');
     for (const environment of Object.values(environments)) {
-      expect(environment.Properties.ComputeResources).toMatchObject({ InstanceTypes: ['g6e.xlarge', 'p5.48xlarge'], MaxvCpus: 16, MinvCpus: 0 });
+      expect(environment.Properties.ComputeResources).toMatchObject({
+        InstanceTypes: ['g6e.xlarge', 'p5.48xlarge'],
+        MaxvCpus: 16,
+        MinvCpus: 0,
+      });
     }
     custom.resourceCountIs('AWS::EC2::NatGateway', 1);
   });
@@ -285,9 +291,15 @@ describe('lambda', () => {
     );
 
     // Assess
-    expect(Object.keys(handlers).sort()).toEqual(
-      ['ApiFunction', 'FinalizeFunction', 'ObserveFunction', 'PlanFunction', 'PromoteFunction', 'StartTrialFunction', 'SuggestFunction'],
-    );
+    expect(Object.keys(handlers).sort()).toEqual([
+      'ApiFunction',
+      'FinalizeFunction',
+      'ObserveFunction',
+      'PlanFunction',
+      'PromoteFunction',
+      'StartTrialFunction',
+      'SuggestFunction',
+    ]);
     for (const fn of Object.values(handlers)) {
       expect(fn.Properties).toMatchObject({
         Architectures: ['arm64'],

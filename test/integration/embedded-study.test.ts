@@ -29,7 +29,11 @@ function spiralsSpec(name: string, strategy: object) {
 describe('a study on the embedded runtime', () => {
   it('trains the quickstart network with successive halving, resuming promoted trials from their checkpoints', async () => {
     // Prepare: the quickstart's trainer on a small budget.
-    const spec = spiralsSpec('it-spirals', { sampler: 'random', scheduler: { type: 'successive_halving', min: 1, max: 9, eta: 3 }, seed: 11 });
+    const spec = spiralsSpec('it-spirals', {
+      sampler: 'random',
+      scheduler: { type: 'successive_halving', min: 1, max: 9, eta: 3 },
+      seed: 11,
+    });
     // Act
     const { study, trials } = await embedded.runStudy(spec);
     // Assess
@@ -52,7 +56,9 @@ describe('a study on the embedded runtime', () => {
 
   it('runs ASHA on lanes: every worker pulls its next job, promoted trials resume from their checkpoints', async () => {
     // Act
-    const { study, trials } = await embedded.runStudy(spiralsSpec('it-asha', { sampler: 'tpe', scheduler: { type: 'asha', min: 1, max: 9, eta: 3 }, seed: 3 }));
+    const { study, trials } = await embedded.runStudy(
+      spiralsSpec('it-asha', { sampler: 'tpe', scheduler: { type: 'asha', min: 1, max: 9, eta: 3 }, seed: 3 }),
+    );
     // Assess
     expect(study.state).toBe('COMPLETED');
     expect(trials).toHaveLength(6);

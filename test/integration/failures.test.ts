@@ -23,7 +23,9 @@ function spec(name: string, scheduler: object, limits: object) {
 describe('a study whose jobs fail', () => {
   it('ASHA: stops starting jobs past limits.maxFailedTrials and ends FAILED', async () => {
     // Act
-    const { study, trials } = await env.runStudy(spec('it-asha-failing', { type: 'asha', min: 1, max: 9, eta: 3 }, { maxTrials: 12, parallelism: 2, maxFailedTrials: 2 }));
+    const { study, trials } = await env.runStudy(
+      spec('it-asha-failing', { type: 'asha', min: 1, max: 9, eta: 3 }, { maxTrials: 12, parallelism: 2, maxFailedTrials: 2 }),
+    );
 
     // Assess: three failures exceed the limit of two; far fewer than 12 trials ran.
     expect(study.state).toBe('FAILED');

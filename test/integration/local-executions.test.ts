@@ -8,7 +8,9 @@ describe('local executions of the synthesized state machines', () => {
   const batch = new LocalBatch({ cwd: '.', logDir: '/tmp' });
 
   it('overrides every Task state of the three machines (none would call AWS)', () => {
-    const tasks = [definitions.studyMachine, definitions.bracketMachine, definitions.laneMachine].flatMap((d) => taskStateNames(d as never));
+    const tasks = [definitions.studyMachine, definitions.bracketMachine, definitions.laneMachine].flatMap((d) =>
+      taskStateNames(d as never),
+    );
     expect(new Set(tasks)).toEqual(new Set([...Object.keys(lambdaTasks), 'TrainTrial', 'RunBracket', 'RetrainBracket', 'RunLane']));
     expect(() => new LocalExecutions({ ...definitions, batch } as never)).not.toThrow();
   });

@@ -44,8 +44,18 @@ describe('a multi-objective study on the embedded runtime', () => {
     expect(best.state).toBe('COMPLETE');
     expect(best.value).toBe(Math.max(...trials.filter((t) => t.state === 'COMPLETE').map((t) => t.value!)));
     expect(pareto.status).toBe(200);
-    const body = pareto.body as { front: { trialId: string }[]; dominated: { trialId: string }[]; infeasible: { trialId: string }[]; hypervolume: number };
-    expect(body.infeasible.map((p) => p.trialId).sort()).toEqual(trials.filter(over).map((t) => t.trialId).sort());
+    const body = pareto.body as {
+      front: { trialId: string }[];
+      dominated: { trialId: string }[];
+      infeasible: { trialId: string }[];
+      hypervolume: number;
+    };
+    expect(body.infeasible.map((p) => p.trialId).sort()).toEqual(
+      trials
+        .filter(over)
+        .map((t) => t.trialId)
+        .sort(),
+    );
     expect([...body.front, ...body.dominated].length).toBe(trials.filter((t) => !over(t)).length);
     expect(body.front.map((p) => p.trialId)).toContain(best.trialId);
     expect(body.hypervolume).toBeGreaterThan(0);

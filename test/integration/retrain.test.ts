@@ -7,7 +7,8 @@ import { useEmbedded } from '../support/embedded.js';
  * execution, real job processes (test/fixtures/jobs/toy-nas.ts) that refuse to resume.
  */
 const toyNas = ['node', '--import', 'tsx', 'test/fixtures/jobs/toy-nas.ts'];
-const quality = (arch: string) => arch.split('-').reduce((q, op) => q + ({ conv3: 0.2, conv5: 0.15, max3: 0.05, skip: 0 } as Record<string, number>)[op], 0.1);
+const quality = (arch: string) =>
+  arch.split('-').reduce((q, op) => q + ({ conv3: 0.2, conv5: 0.15, max3: 0.05, skip: 0 } as Record<string, number>)[op], 0.1);
 const embedded = useEmbedded('rung-retrain-');
 
 /** Runs the study to its end and splits its trials into the search and the retraining phase. */
@@ -37,7 +38,9 @@ describe('the retraining phase of a study', () => {
     expect(search.map((t) => t.state)).toEqual(['COMPLETE', 'COMPLETE', 'COMPLETE']);
     // The two best distinct candidates by their reported (shared-weight) score, best first.
     const reported = (
-      await Promise.all(search.map(async (t) => (await embedded.runtime.store.listMeasurements('local', study.studyId, t.trialId)).at(-1)!.candidates!))
+      await Promise.all(
+        search.map(async (t) => (await embedded.runtime.store.listMeasurements('local', study.studyId, t.trialId)).at(-1)!.candidates!),
+      )
     ).flat();
     const byScore = [...new Map(reported.map((c) => [c.params.arch, c.metrics.val_accuracy])).entries()].sort((a, b) => b[1] - a[1]);
     expect(retrain.map((t) => t.params)).toEqual(byScore.slice(0, 2).map(([arch]) => ({ lr: 0.05, arch })));

@@ -1,6 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  createStudy, example, expectCompleted, finish, measurements, runStudy, startForExample, tinyData, trialLog, type JobsRuntime,
+  createStudy,
+  example,
+  expectCompleted,
+  finish,
+  measurements,
+  runStudy,
+  startForExample,
+  tinyData,
+  trialLog,
+  type JobsRuntime,
 } from './support.js';
 
 /** examples/classifier: a PyTorch ResNet tuned by a study; promotions resume, interrupted jobs are retried. */
@@ -45,7 +54,9 @@ describe('the classifier job', () => {
       `trial ${winner.trialId}: steps 2..3 (resumed from 1, attempt 1)`,
     ]);
     // The winner was promoted because it ranked first after one epoch.
-    const firstEpoch = await Promise.all(trials.map(async (t) => (await measurements(jobs.runtime, study.studyId, t.trialId))[0].metrics.val_accuracy));
+    const firstEpoch = await Promise.all(
+      trials.map(async (t) => (await measurements(jobs.runtime, study.studyId, t.trialId))[0].metrics.val_accuracy),
+    );
     expect(Math.max(...firstEpoch)).toBe(firstEpoch[trials.indexOf(winner)]);
   });
 

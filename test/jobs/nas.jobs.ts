@@ -1,5 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { example, expectCompleted, measurements, readResult, runStudy, startForExample, tinyData, trialLog, type JobsRuntime } from './support.js';
+import {
+  example,
+  expectCompleted,
+  measurements,
+  readResult,
+  runStudy,
+  startForExample,
+  tinyData,
+  trialLog,
+  type JobsRuntime,
+} from './support.js';
 
 /**
  * NAS on rung: a one-shot search whose top-k is retrained from scratch and timed by a latency study,
@@ -36,7 +46,10 @@ describe('NAS jobs', () => {
     // Act: the search, then its retraining phase (the example's, on a small budget).
     const search = await runStudy(
       jobs.runtime,
-      tinySearch('nas-oneshot/study.yaml', 'jobs-oneshot', 2, 2, { candidates: { type: 'ordinal', values: [8] }, width: { type: 'ordinal', values: [8] } }),
+      tinySearch('nas-oneshot/study.yaml', 'jobs-oneshot', 2, 2, {
+        candidates: { type: 'ordinal', values: [8] },
+        width: { type: 'ordinal', values: [8] },
+      }),
     );
 
     // Assess: top 3 of 8 distinct candidates, best first, scored with the shared weights.
@@ -50,15 +63,26 @@ describe('NAS jobs', () => {
     const last = (await measurements(jobs.runtime, search.study.studyId, '0')).at(-1)!;
     expect(last.step).toBe(2);
     expect(last.metrics.best_candidate_accuracy).toBe(scores[0]);
-    expect(last.candidates).toEqual(result.top.map((t: { arch: string; val_accuracy: number }) => ({ params: { arch: t.arch }, metrics: { val_accuracy: t.val_accuracy } })));
+    expect(last.candidates).toEqual(
+      result.top.map((t: { arch: string; val_accuracy: number }) => ({
+        params: { arch: t.arch },
+        metrics: { val_accuracy: t.val_accuracy },
+      })),
+    );
 
     // Assess: the retraining phase trained the two best from scratch, each for the full (small) budget.
     const retrained = search.trials.filter((t) => t.phase === 'retrain');
-    expect(retrained.map((t) => t.params)).toEqual(result.top.slice(0, 2).map((t: { arch: string }) => ({ lr: 0.05, width: 8, arch: t.arch })));
+    expect(retrained.map((t) => t.params)).toEqual(
+      result.top.slice(0, 2).map((t: { arch: string }) => ({ lr: 0.05, width: 8, arch: t.arch })),
+    );
     for (const trial of retrained) {
       expect(trial).toMatchObject({ state: 'COMPLETE', resource: 2, source: '0' });
       expect((await measurements(jobs.runtime, search.study.studyId, trial.trialId)).map((m) => m.step)).toEqual([1, 2]);
-      expect(trialLog(jobs.scratch, search.study.studyId, trial).some((l) => l.startsWith(`trial ${trial.trialId}: architecture ${trial.params.arch} (`))).toBe(true);
+      expect(
+        trialLog(jobs.scratch, search.study.studyId, trial).some((l) =>
+          l.startsWith(`trial ${trial.trialId}: architecture ${trial.params.arch} (`),
+        ),
+      ).toBe(true);
     }
     const answer = retrained.reduce((a, b) => (b.value! > a.value! ? b : a));
     expect(search.study.best).toMatchObject({ trialId: answer.trialId, value: answer.value });
@@ -70,7 +94,10 @@ describe('NAS jobs', () => {
         strategy: { sampler: 'random', scheduler: { type: 'fifo', resource: 'round', max: 2 }, seed: 3 },
         limits: { maxTrials: 2, parallelism: 2 },
       }),
-      parameters: { arch: { type: 'categorical', values: result.top.map((t: { arch: string }) => t.arch) }, iterations: { type: 'ordinal', values: [10] } },
+      parameters: {
+        arch: { type: 'categorical', values: result.top.map((t: { arch: string }) => t.arch) },
+        iterations: { type: 'ordinal', values: [10] },
+      },
     });
 
     // Assess: each trial timed its candidate in both rounds, and the best is the fastest.
@@ -89,7 +116,10 @@ describe('NAS jobs', () => {
 
   it('DARTS: searches a cell, reports its genotype, and the retraining phase trains the genotype from scratch', async () => {
     // Act: the search and its retraining phase (the example's, on a small budget).
-    const search = await runStudy(jobs.runtime, tinySearch('nas-darts/study.yaml', 'jobs-darts', 5, 3, { nodes: { type: 'ordinal', values: [2] } }));
+    const search = await runStudy(
+      jobs.runtime,
+      tinySearch('nas-darts/study.yaml', 'jobs-darts', 5, 3, { nodes: { type: 'ordinal', values: [2] } }),
+    );
 
     // Assess: a discrete genotype: node 0 takes the cell input, node 1 its two strongest inputs.
     expectCompleted(jobs.scratch, search);
@@ -107,7 +137,9 @@ describe('NAS jobs', () => {
     expect(retrained).toHaveLength(1);
     const trial = retrained[0];
     expect(trial).toMatchObject({ state: 'COMPLETE', resource: 3, params: { arch: genotype, lr: 0.05, width: 8, cells: 2 } });
-    expect(trialLog(jobs.scratch, search.study.studyId, trial).some((l) => l.startsWith(`trial ${trial.trialId}: architecture ${genotype} (`))).toBe(true);
+    expect(
+      trialLog(jobs.scratch, search.study.studyId, trial).some((l) => l.startsWith(`trial ${trial.trialId}: architecture ${genotype} (`)),
+    ).toBe(true);
     const steps = await measurements(jobs.runtime, search.study.studyId, trial.trialId);
     expect(steps.map((m) => m.step)).toEqual([1, 2, 3]);
     expect(steps[0].metrics.params).toBeGreaterThan(0);

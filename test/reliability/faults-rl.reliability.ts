@@ -11,14 +11,16 @@ import { studySpec, World } from './support/world.js';
  */
 const rlRun: StudyRun = {
   world: (store, mode) => new World({ store, onStepError: mode }),
-  create: (world) => world.createStudy(studySpec({ strategy: { sampler: 'rl', scheduler: { type: 'hyperband', min: 1, max: 9, eta: 3 }, seed: 17 } })),
+  create: (world) =>
+    world.createStudy(studySpec({ strategy: { sampler: 'rl', scheduler: { type: 'hyperband', min: 1, max: 9, eta: 3 }, seed: 17 } })),
   label: 'rl study',
 };
 
 /** The same controller on the lane path (ASHA): NextJob's new trials write the state. */
 const rlLaneRun: StudyRun = {
   world: (store, mode) => new LaneWorld({ store, onStepError: mode }),
-  create: (world) => world.createStudy(laneSpec({ strategy: { sampler: 'rl', scheduler: { type: 'asha', min: 1, max: 9, eta: 3 }, seed: 17 } })),
+  create: (world) =>
+    world.createStudy(laneSpec({ strategy: { sampler: 'rl', scheduler: { type: 'asha', min: 1, max: 9, eta: 3 }, seed: 17 } })),
   label: 'rl lane study',
 };
 

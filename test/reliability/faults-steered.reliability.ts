@@ -10,7 +10,9 @@ describe('fault injection at every write point of steered studies and of a stran
     const lanes = await reference(steeredLaneRun);
     // Assess
     const points = new Set([...bracket.store.writes, ...lanes.store.writes].map((w) => w.point));
-    expect([...points]).toEqual(expect.arrayContaining(['updateStudy@enqueueConfigs', 'updateTrial@takeEnqueued', 'updateTrial@stopTrial', 'updateStudy@patchStudy']));
+    expect([...points]).toEqual(
+      expect.arrayContaining(['updateStudy@enqueueConfigs', 'updateTrial@takeEnqueued', 'updateTrial@stopTrial', 'updateStudy@patchStudy']),
+    );
     expect(bracket.world.anomalies).toEqual([]);
     expect(lanes.world.anomalies).toEqual([]);
     const trials = (r: { result: string }) => (JSON.parse(r.result) as { trials: Array<{ params: { x: number }; state: string }> }).trials;

@@ -34,12 +34,30 @@ beforeEach(async () => {
   const created = await call('POST', '/studies', JSON.stringify(studySpec()));
   studyId = created.body.studyId;
   const at = '2026-01-01T00:00:00Z';
-  await store.createTrial({ team: 'team-a', studyId, trialId, number: 0, bracket: 0, rung: 0, params: { x: 0.5, act: 'relu' }, state: 'RUNNING', resource: 0, rungValues: [], createdAt: at, updatedAt: at, version: 0 });
+  await store.createTrial({
+    team: 'team-a',
+    studyId,
+    trialId,
+    number: 0,
+    bracket: 0,
+    rung: 0,
+    params: { x: 0.5, act: 'relu' },
+    state: 'RUNNING',
+    resource: 0,
+    rungValues: [],
+    createdAt: at,
+    updatedAt: at,
+    version: 0,
+  });
   store.writes.length = 0;
 });
 
 async function call(method: string, path: string, body?: string, headers: Record<string, string> = {}) {
-  const res = await api.request(path, { method, headers: { authorization: 'Bearer tokenA', 'content-type': 'application/json', ...headers }, body });
+  const res = await api.request(path, {
+    method,
+    headers: { authorization: 'Bearer tokenA', 'content-type': 'application/json', ...headers },
+    body,
+  });
   const text = await res.text();
   let json: any;
   try {
@@ -90,8 +108,16 @@ const specPaths = leafPaths(baseSpec).filter((p) => p.length > 0);
 const wrongValues: Json[] = [null, true, 'x', '', -1, 0, 1.5, 1e300, [], {}, [1, 'a'], { a: 1 }, 'NaN', '9999999999999999999999'];
 
 const specMutation = fc.oneof(
-  fc.record({ kind: fc.constant('replace' as const), path: fc.constantFrom(...specPaths), value: fc.oneof(fc.constantFrom(...wrongValues), fc.jsonValue({ maxDepth: 3 }) as fc.Arbitrary<Json>) }),
-  fc.record({ kind: fc.constant('unknown' as const), path: fc.constantFrom([] as string[], ...specPaths), key: fc.string({ minLength: 1, maxLength: 12 }) }),
+  fc.record({
+    kind: fc.constant('replace' as const),
+    path: fc.constantFrom(...specPaths),
+    value: fc.oneof(fc.constantFrom(...wrongValues), fc.jsonValue({ maxDepth: 3 }) as fc.Arbitrary<Json>),
+  }),
+  fc.record({
+    kind: fc.constant('unknown' as const),
+    path: fc.constantFrom([] as string[], ...specPaths),
+    key: fc.string({ minLength: 1, maxLength: 12 }),
+  }),
   fc.record({ kind: fc.constant('delete' as const), path: fc.constantFrom(...specPaths) }),
 );
 
@@ -101,8 +127,10 @@ function mutate(m: fc.Arbitrary<unknown> extends never ? never : any): { spec: J
   const parent = path.slice(0, -1).reduce((o: any, k: string) => o[k], spec);
   const last = path.at(-1)!;
   if (m.kind === 'replace') parent[last] = m.value;
-  else if (m.kind === 'delete') Array.isArray(parent) ? parent.splice(Number(last), 1) : delete parent[last];
-  else {
+  else if (m.kind === 'delete') {
+    if (Array.isArray(parent)) parent.splice(Number(last), 1);
+    else delete parent[last];
+  } else {
     const target = path.reduce((o: any, k: string) => o?.[k], spec);
     if (target === null || typeof target !== 'object' || Array.isArray(target)) parent[last] = { [m.key]: 1 };
     else target[m.key] = 1;
@@ -192,15 +220,29 @@ describe('fuzzed input', () => {
     let cases = 0;
     const found: string[] = [];
     // Every route the API registers, the other teams' included.
-    const routes = (api.routes as { method: string; path: string }[]).filter((r) => r.method !== 'ALL').map((r) => ({ method: r.method, path: r.path }));
+    const routes = (api.routes as { method: string; path: string }[])
+      .filter((r) => r.method !== 'ALL')
+      .map((r) => ({ method: r.method, path: r.path }));
     const unique = [...new Map(routes.map((r) => [`${r.method} ${r.path}`, r])).values()];
-    const segment = fc.oneof(fc.string({ maxLength: 40 }), fc.constantFrom('..', '%', '%ZZ', '%00', 'a#b', 'x'.repeat(300), '0'.repeat(12), '-1', '1e3', ' '));
+    const segment = fc.oneof(
+      fc.string({ maxLength: 40 }),
+      fc.constantFrom('..', '%', '%ZZ', '%00', 'a#b', 'x'.repeat(300), '0'.repeat(12), '-1', '1e3', ' '),
+    );
     const request = fc.record({
       route: fc.constantFrom(...unique),
       studyId: segment,
       trialId: segment,
-      query: fc.oneof(fc.constant(''), fc.string({ maxLength: 30 }).map((q) => `?limit=${encodeURIComponent(q)}`), fc.string({ maxLength: 60 }).map((q) => `?nextToken=${encodeURIComponent(q)}`)),
-      body: fc.oneof(fc.constant(undefined), fc.string({ maxLength: 200 }), fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v)), fc.integer({ min: maxJsonDepth + 1, max: 20_000 }).map((n) => '['.repeat(n) + ']'.repeat(n))),
+      query: fc.oneof(
+        fc.constant(''),
+        fc.string({ maxLength: 30 }).map((q) => `?limit=${encodeURIComponent(q)}`),
+        fc.string({ maxLength: 60 }).map((q) => `?nextToken=${encodeURIComponent(q)}`),
+      ),
+      body: fc.oneof(
+        fc.constant(undefined),
+        fc.string({ maxLength: 200 }),
+        fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v)),
+        fc.integer({ min: maxJsonDepth + 1, max: 20_000 }).map((n) => '['.repeat(n) + ']'.repeat(n)),
+      ),
       key: fc.oneof(fc.constant(undefined), fc.string({ maxLength: 200 })),
     });
     await fc.assert(
@@ -233,7 +275,10 @@ describe('fuzzed input', () => {
     const huge = await call('POST', '/studies', JSON.stringify({ ...studySpec(), name: 'x'.repeat(maxBodyBytes) }));
     const badKey = await call('POST', '/studies', JSON.stringify(studySpec()), { 'idempotency-key': 'no spaces allowed' });
     record({ fuzz: 3 });
-    expect([deep.status, deep.body.error.details[0].message]).toEqual([400, `the body nests arrays and objects deeper than ${maxJsonDepth} levels`]);
+    expect([deep.status, deep.body.error.details[0].message]).toEqual([
+      400,
+      `the body nests arrays and objects deeper than ${maxJsonDepth} levels`,
+    ]);
     expect(huge.status).toBe(413);
     expect([badKey.status, badKey.body.error.details[0].path]).toEqual([400, 'Idempotency-Key']);
     expect(store.writes).toEqual([]);

@@ -25,4 +25,3 @@ describe('concurrent deliveries in any interleaving (in memory)', () => {
     expect(result.exhausted).toBe(result.runs);
   });
 });
-

@@ -131,7 +131,9 @@ describe('synchronous successive halving', () => {
   });
 
   it('has no plan without maxTrials (its one bracket holds every trial)', () => {
-    expect(() => syncHalvingScheduler({ type: 'successive_halving', minResource: 1, maxResource: 9, eta: 3 }).next([])).toThrow(/maxTrials/);
+    expect(() => syncHalvingScheduler({ type: 'successive_halving', minResource: 1, maxResource: 9, eta: 3 }).next([])).toThrow(
+      /maxTrials/,
+    );
   });
 });
 

@@ -29,7 +29,11 @@ describe('simulator', () => {
     // Act
     const r = simulate({ table, space, scheduler: fifoScheduler(2), sampler: sequence([0, 1]), workers: 1, seed: 0, trace: true });
     // Assess: trial 0 reports at 1 and 3; trial 1 starts at 3 and reports at 3+2, 3+5.
-    expect(reports(r.trace).slice(0, 4).map((e) => e.kind === 'report' && [e.trial, e.epoch, e.time])).toEqual([
+    expect(
+      reports(r.trace)
+        .slice(0, 4)
+        .map((e) => e.kind === 'report' && [e.trial, e.epoch, e.time]),
+    ).toEqual([
       [0, 1, 1],
       [0, 2, 3],
       [1, 1, 5],
@@ -40,7 +44,13 @@ describe('simulator', () => {
 
   it('processes simultaneous events by worker index, and lets the freed worker ask before a higher-numbered one reports', () => {
     // Prepare: every row takes exactly 1 s per epoch, so the two workers' events always tie.
-    const table = tinyTable([{ scores: [1], times: [1] }, { scores: [2], times: [1] }], 3);
+    const table = tinyTable(
+      [
+        { scores: [1], times: [1] },
+        { scores: [2], times: [1] },
+      ],
+      3,
+    );
     // Act
     const r = simulate({ table, space, scheduler: fifoScheduler(1), sampler: sequence([0, 1]), workers: 2, seed: 0, trace: true });
     // Assess: at t = 1 worker 0 reports, then starts its next trial, then worker 1 reports.
@@ -72,7 +82,13 @@ describe('simulator', () => {
 
   it('counts a report at exactly T and ignores later ones; regret is 1 before anything is reported', () => {
     // Prepare: one row whose epochs land at 2, 4, 6 with T = 4.
-    const table = tinyTable([{ scores: [1, 2, 3], times: [2, 4, 6] }, { scores: [0, 0, 0], times: [2, 4, 6] }], 4);
+    const table = tinyTable(
+      [
+        { scores: [1, 2, 3], times: [2, 4, 6] },
+        { scores: [0, 0, 0], times: [2, 4, 6] },
+      ],
+      4,
+    );
     // Act
     const r = simulate({ table, space, scheduler: fifoScheduler(3), sampler: sequence([0]), workers: 1, seed: 0 });
     // Assess: the incumbent is 2 (epoch 2 at exactly T); at T/4 = 1 nothing has been reported.
@@ -84,9 +100,23 @@ describe('simulator', () => {
 
   it('is deterministic for a given seed', () => {
     // Prepare
-    const table = tinyTable([{ scores: [1, 2], times: [1, 2] }, { scores: [3, 1], times: [2, 3] }], 50);
+    const table = tinyTable(
+      [
+        { scores: [1, 2], times: [1, 2] },
+        { scores: [3, 1], times: [2, 3] },
+      ],
+      50,
+    );
     const twoRows = new SearchSpace({ row: { type: 'int', min: 0, max: 1, scale: 'linear' } });
-    const run = () => simulate({ table, space: twoRows, scheduler: fifoScheduler(2), sampler: { name: 'r', suggest: ({ space: s, rng }) => s.sample(rng) }, workers: 3, seed: 7 });
+    const run = () =>
+      simulate({
+        table,
+        space: twoRows,
+        scheduler: fifoScheduler(2),
+        sampler: { name: 'r', suggest: ({ space: s, rng }) => s.sample(rng) },
+        workers: 3,
+        seed: 7,
+      });
     // Act / Assess
     expect(run().improvements).toEqual(run().improvements);
   });

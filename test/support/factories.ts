@@ -79,7 +79,12 @@ export function makeMeasurement(overrides: Partial<Measurement> = {}): Measureme
 }
 
 /** An architecture graph written as rows: nodes `[id, label]` (or an id that is its own label), edges `[from, to, op]`. */
-export function makeGraph(parameter: string, kind: ArchitectureGraph['kind'], nodes: (string | [string, string])[], edges: [string, string, string][]): ArchitectureGraph {
+export function makeGraph(
+  parameter: string,
+  kind: ArchitectureGraph['kind'],
+  nodes: (string | [string, string])[],
+  edges: [string, string, string][],
+): ArchitectureGraph {
   return {
     parameter,
     kind,

@@ -9,7 +9,10 @@ import { plan, startTrial, suggest } from '../../shared/study/workflow.js';
 const spec = {
   name: 'cell-study',
   objective: { metric: 'acc', goal: 'maximize' },
-  parameters: { cell: { type: 'cell', nodes: 4, ops: ['none', 'skip', 'conv3x3'] }, lr: { type: 'float', min: 0.001, max: 0.1, scale: 'log' } },
+  parameters: {
+    cell: { type: 'cell', nodes: 4, ops: ['none', 'skip', 'conv3x3'] },
+    lr: { type: 'float', min: 0.001, max: 0.1, scale: 'log' },
+  },
   strategy: { sampler: 'evolution', scheduler: { type: 'fifo', max: 1 }, seed: 5 },
   limits: { maxTrials: 4, parallelism: 4 },
   trial: { command: ['train'] },
@@ -34,7 +37,9 @@ describe('a study over a cell space', () => {
     expect(params.cell.startsWith(`|${params['cell.e0_1']}~0|`)).toBe(true);
     expect(accepted.waiting).toBe(1);
     await expect(enqueueConfigs(ctx.service, 'team-a', study.studyId, { configs: [cut] })).rejects.toMatchObject({
-      issues: [{ path: 'configs.0.cell', message: 'has no path from the input (node 0) to the output (node 3) through connecting operations' }],
+      issues: [
+        { path: 'configs.0.cell', message: 'has no path from the input (node 0) to the output (node 3) through connecting operations' },
+      ],
     });
   });
 
@@ -45,7 +50,15 @@ describe('a study over a cell space', () => {
     await plan(ctx.steps, study);
     const rung = await suggest(ctx.steps, { team: 'team-a', studyId: study.studyId, bracket: 0 });
     const byString = { cell: '|conv3x3~0|+|skip~0|none~1|+|none~0|none~1|conv3x3~2|', lr: 0.01 };
-    const byEdges = { 'cell.e0_1': 'skip', 'cell.e0_2': 'none', 'cell.e1_2': 'none', 'cell.e0_3': 'conv3x3', 'cell.e1_3': 'none', 'cell.e2_3': 'none', lr: 0.02 };
+    const byEdges = {
+      'cell.e0_1': 'skip',
+      'cell.e0_2': 'none',
+      'cell.e1_2': 'none',
+      'cell.e0_3': 'conv3x3',
+      'cell.e1_3': 'none',
+      'cell.e2_3': 'none',
+      lr: 0.02,
+    };
     // Act
     await enqueueConfigs(ctx.service, 'team-a', study.studyId, { configs: [byString, byEdges] });
     const jobs = [await startTrial(ctx.steps, rung.trials[0]), await startTrial(ctx.steps, rung.trials[1])];
@@ -59,6 +72,8 @@ describe('a study over a cell space', () => {
     // Act / Assess
     await expect(
       createStudy(memoryContexts().service, 'team-a', { ...spec, parameters: { cell: { type: 'cell', nodes: 4, ops: [] } } }, undefined),
-    ).rejects.toMatchObject({ issues: expect.arrayContaining([{ path: 'parameters.cell.ops', message: 'must list at least one operation' }]) });
+    ).rejects.toMatchObject({
+      issues: expect.arrayContaining([{ path: 'parameters.cell.ops', message: 'must list at least one operation' }]),
+    });
   });
 });

@@ -9,7 +9,13 @@ describe('architectureGraphs', () => {
     const small = parametersSchema.parse({
       cell: { type: 'cell', nodes: 3, ops: ['none', 'conv3x3', 'skip'] },
       d: { type: 'darts_cell', nodes: 1, ops: ['sep3', 'none'], inputs: 2 },
-      net: { type: 'macro', stages: [{ depth: [1, 3], width: [24, 40], kernel: [3, 5], expansion: [1, 6], se: [true, false] }, { depth: 2, width: 80 }] },
+      net: {
+        type: 'macro',
+        stages: [
+          { depth: [1, 3], width: [24, 40], kernel: [3, 5], expansion: [1, 6], se: [true, false] },
+          { depth: 2, width: 80 },
+        ],
+      },
       scale: { type: 'compound_scaling', alpha: { min: 1, max: 1.2 }, beta: { min: 1, max: 1.1 } },
       lr: { type: 'float', min: 0, max: 1 },
     });
@@ -38,18 +44,42 @@ describe('architectureGraphs', () => {
     const graphs = architectureGraphs(small, params);
     // Assess
     expect(graphs).toEqual([
-      makeGraph('cell', 'cell', [['0', 'input'], '1', ['2', 'output']], [
-        ['0', '1', 'conv3x3'],
-        ['1', '2', 'skip'],
-      ]),
-      makeGraph('d', 'darts_cell', [['0', 'c_{k-2}'], ['1', 'c_{k-1}'], ['2', '0'], ['out', 'c_{k}']], [
-        ['0', '2', 'sep3'],
-        ['2', 'out', 'concat'],
-      ]),
-      makeGraph('net', 'macro', [['0', 'input'], ['1', 'stage 1'], ['2', 'output']], [
-        ['0', '1', 'MBConv6 k5 ×3 w40 SE'],
-        ['1', '2', 'MBConv1 k3 ×2 w80'],
-      ]),
+      makeGraph(
+        'cell',
+        'cell',
+        [['0', 'input'], '1', ['2', 'output']],
+        [
+          ['0', '1', 'conv3x3'],
+          ['1', '2', 'skip'],
+        ],
+      ),
+      makeGraph(
+        'd',
+        'darts_cell',
+        [
+          ['0', 'c_{k-2}'],
+          ['1', 'c_{k-1}'],
+          ['2', '0'],
+          ['out', 'c_{k}'],
+        ],
+        [
+          ['0', '2', 'sep3'],
+          ['2', 'out', 'concat'],
+        ],
+      ),
+      makeGraph(
+        'net',
+        'macro',
+        [
+          ['0', 'input'],
+          ['1', 'stage 1'],
+          ['2', 'output'],
+        ],
+        [
+          ['0', '1', 'MBConv6 k5 ×3 w40 SE'],
+          ['1', '2', 'MBConv1 k3 ×2 w80'],
+        ],
+      ),
     ]);
     expect(architectureGraphs({ lr: { type: 'float', min: 0, max: 1, scale: 'linear' } }, { lr: 0.5 })).toEqual([]);
   });

@@ -18,7 +18,13 @@ const spec: ParametersSpec = parametersSchema.parse({
   lr: { type: 'float', min: 1e-3, max: 1, scale: 'log' },
   cell: { type: 'cell', nodes: 4, ops: nb201Ops },
   normal: { type: 'darts_cell', nodes: 4, ops: ['none', 'sep_conv_3x3', 'skip_connect'], inputs: 2 },
-  net: { type: 'macro', stages: [{ depth: { min: 1, max: 3 }, width: [16, 24], kernel: [3, 5, 7], expansion: [1, 3, 6], se: [true, false] }, { depth: [2, 4], width: 40 }] },
+  net: {
+    type: 'macro',
+    stages: [
+      { depth: { min: 1, max: 3 }, width: [16, 24], kernel: [3, 5, 7], expansion: [1, 3, 6], se: [true, false] },
+      { depth: [2, 4], width: 40 },
+    ],
+  },
   scale: { type: 'compound_scaling', alpha: { min: 1, max: 2 }, beta: { min: 1, max: 1.5 }, target: 2 },
 });
 const space = new SearchSpace(spec);
@@ -27,15 +33,87 @@ describe('architecture parameters: validation', () => {
   const cases: [string, Record<string, unknown>, string][] = [
     ['an empty op list', { c: { type: 'cell', nodes: 4, ops: [] } }, 'c.ops: must list at least one operation'],
     ['duplicate ops', { c: { type: 'cell', nodes: 4, ops: ['skip', 'conv', 'skip'] } }, 'c.ops: operations must be unique (skip repeated)'],
-    ['only non-connecting ops', { c: { type: 'cell', nodes: 4, ops: ['none', 'zero'] } }, 'c.ops: every operation (none, zero) is non-connecting: no cell could link its input to its output'],
-    ['an edge outside the nodes', { c: { type: 'cell', nodes: 4, ops: ['skip'], edges: [[0, 3], [0, 4]] } }, 'c.edges.1: edge [0, 4] is outside nodes 0..3'],
-    ['an edge that goes backwards', { c: { type: 'cell', nodes: 4, ops: ['skip'], edges: [[0, 3], [2, 1]] } }, 'c.edges.1: edge [2, 1] must go from a lower to a higher node (from < to), so that the cell is acyclic'],
-    ['a repeated edge', { c: { type: 'cell', nodes: 3, ops: ['skip'], edges: [[0, 2], [0, 2]] } }, 'c.edges: edges must be unique ([0, 2] repeated)'],
-    ['edges without an input-output path', { c: { type: 'cell', nodes: 4, ops: ['skip'], edges: [[0, 1], [2, 3]] } }, 'c.edges: no path from the input (node 0) to the output (node 3) along the given edges'],
+    [
+      'only non-connecting ops',
+      { c: { type: 'cell', nodes: 4, ops: ['none', 'zero'] } },
+      'c.ops: every operation (none, zero) is non-connecting: no cell could link its input to its output',
+    ],
+    [
+      'an edge outside the nodes',
+      {
+        c: {
+          type: 'cell',
+          nodes: 4,
+          ops: ['skip'],
+          edges: [
+            [0, 3],
+            [0, 4],
+          ],
+        },
+      },
+      'c.edges.1: edge [0, 4] is outside nodes 0..3',
+    ],
+    [
+      'an edge that goes backwards',
+      {
+        c: {
+          type: 'cell',
+          nodes: 4,
+          ops: ['skip'],
+          edges: [
+            [0, 3],
+            [2, 1],
+          ],
+        },
+      },
+      'c.edges.1: edge [2, 1] must go from a lower to a higher node (from < to), so that the cell is acyclic',
+    ],
+    [
+      'a repeated edge',
+      {
+        c: {
+          type: 'cell',
+          nodes: 3,
+          ops: ['skip'],
+          edges: [
+            [0, 2],
+            [0, 2],
+          ],
+        },
+      },
+      'c.edges: edges must be unique ([0, 2] repeated)',
+    ],
+    [
+      'edges without an input-output path',
+      {
+        c: {
+          type: 'cell',
+          nodes: 4,
+          ops: ['skip'],
+          edges: [
+            [0, 1],
+            [2, 3],
+          ],
+        },
+      },
+      'c.edges: no path from the input (node 0) to the output (node 3) along the given edges',
+    ],
     ['a one-node cell', { c: { type: 'cell', nodes: 1, ops: ['skip'] } }, 'c.nodes: a cell needs at least an input and an output node'],
-    ['darts inputs beyond the predecessors', { d: { type: 'darts_cell', nodes: 4, ops: ['skip'], inputs: 3 } }, 'd.inputs: inputs (3) exceeds the 2 predecessors of the first intermediate node (the two cell inputs)'],
-    ['darts with only none', { d: { type: 'darts_cell', nodes: 4, ops: ['none'] } }, 'd.ops: every operation (none) is non-connecting: no cell could link its input to its output'],
-    ['a macro depth range upside down', { m: { type: 'macro', stages: [{ depth: { min: 3, max: 1 }, width: 16 }] } }, 'm.stages.0.depth.min: min (3) must not exceed max (1)'],
+    [
+      'darts inputs beyond the predecessors',
+      { d: { type: 'darts_cell', nodes: 4, ops: ['skip'], inputs: 3 } },
+      'd.inputs: inputs (3) exceeds the 2 predecessors of the first intermediate node (the two cell inputs)',
+    ],
+    [
+      'darts with only none',
+      { d: { type: 'darts_cell', nodes: 4, ops: ['none'] } },
+      'd.ops: every operation (none) is non-connecting: no cell could link its input to its output',
+    ],
+    [
+      'a macro depth range upside down',
+      { m: { type: 'macro', stages: [{ depth: { min: 3, max: 1 }, width: 16 }] } },
+      'm.stages.0.depth.min: min (3) must not exceed max (1)',
+    ],
     ['repeated macro widths', { m: { type: 'macro', stages: [{ depth: 1, width: [16, 16] }] } }, 'm.stages.0.width: values must be unique'],
     ['no macro stage', { m: { type: 'macro', stages: [] } }, 'm.stages: must list at least one stage'],
     [
@@ -43,7 +121,11 @@ describe('architecture parameters: validation', () => {
       { s: { type: 'compound_scaling', alpha: { min: 1.5, max: 2 }, beta: { min: 1.3, max: 1.4 }, target: 2 } },
       's.target: gamma < 1 is forced: alpha.min * beta.min^2 = 2.535 already exceeds target 2 (alpha * beta^2 * gamma^2 = target)',
     ],
-    ['a coefficient below 1', { s: { type: 'compound_scaling', alpha: { min: 0.5, max: 2 }, beta: { min: 1, max: 1.4 } } }, 's.alpha.min: must be at least 1'],
+    [
+      'a coefficient below 1',
+      { s: { type: 'compound_scaling', alpha: { min: 0.5, max: 2 }, beta: { min: 1, max: 1.4 } } },
+      's.alpha.min: must be at least 1',
+    ],
     [
       'a condition on an architecture',
       { c: { type: 'cell', nodes: 3, ops: ['skip', 'conv'] }, lr: { type: 'float', min: 0, max: 1, when: { c: 'x' } } },
@@ -54,7 +136,11 @@ describe('architecture parameters: validation', () => {
       { c: { type: 'cell', nodes: 2, ops: ['skip', 'conv'] }, 'c.e0_1': { type: 'float', min: 0, max: 1 } },
       'c: its dimension "c.e0_1" has the name of another parameter',
     ],
-    ['an op name with a separator', { c: { type: 'cell', nodes: 2, ops: ['conv|3'] } }, 'c.ops.0: must be an operation name (letters, digits, _ . -; no | ~ + or spaces)'],
+    [
+      'an op name with a separator',
+      { c: { type: 'cell', nodes: 2, ops: ['conv|3'] } },
+      'c.ops.0: must be an operation name (letters, digits, _ . -; no | ~ + or spaces)',
+    ],
   ];
   for (const [what, params, expected] of cases) {
     it(`rejects ${what} with its path`, () => {
@@ -68,14 +154,26 @@ describe('architecture parameters: validation', () => {
   it('accepts the four kinds, and an architecture under a condition', () => {
     // Act / Assess
     expect(issuesOf(spec)).toEqual([]);
-    expect(issuesOf({ family: { type: 'categorical', values: ['cell', 'plain'] }, c: { type: 'cell', nodes: 3, ops: ['skip', 'conv'], when: { family: 'cell' } } })).toEqual([]);
+    expect(
+      issuesOf({
+        family: { type: 'categorical', values: ['cell', 'plain'] },
+        c: { type: 'cell', nodes: 3, ops: ['skip', 'conv'], when: { family: 'cell' } },
+      }),
+    ).toEqual([]);
   });
 });
 
 describe('architecture parameters: expansion and round trip', () => {
   it('expands into flat dimensions that every sampler can handle', () => {
     // Assess: NAS-Bench-201 edge order, DARTS inputs as subsets, macro fields, two coefficients.
-    expect(space.names.filter((n) => n.startsWith('cell.'))).toEqual(['cell.e0_1', 'cell.e0_2', 'cell.e1_2', 'cell.e0_3', 'cell.e1_3', 'cell.e2_3']);
+    expect(space.names.filter((n) => n.startsWith('cell.'))).toEqual([
+      'cell.e0_1',
+      'cell.e0_2',
+      'cell.e1_2',
+      'cell.e0_3',
+      'cell.e1_3',
+      'cell.e2_3',
+    ]);
     expect(space.spec('normal.n4.in')).toEqual({ type: 'categorical', values: ['0+1', '0+2', '0+3', '1+2', '1+3', '2+3'] });
     expect(space.spec('net.s0.depth')).toMatchObject({ type: 'int', min: 1, max: 3 });
     expect(space.spec('net.s1.width')).toEqual({ type: 'ordinal', values: [40] });
@@ -118,11 +216,19 @@ describe('architecture parameters: expansion and round trip', () => {
     // Prepare
     const config = space.sample(createRng(1));
     const dims = ['cell.e0_1', 'cell.e0_2', 'cell.e1_2', 'cell.e0_3', 'cell.e1_3', 'cell.e2_3'];
-    const cut = { ...Object.fromEntries(Object.entries(config).filter(([k]) => k !== 'cell')), ...Object.fromEntries(dims.map((d) => [d, 'none'])) };
+    const cut = {
+      ...Object.fromEntries(Object.entries(config).filter(([k]) => k !== 'cell')),
+      ...Object.fromEntries(dims.map((d) => [d, 'none'])),
+    };
     const { 'net.s0.se': _, ...missing } = config;
     // Act / Assess
-    expect(space.problems({ ...config, cell: '|skip~0|' })[0]).toMatchObject({ path: 'cell', message: expect.stringContaining('must be "|') });
-    expect(space.problems(cut)).toEqual([{ path: 'cell', message: 'has no path from the input (node 0) to the output (node 3) through connecting operations' }]);
+    expect(space.problems({ ...config, cell: '|skip~0|' })[0]).toMatchObject({
+      path: 'cell',
+      message: expect.stringContaining('must be "|'),
+    });
+    expect(space.problems(cut)).toEqual([
+      { path: 'cell', message: 'has no path from the input (node 0) to the output (node 3) through connecting operations' },
+    ]);
     expect(space.problems(missing)).toContainEqual({ path: 'net.s0.se', message: 'is required' });
   });
 });

@@ -11,9 +11,21 @@ describe('bracket plan', () => {
     const brackets = planBrackets(hyperband(1, 27), 49);
     // Assess: the table of the Hyperband paper, s = 3 .. 0.
     expect(brackets.map(shape)).toEqual([
-      [[27, 1], [9, 3], [3, 9], [1, 27]],
-      [[12, 3], [4, 9], [1, 27]],
-      [[6, 9], [2, 27]],
+      [
+        [27, 1],
+        [9, 3],
+        [3, 9],
+        [1, 27],
+      ],
+      [
+        [12, 3],
+        [4, 9],
+        [1, 27],
+      ],
+      [
+        [6, 9],
+        [2, 27],
+      ],
       [[4, 27]],
     ]);
     expect(brackets.map((b) => b.firstTrial)).toEqual([0, 27, 39, 45]);
@@ -23,14 +35,24 @@ describe('bracket plan', () => {
     const brackets = planBrackets(hyperband(1, 9), 20);
     // s_max = 2: brackets of 9, 5 (ceil(3/2*3)), 3, then 3 of the next 9.
     expect(brackets.map((b) => b.rungs[0].trials)).toEqual([9, 5, 3, 3]);
-    expect(shape(brackets[3])).toEqual([[3, 1], [1, 3], [1, 9]]);
+    expect(shape(brackets[3])).toEqual([
+      [3, 1],
+      [1, 3],
+      [1, 9],
+    ]);
     const numbers = brackets.flatMap(bracketTrialNumbers);
     expect(numbers).toEqual(Array.from({ length: 20 }, (_, i) => i));
   });
 
   it('starts every trial at min for successive halving', () => {
     const [bracket] = planBrackets(schedulerSchema.parse({ type: 'successive_halving', min: 1, max: 16, eta: 2 }), 32);
-    expect(shape(bracket)).toEqual([[32, 1], [16, 2], [8, 4], [4, 8], [2, 16]]);
+    expect(shape(bracket)).toEqual([
+      [32, 1],
+      [16, 2],
+      [8, 4],
+      [4, 8],
+      [2, 16],
+    ]);
   });
 
   it('puts rungs at min, min*eta, ... below max, then max, when max / min is not a power of eta', () => {
@@ -39,10 +61,28 @@ describe('bracket plan', () => {
     // Assess: s_max = 4 (rungs 1, 3, 9, 27, 52, as ASHA's ladder), sizes ceil(5/(s+1) * 3^s).
     // Before one plan served the BracketMachine and the simulator, these rungs were 2, 6, 17, 52.
     expect(brackets.map(shape)).toEqual([
-      [[81, 1], [27, 3], [9, 9], [3, 27], [1, 52]],
-      [[34, 3], [11, 9], [3, 27], [1, 52]],
-      [[15, 9], [5, 27], [1, 52]],
-      [[8, 27], [2, 52]],
+      [
+        [81, 1],
+        [27, 3],
+        [9, 9],
+        [3, 27],
+        [1, 52],
+      ],
+      [
+        [34, 3],
+        [11, 9],
+        [3, 27],
+        [1, 52],
+      ],
+      [
+        [15, 9],
+        [5, 27],
+        [1, 52],
+      ],
+      [
+        [8, 27],
+        [2, 52],
+      ],
       [[5, 52]],
     ]);
     expect(brackets.map((b) => b.firstTrial)).toEqual([0, 81, 115, 130, 138]);
@@ -50,9 +90,27 @@ describe('bracket plan', () => {
 
   it('honours min', () => {
     // Act / Assess: min 2 starts the ladder at 2 (it was ignored: 6, 17, 52).
-    expect(planBrackets(hyperband(2, 52), 30).map(shape)).toEqual([[[27, 2], [9, 6], [3, 18], [1, 52]], [[3, 6], [1, 18], [1, 52]]]);
+    expect(planBrackets(hyperband(2, 52), 30).map(shape)).toEqual([
+      [
+        [27, 2],
+        [9, 6],
+        [3, 18],
+        [1, 52],
+      ],
+      [
+        [3, 6],
+        [1, 18],
+        [1, 52],
+      ],
+    ]);
     const [bracket] = planBrackets(schedulerSchema.parse({ type: 'successive_halving', min: 1, max: 52, eta: 3 }), 100);
-    expect(shape(bracket)).toEqual([[100, 1], [33, 3], [11, 9], [3, 27], [1, 52]]);
+    expect(shape(bracket)).toEqual([
+      [100, 1],
+      [33, 3],
+      [11, 9],
+      [3, 27],
+      [1, 52],
+    ]);
   });
 
   it('runs every trial to max in one rung without a scheduler', () => {

@@ -44,7 +44,9 @@ describe('cost', () => {
   });
 
   it('names what is missing to price a budget: seconds per resource and unknown instance types', () => {
-    expect(budgetIssues(spec({ limits: { maxCostUsd: 5 }, trial: { secondsPerResource: undefined, instanceTypes: ['g5.xlarge', 'zz9.huge'] } }))).toEqual([
+    expect(
+      budgetIssues(spec({ limits: { maxCostUsd: 5 }, trial: { secondsPerResource: undefined, instanceTypes: ['g5.xlarge', 'zz9.huge'] } })),
+    ).toEqual([
       { path: 'trial.secondsPerResource', message: expect.stringContaining('required with limits.maxCostUsd') },
       { path: 'trial.instanceTypes.1', message: expect.stringContaining('no price for zz9.huge') },
     ]);

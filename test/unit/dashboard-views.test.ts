@@ -9,7 +9,12 @@ import { parseStudySpec } from '../../shared/study/spec.js';
 import { makeGraph } from '../support/factories.js';
 
 /** The dashboard's Pareto, architecture and budget views as pure functions, and `rung report` with them. */
-const point = (trialId: string, acc: number, latency: number): ParetoPoint => ({ trialId, number: Number(trialId), params: {}, values: { acc, latency_ms: latency } });
+const point = (trialId: string, acc: number, latency: number): ParetoPoint => ({
+  trialId,
+  number: Number(trialId),
+  params: {},
+  values: { acc, latency_ms: latency },
+});
 
 const report = (goals: ['maximize' | 'minimize', 'maximize' | 'minimize'] = ['maximize', 'minimize']): ParetoReport => ({
   objectives: [
@@ -77,26 +82,36 @@ describe('Pareto view', () => {
 
 describe('architecture view', () => {
   // A 4-node cell: 0 -> 1 -> 2 -> 3 with a skip 0 -> 3 and 1 -> 3.
-  const cell = makeGraph('cell', 'cell', [['0', 'input'], '1', '2', ['3', 'output']], [
-    ['0', '1', 'conv_3x3'],
-    ['1', '2', 'avg_pool_3x3'],
-    ['2', '3', 'conv_1x1'],
-    ['0', '3', 'skip_connect'],
-    ['1', '3', 'conv_3x3'],
-  ]);
+  const cell = makeGraph(
+    'cell',
+    'cell',
+    [['0', 'input'], '1', '2', ['3', 'output']],
+    [
+      ['0', '1', 'conv_3x3'],
+      ['1', '2', 'avg_pool_3x3'],
+      ['2', '3', 'conv_1x1'],
+      ['0', '3', 'skip_connect'],
+      ['1', '3', 'conv_3x3'],
+    ],
+  );
 
   it('lays nodes out in columns by their longest path from the input, so that every edge points right', () => {
     // Act
     const layout = layeredLayout(cell);
     const darts = layeredLayout(
-      makeGraph('normal', 'darts_cell', ['c_k-2', 'c_k-1', '0', '1', 'out'], [
-        ['c_k-2', '0', 'sep_conv_3x3'],
-        ['c_k-1', '0', 'skip_connect'],
-        ['c_k-1', '1', 'max_pool_3x3'],
-        ['0', '1', 'dil_conv_3x3'],
-        ['0', 'out', 'concat'],
-        ['1', 'out', 'concat'],
-      ]),
+      makeGraph(
+        'normal',
+        'darts_cell',
+        ['c_k-2', 'c_k-1', '0', '1', 'out'],
+        [
+          ['c_k-2', '0', 'sep_conv_3x3'],
+          ['c_k-1', '0', 'skip_connect'],
+          ['c_k-1', '1', 'max_pool_3x3'],
+          ['0', '1', 'dil_conv_3x3'],
+          ['0', 'out', 'concat'],
+          ['1', 'out', 'concat'],
+        ],
+      ),
     );
 
     // Assess
@@ -133,7 +148,9 @@ describe('architecture view', () => {
       nodes: ['0', '1', '2', '3', '4'].map((id) => ({ id, label: id })),
       edges: [...[0, 1, 2, 3].map((i) => ({ from: String(i), to: String(i + 1), op: 'mbconv' })), { from: '0', to: '4', op: 'skip' }],
     });
-    expect(chain.series[0].links.map((l: { lineStyle: { curveness: number } }) => Math.abs(l.lineStyle.curveness))).toEqual([0, 0, 0, 0, 0.25]);
+    expect(chain.series[0].links.map((l: { lineStyle: { curveness: number } }) => Math.abs(l.lineStyle.curveness))).toEqual([
+      0, 0, 0, 0, 0.25,
+    ]);
     // No two nodes on one horizontal line: the aspect ratio stays finite.
     expect(new Set(series.data.map((n: { y: number }) => n.y)).size).toBeGreaterThan(1);
   });
@@ -154,7 +171,17 @@ describe('cost against the budget, and the report of a Pareto NAS study', () => 
   const params = { 'cell.e0_1': 'conv_3x3', 'cell.e0_2': 'skip_connect', 'cell.e1_2': 'conv_3x3' };
   const composed = { ...params, cell: '|conv_3x3~0|+|skip_connect~0|conv_3x3~1|' };
   const trial = (n: number, value: number): TrialView =>
-    ({ trialId: String(n), number: n, bracket: 0, rung: 0, state: 'COMPLETE', params: composed, resource: 1, rungValues: [value], value }) as TrialView;
+    ({
+      trialId: String(n),
+      number: n,
+      bracket: 0,
+      rung: 0,
+      state: 'COMPLETE',
+      params: composed,
+      resource: 1,
+      rungValues: [value],
+      value,
+    }) as TrialView;
   const study: StudyView = {
     studyId: 'nas-1',
     name: 'nas',
@@ -183,7 +210,10 @@ describe('cost against the budget, and the report of a Pareto NAS study', () => 
 
   it('puts the Pareto front and the best trial architecture into `rung report`', () => {
     // Act
-    const html = renderReport(analyzeStudy(study, [trial(0, 0.8), trial(1, 0.7)], {}, Date.parse('2026-01-01T01:00:00Z'), pareto), new Date('2026-01-01T01:00:00Z'));
+    const html = renderReport(
+      analyzeStudy(study, [trial(0, 0.8), trial(1, 0.7)], {}, Date.parse('2026-01-01T01:00:00Z'), pareto),
+      new Date('2026-01-01T01:00:00Z'),
+    );
 
     // Assess
     expect(html).toContain('id="view-pareto"');

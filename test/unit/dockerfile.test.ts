@@ -20,7 +20,8 @@ function houseRules(text: string): string[] {
     if (/pip install (?!.*["'][\w-]+[<>=~]=?)/.test(run)) problems.push(`DL3013 pin pip versions: ${run}`);
   }
   // Shell-form ENTRYPOINT runs under /bin/sh -c, which does not forward SIGTERM to the trainer.
-  for (const ep of instructions.filter((l) => l.startsWith('ENTRYPOINT '))) if (!/^ENTRYPOINT \[/.test(ep)) problems.push(`DL3025 exec form: ${ep}`);
+  for (const ep of instructions.filter((l) => l.startsWith('ENTRYPOINT ')))
+    if (!/^ENTRYPOINT \[/.test(ep)) problems.push(`DL3025 exec form: ${ep}`);
   return problems;
 }
 

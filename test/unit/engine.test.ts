@@ -14,8 +14,16 @@ const base = {
   parameters: { x: { type: 'float', min: 0, max: 1 } },
   trial: { command: ['train'] },
 };
-const halving = { ...base, strategy: { sampler: 'random', scheduler: { type: 'successive_halving', min: 1, max: 3, eta: 3 }, seed: 2 }, limits: { maxTrials: 3, parallelism: 1 } };
-const asha = { ...base, strategy: { sampler: 'random', scheduler: { type: 'asha', min: 1, max: 9, eta: 3 }, seed: 2 }, limits: { maxTrials: 3, parallelism: 1 } };
+const halving = {
+  ...base,
+  strategy: { sampler: 'random', scheduler: { type: 'successive_halving', min: 1, max: 3, eta: 3 }, seed: 2 },
+  limits: { maxTrials: 3, parallelism: 1 },
+};
+const asha = {
+  ...base,
+  strategy: { sampler: 'random', scheduler: { type: 'asha', min: 1, max: 9, eta: 3 }, seed: 2 },
+  limits: { maxTrials: 3, parallelism: 1 },
+};
 
 type Ctx = ReturnType<typeof memoryContexts>;
 const report = (ctx: Ctx, studyId: string, trialId: string, steps: number[]) =>
@@ -69,13 +77,22 @@ describe('the end of a rung slice, on both paths', () => {
     const a = await laneJob(short);
     await report(short, a.study.studyId, a.job.trialId, [0.5]);
     await observeJob(short.steps, { ...a.job, run: true });
-    expect(await short.store.getTrial('t', a.study.studyId, a.job.trialId)).toMatchObject({ state: 'FAILED', error: 'the job stopped at 0.5, before its rung at 1', resource: 0 });
+    expect(await short.store.getTrial('t', a.study.studyId, a.job.trialId)).toMatchObject({
+      state: 'FAILED',
+      error: 'the job stopped at 0.5, before its rung at 1',
+      resource: 0,
+    });
 
     const reached = memoryContexts();
     const b = await laneJob(reached);
     await report(reached, b.study.studyId, b.job.trialId, [0.5, 1, 2]);
     await observeJob(reached.steps, { ...b.job, run: true });
-    expect(await reached.store.getTrial('t', b.study.studyId, b.job.trialId)).toMatchObject({ state: 'PAUSED', resource: 1, value: 0.1, rungValues: [0.1] });
+    expect(await reached.store.getTrial('t', b.study.studyId, b.job.trialId)).toMatchObject({
+      state: 'PAUSED',
+      resource: 1,
+      value: 0.1,
+      rungValues: [0.1],
+    });
   });
 
   it('judges one slice the same way whichever path ends it', async () => {
@@ -85,17 +102,45 @@ describe('the end of a rung slice, on both paths', () => {
     const now = new Date('2026-01-01T00:01:00Z');
     const m = (step: number) => ({ step, metrics: { acc: step } });
     const slice = { trialId: '0', rung: 1, target: 3, top: true };
-    expect(sliceEnded(study, trial, slice, [m(1), m(2)], now)).toMatchObject({ state: 'FAILED', error: 'the job stopped at 2, before its rung at 3' });
-    expect(sliceEnded(study, trial, slice, [m(1), m(3), m(5)], now)).toMatchObject({ state: 'COMPLETE', resource: 3, value: 3, endedAt: now.toISOString() });
-    expect(sliceEnded(study, trial, { ...slice, jobError: { Error: 'States.Timeout' } }, [m(3)], now)).toMatchObject({ state: 'FAILED', error: 'job failed: States.Timeout' });
+    expect(sliceEnded(study, trial, slice, [m(1), m(2)], now)).toMatchObject({
+      state: 'FAILED',
+      error: 'the job stopped at 2, before its rung at 3',
+    });
+    expect(sliceEnded(study, trial, slice, [m(1), m(3), m(5)], now)).toMatchObject({
+      state: 'COMPLETE',
+      resource: 3,
+      value: 3,
+      endedAt: now.toISOString(),
+    });
+    expect(sliceEnded(study, trial, { ...slice, jobError: { Error: 'States.Timeout' } }, [m(3)], now)).toMatchObject({
+      state: 'FAILED',
+      error: 'job failed: States.Timeout',
+    });
     // A trial a person stopped ends PRUNED, and so has an end, at any rung.
-    expect(sliceEnded(study, { ...trial, stopRequested: true }, { ...slice, top: false }, [m(3)], now)).toMatchObject({ state: 'PRUNED', endedAt: now.toISOString() });
+    expect(sliceEnded(study, { ...trial, stopRequested: true }, { ...slice, top: false }, [m(3)], now)).toMatchObject({
+      state: 'PRUNED',
+      endedAt: now.toISOString(),
+    });
   });
 });
 
 function trialAt(state: TrialState, x: number, rungValues: number[] = []): Trial {
   const at = '2026-01-01T00:00:00Z';
-  return { team: 't', studyId: 's', trialId: String(x), number: x, bracket: 0, rung: 0, params: { x }, state, resource: 0, rungValues, createdAt: at, updatedAt: at, version: 0 };
+  return {
+    team: 't',
+    studyId: 's',
+    trialId: String(x),
+    number: x,
+    bracket: 0,
+    rung: 0,
+    params: { x },
+    state,
+    resource: 0,
+    rungValues,
+    createdAt: at,
+    updatedAt: at,
+    version: 0,
+  };
 }
 
 describe('the new-trial step', () => {

@@ -30,7 +30,13 @@ const statusEvent = (name: string, status: string, input: unknown, extra: Record
   version: '0',
   source: 'aws.states',
   'detail-type': 'Step Functions Execution Status Change',
-  detail: { executionArn: `arn:aws:states:us-east-1:123456789012:execution:StudyMachine:${name}`, name, status, input: JSON.stringify(input), ...extra },
+  detail: {
+    executionArn: `arn:aws:states:us-east-1:123456789012:execution:StudyMachine:${name}`,
+    name,
+    status,
+    input: JSON.stringify(input),
+    ...extra,
+  },
 });
 
 describe('a StudyMachine execution that ends past every Catch', () => {
@@ -38,7 +44,15 @@ describe('a StudyMachine execution that ends past every Catch', () => {
     // Prepare
     const { ctx, study } = await runningStudy();
     const event = executionStatusEventSchema.parse(
-      statusEvent(study.studyId, 'FAILED', { team: 'team-a', studyId: study.studyId }, { error: 'States.DataLimitExceeded', cause: 'The state/task returned a result with a size exceeding the maximum number of bytes service limit.' }),
+      statusEvent(
+        study.studyId,
+        'FAILED',
+        { team: 'team-a', studyId: study.studyId },
+        {
+          error: 'States.DataLimitExceeded',
+          cause: 'The state/task returned a result with a size exceeding the maximum number of bytes service limit.',
+        },
+      ),
     );
 
     // Act
@@ -76,7 +90,12 @@ describe('a StudyMachine execution that ends past every Catch', () => {
     await stopStudy(ctx.service, 'team-a', study.studyId);
 
     // Act
-    const ended = await executionEnded(ctx.steps, { team: 'team-a', studyId: study.studyId, executionName: study.studyId, status: 'ABORTED' });
+    const ended = await executionEnded(ctx.steps, {
+      team: 'team-a',
+      studyId: study.studyId,
+      executionName: study.studyId,
+      status: 'ABORTED',
+    });
 
     // Assess
     expect(ended.state).toBe('STOPPED');
@@ -91,8 +110,18 @@ describe('a StudyMachine execution that ends past every Catch', () => {
     const running = await ctx.store.getStudy('team-a', study.studyId);
 
     // Act: the first attempt's late abort, and a success.
-    const stale = await executionEnded(ctx.steps, { team: 'team-a', studyId: study.studyId, executionName: study.studyId, status: 'ABORTED' });
-    const succeeded = await executionEnded(ctx.steps, { team: 'team-a', studyId: study.studyId, executionName: `${study.studyId}-2`, status: 'SUCCEEDED' });
+    const stale = await executionEnded(ctx.steps, {
+      team: 'team-a',
+      studyId: study.studyId,
+      executionName: study.studyId,
+      status: 'ABORTED',
+    });
+    const succeeded = await executionEnded(ctx.steps, {
+      team: 'team-a',
+      studyId: study.studyId,
+      executionName: `${study.studyId}-2`,
+      status: 'SUCCEEDED',
+    });
     const after = await ctx.store.getStudy('team-a', study.studyId);
 
     // Assess

@@ -28,7 +28,9 @@ describe('idempotency keys', () => {
     expect(kept).toEqual({ status: 201, body: '{"id":1}' });
     expect(again).toEqual({ status: 201, body: '{"id":1}' });
     await expect(other).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
-    expect((await store.getIdempotencyRecord('team-a', 'k-1'))!.expiresAt).toBe(Date.parse('2026-01-01T00:00:00Z') / 1000 + idempotencyTtlSeconds);
+    expect((await store.getIdempotencyRecord('team-a', 'k-1'))!.expiresAt).toBe(
+      Date.parse('2026-01-01T00:00:00Z') / 1000 + idempotencyTtlSeconds,
+    );
   });
 
   it('keeps the first response when two runs of one request finish', async () => {

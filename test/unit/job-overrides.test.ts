@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../shared/errors.js';
-import { containerOverrideBytes, contractReserveBytes, maxContainerOverrideBytes, overrideSizeIssues, worstCaseOverrides, worstCaseParamsBytes } from '../../shared/study/job-overrides.js';
+import {
+  containerOverrideBytes,
+  contractReserveBytes,
+  maxContainerOverrideBytes,
+  overrideSizeIssues,
+  worstCaseOverrides,
+  worstCaseParamsBytes,
+} from '../../shared/study/job-overrides.js';
 import { createStudy } from '../../shared/study/service.js';
 import { parseStudySpec } from '../../shared/study/spec.js';
 import { plan, startTrial, suggest } from '../../shared/study/workflow.js';
@@ -35,7 +42,9 @@ describe("a job's container overrides against AWS Batch's 8 KiB", () => {
 
     // Assess
     expect(error).toBeInstanceOf(InvalidInputError);
-    expect((error as InvalidInputError).issues).toEqual([{ path: 'trial.environment', message: expect.stringContaining('AWS Batch takes at most 8192') }]);
+    expect((error as InvalidInputError).issues).toEqual([
+      { path: 'trial.environment', message: expect.stringContaining('AWS Batch takes at most 8192') },
+    ]);
     expect(studies.items).toEqual([]);
   });
 
@@ -49,7 +58,9 @@ describe("a job's container overrides against AWS Batch's 8 KiB", () => {
 
   it('names parameters when long categorical values are what is large', () => {
     // Prepare: 30 categorical parameters of three 250-character values.
-    const parameters = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`p${i}`, { type: 'categorical', values: ['a', 'b', 'c'].map((c) => value(250, c)) }]));
+    const parameters = Object.fromEntries(
+      Array.from({ length: 30 }, (_, i) => [`p${i}`, { type: 'categorical', values: ['a', 'b', 'c'].map((c) => value(250, c)) }]),
+    );
 
     // Act
     const issues = overrideSizeIssues(parseStudySpec(base({ parameters })));
@@ -61,7 +72,9 @@ describe("a job's container overrides against AWS Batch's 8 KiB", () => {
   it("bounds the overrides a real trial's job carries", async () => {
     // Prepare: a study just under the limit in each part it controls.
     const ctx = memoryContexts();
-    const parameters = Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`p${i}`, { type: 'categorical', values: [value(3), value(200, 'y')] }]));
+    const parameters = Object.fromEntries(
+      Array.from({ length: 6 }, (_, i) => [`p${i}`, { type: 'categorical', values: [value(3), value(200, 'y')] }]),
+    );
     const spec = base({ parameters, trial: { command: ['python', value(500)], environment: { DATA_URI: value(1500) } } });
     const study = await createStudy(ctx.service, 'team-a', spec, undefined);
     await plan(ctx.steps, study);
@@ -71,7 +84,10 @@ describe("a job's container overrides against AWS Batch's 8 KiB", () => {
     const started = await startTrial(ctx.steps, rung.trials[0]!);
     const job = started.job!;
     const real = containerOverrideBytes(job.command, job.env);
-    const contractOnly = containerOverrideBytes([], Object.fromEntries(Object.entries(job.env).filter(([k]) => k !== 'RUNG_PARAMS' && k !== 'RUNG_ENV')));
+    const contractOnly = containerOverrideBytes(
+      [],
+      Object.fromEntries(Object.entries(job.env).filter(([k]) => k !== 'RUNG_PARAMS' && k !== 'RUNG_ENV')),
+    );
 
     // Assess
     const parsed = parseStudySpec(spec);

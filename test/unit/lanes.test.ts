@@ -55,7 +55,9 @@ async function runLanes(ctx: ReturnType<typeof contexts>, studyId: string, pick:
           // runs or finished, it is the best of the highest rung (the study's finishing run).
           const k = job.rung! - 1;
           const all = await readAll((p) => ctx.store.listTrials('t', studyId, p));
-          const atRung = all.filter((t) => t.rungValues[k] !== undefined).sort((a, b) => b.rungValues[k] - a.rungValues[k] || a.number - b.number);
+          const atRung = all
+            .filter((t) => t.rungValues[k] !== undefined)
+            .sort((a, b) => b.rungValues[k] - a.rungValues[k] || a.number - b.number);
           const rank = atRung.findIndex((t) => t.trialId === job.trialId);
           const finishing = all.every((t) => t.state !== 'COMPLETE' && (t.state !== 'RUNNING' || t.trialId === job.trialId));
           expect(rank).toBeGreaterThanOrEqual(0);
@@ -87,33 +89,43 @@ describe('asynchronous lanes (ASHA)', () => {
 
   it('never creates a trial twice, never runs a rung twice, and promotes only from the top 1/eta, in any interleaving of lanes', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer(), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 4, max: 12 }), async (seed, parallelism, maxTrials) => {
-        // Prepare
-        const ctx = contexts();
-        const study = await createStudy(ctx.service, 't', ashaSpec(maxTrials, parallelism), undefined);
-        const rng = createRng(seed);
-        // Act
-        const claims = await runLanes(ctx, study.studyId, (n) => rng.int(0, n - 1), () => rng.next() < 0.3);
-        await finalize(ctx.steps, { team: 't', studyId: study.studyId, outcome: 'COMPLETED' });
-        // Assess
-        const trials = await readAll((p) => ctx.store.listTrials('t', study.studyId, p));
-        expect(trials).toHaveLength(maxTrials);
-        expect(new Set(claims).size).toBe(claims.length);
-        for (const t of trials) {
-          expect(['COMPLETE', 'PRUNED']).toContain(t.state);
-          expect(t.rungValues.every((v) => v === t.params.x)).toBe(true);
-          const steps = (await ctx.store.listMeasurements('t', study.studyId, t.trialId)).map((m) => m.step);
-          expect(steps).toEqual(Array.from({ length: t.resource }, (_, i) => i + 1));
-        }
-        // Every study ends with a trial trained to the full budget: the best one.
-        const complete = trials.filter((t) => t.state === 'COMPLETE');
-        expect(complete.length).toBeGreaterThanOrEqual(1);
-        // Nothing stays promotable at the end: ASHA ran out of work, not out of lanes.
-        const reached = (k: number) => trials.filter((t) => t.rungValues.length > k).length;
-        expect(reached(1)).toBeGreaterThanOrEqual(Math.floor(reached(0) / 3));
-        const study2 = (await ctx.store.getStudy('t', study.studyId))!;
-        expect(study2.state).toBe('COMPLETED');
-      }),
+      fc.asyncProperty(
+        fc.integer(),
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 4, max: 12 }),
+        async (seed, parallelism, maxTrials) => {
+          // Prepare
+          const ctx = contexts();
+          const study = await createStudy(ctx.service, 't', ashaSpec(maxTrials, parallelism), undefined);
+          const rng = createRng(seed);
+          // Act
+          const claims = await runLanes(
+            ctx,
+            study.studyId,
+            (n) => rng.int(0, n - 1),
+            () => rng.next() < 0.3,
+          );
+          await finalize(ctx.steps, { team: 't', studyId: study.studyId, outcome: 'COMPLETED' });
+          // Assess
+          const trials = await readAll((p) => ctx.store.listTrials('t', study.studyId, p));
+          expect(trials).toHaveLength(maxTrials);
+          expect(new Set(claims).size).toBe(claims.length);
+          for (const t of trials) {
+            expect(['COMPLETE', 'PRUNED']).toContain(t.state);
+            expect(t.rungValues.every((v) => v === t.params.x)).toBe(true);
+            const steps = (await ctx.store.listMeasurements('t', study.studyId, t.trialId)).map((m) => m.step);
+            expect(steps).toEqual(Array.from({ length: t.resource }, (_, i) => i + 1));
+          }
+          // Every study ends with a trial trained to the full budget: the best one.
+          const complete = trials.filter((t) => t.state === 'COMPLETE');
+          expect(complete.length).toBeGreaterThanOrEqual(1);
+          // Nothing stays promotable at the end: ASHA ran out of work, not out of lanes.
+          const reached = (k: number) => trials.filter((t) => t.rungValues.length > k).length;
+          expect(reached(1)).toBeGreaterThanOrEqual(Math.floor(reached(0) / 3));
+          const study2 = (await ctx.store.getStudy('t', study.studyId))!;
+          expect(study2.state).toBe('COMPLETED');
+        },
+      ),
       { numRuns: 25 },
     );
   });
@@ -137,9 +149,17 @@ describe('asynchronous lanes (ASHA)', () => {
     await plan(ctx.steps, study);
     const position = { team: 't', studyId: study.studyId, lane: 0, round: 0, jobIndex: 0 };
     const job = await nextJob(ctx.steps, position);
-    const next = await observeJob(ctx.steps, { ...job, trialId: job.trialId!, rung: job.rung!, jobError: { Error: 'States.TaskFailed', Cause: 'exit code 2' } });
+    const next = await observeJob(ctx.steps, {
+      ...job,
+      trialId: job.trialId!,
+      rung: job.rung!,
+      jobError: { Error: 'States.TaskFailed', Cause: 'exit code 2' },
+    });
     expect(next.jobIndex).toBe(1);
-    expect(await ctx.store.getTrial('t', study.studyId, job.trialId!)).toMatchObject({ state: 'FAILED', error: 'job failed: States.TaskFailed: exit code 2' });
+    expect(await ctx.store.getTrial('t', study.studyId, job.trialId!)).toMatchObject({
+      state: 'FAILED',
+      error: 'job failed: States.TaskFailed: exit code 2',
+    });
     expect((await nextJob(ctx.steps, next)).trialId).toBe('1');
   });
 
@@ -179,7 +199,12 @@ describe('asynchronous lanes (ASHA)', () => {
     // Act
     await resumeStudy(ctx.service, 't', study.studyId);
     const rng = createRng(5);
-    await runLanes(ctx, study.studyId, (n) => rng.int(0, n - 1), () => false);
+    await runLanes(
+      ctx,
+      study.studyId,
+      (n) => rng.int(0, n - 1),
+      () => false,
+    );
     await finalize(ctx.steps, { team: 't', studyId: study.studyId, outcome: 'COMPLETED' });
     // Assess
     expect(interrupted).toMatchObject({ state: 'PAUSED', rung: 0, rungValues: [] });

@@ -50,19 +50,44 @@ describe('objectives and constraints in the study spec', () => {
 
   it.each([
     ['neither objective nor objectives', (s: any) => delete s.objectives, 'objective', /is required: one objective .* or objectives/],
-    ['both, and they differ', (s: any) => (s.objective = { metric: 'params', goal: 'minimize' }), 'objectives', /give objective or objectives, not both/],
+    [
+      'both, and they differ',
+      (s: any) => (s.objective = { metric: 'params', goal: 'minimize' }),
+      'objectives',
+      /give objective or objectives, not both/,
+    ],
     ['one entry in objectives', (s: any) => (s.objectives = [{ metric: 'acc', goal: 'maximize' }]), 'objectives', /2 to 4 objectives/],
-    ['five objectives', (s: any) => (s.objectives = ['a', 'b', 'c', 'd', 'e'].map((metric) => ({ metric, goal: 'maximize' }))), 'objectives', /2 to 4/],
-    ['the same metric twice', (s: any) => (s.objectives[1] = { metric: 'acc', goal: 'minimize' }), 'objectives.1.metric', /"acc" is already an objective/],
+    [
+      'five objectives',
+      (s: any) => (s.objectives = ['a', 'b', 'c', 'd', 'e'].map((metric) => ({ metric, goal: 'maximize' }))),
+      'objectives',
+      /2 to 4/,
+    ],
+    [
+      'the same metric twice',
+      (s: any) => (s.objectives[1] = { metric: 'acc', goal: 'minimize' }),
+      'objectives.1.metric',
+      /"acc" is already an objective/,
+    ],
     ['a constraint without a bound', (s: any) => (s.constraints = [{ metric: 'latency_ms' }]), 'constraints.0.max', /needs a bound/],
-    ['min above max', (s: any) => (s.constraints = [{ metric: 'latency_ms', min: 30, max: 20 }]), 'constraints.0.min', /must not exceed max/],
+    [
+      'min above max',
+      (s: any) => (s.constraints = [{ metric: 'latency_ms', min: 30, max: 20 }]),
+      'constraints.0.min',
+      /must not exceed max/,
+    ],
     [
       'a constraint on a metric no trial reports',
       (s: any) => s.constraints.push({ metric: 'memory_mb', max: 512 }),
       'constraints.1.metric',
       /"memory_mb" is neither an objective nor listed in trial.metrics/,
     ],
-    ['two constraints on one metric', (s: any) => s.constraints.push({ metric: 'latency_ms', min: 1 }), 'constraints.1.metric', /has a constraint already/],
+    [
+      'two constraints on one metric',
+      (s: any) => s.constraints.push({ metric: 'latency_ms', min: 1 }),
+      'constraints.1.metric',
+      /has a constraint already/,
+    ],
     ['an empty list of constraints', (s: any) => (s.constraints = []), 'constraints', /at least one constraint/],
     ['a bad metric name in trial.metrics', (s: any) => (s.trial.metrics = ['9lives']), 'trial.metrics.0', /must be a metric name/],
   ])('rejects %s, naming the field', (_name, change, path, message) => {
@@ -100,12 +125,23 @@ describe('objectives and constraints in the study spec', () => {
 });
 
 describe('judging a rung from the reported metrics', () => {
-  const spec = parseStudySpec(paretoInput({ constraints: [{ metric: 'latency_ms', max: 20 }, { metric: 'acc', min: 0.5 }] }));
+  const spec = parseStudySpec(
+    paretoInput({
+      constraints: [
+        { metric: 'latency_ms', max: 20 },
+        { metric: 'acc', min: 0.5 },
+      ],
+    }),
+  );
   const report = (step: number, metrics: Record<string, number>) => ({ step, metrics });
 
   it('takes each metric at its latest report up to the rung and measures the violation relative to the bound', () => {
     // Prepare: latency reported once at step 1, acc every step, a report past the rung.
-    const measurements = [report(1, { acc: 0.4, latency_ms: 25, params: 900 }), report(2, { acc: 0.7 }), report(3, { acc: 0.9, latency_ms: 10 })];
+    const measurements = [
+      report(1, { acc: 0.4, latency_ms: 25, params: 900 }),
+      report(2, { acc: 0.7 }),
+      report(3, { acc: 0.9, latency_ms: 10 }),
+    ];
     // Act
     const outcome = rungOutcome(spec, measurements, 2, false);
     // Assess: (25 - 20) / 20 = 0.25 over the latency bound; acc 0.7 holds (0.5 - 0.7) / 0.5 = -0.4.
@@ -139,12 +175,25 @@ describe('judging a rung from the reported metrics', () => {
 
   it("gives samplers feasibility on every rung and every objective (larger is better) at the trial's latest rung", () => {
     // Prepare
-    const trial = makeTrial({ rungValues: [0.6, 0.8], metrics: { acc: 0.8, params: 900, latency_ms: 25 }, feasible: false, violation: 0.25 });
+    const trial = makeTrial({
+      rungValues: [0.6, 0.8],
+      metrics: { acc: 0.8, params: 900, latency_ms: 25 },
+      feasible: false,
+      violation: 0.25,
+    });
     // Act
     const early = observationOf(spec, trial, 0, 0.6, 1);
     const latest = observationOf(spec, trial, 1, 0.8, 3);
     // Assess
     expect(early).toEqual({ params: trial.params, score: 0.6, resource: 1, feasible: false, violation: 0.25 });
-    expect(latest).toEqual({ params: trial.params, score: 0.8, resource: 3, feasible: false, violation: 0.25, metrics: trial.metrics, objectives: [0.8, -900] });
+    expect(latest).toEqual({
+      params: trial.params,
+      score: 0.8,
+      resource: 3,
+      feasible: false,
+      violation: 0.25,
+      metrics: trial.metrics,
+      objectives: [0.8, -900],
+    });
   });
 });

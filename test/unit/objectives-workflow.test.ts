@@ -96,7 +96,12 @@ describe('constraints in the study workflow', () => {
   it('fails a trial that never reported a constraint metric, naming the metric', async () => {
     // Prepare
     const ctx = memoryContexts(3);
-    const study = await createStudy(ctx.service, 't', spec({ type: 'fifo', max: 1 }, { limits: { maxTrials: 2, parallelism: 1 } }), undefined);
+    const study = await createStudy(
+      ctx.service,
+      't',
+      spec({ type: 'fifo', max: 1 }, { limits: { maxTrials: 2, parallelism: 1 } }),
+      undefined,
+    );
     // Act
     const { study: done, trials } = await runBrackets(ctx, study.studyId, false);
     // Assess

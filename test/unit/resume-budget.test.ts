@@ -69,7 +69,10 @@ describe('dollar budget', () => {
     const jobs = trials.flatMap((t) => t.jobs ?? []);
     expect(study.state).toBe('COMPLETED');
     expect(study.cost).toMatchObject({ budgetExhausted: true, reservedUsd: {} });
-    expect(study.costUsd).toBeCloseTo(jobs.reduce((s, j) => s + j.costUsd!, 0), 10);
+    expect(study.costUsd).toBeCloseTo(
+      jobs.reduce((s, j) => s + j.costUsd!, 0),
+      10,
+    );
     // Admitted forecasts fit the budget; the spend exceeds it by at most the jobs' overruns.
     const overrun = jobs.reduce((s, j) => s + Math.max(0, j.costUsd! - j.forecastUsd!), 0);
     expect(study.costUsd!).toBeLessThanOrEqual(0.1 + overrun);

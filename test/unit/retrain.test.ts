@@ -51,8 +51,26 @@ describe('retrainConfigs', () => {
     const study = studyWith({ from: 'candidates', topK: 3, max: 5 });
     study.spec.objective = { metric: 'acc', goal: 'minimize' };
     const last = new Map<string, Measurement | undefined>([
-      ['0', makeMeasurement({ trialId: '0', candidates: [{ params: { arch: 'a' }, metrics: { acc: 0.3 } }, { params: { arch: 'b' }, metrics: {} }] })],
-      ['1', makeMeasurement({ trialId: '1', candidates: [{ params: { arch: 'c' }, metrics: { acc: 0.1 } }, { params: { arch: 'a' }, metrics: { acc: 0.2 } }] })],
+      [
+        '0',
+        makeMeasurement({
+          trialId: '0',
+          candidates: [
+            { params: { arch: 'a' }, metrics: { acc: 0.3 } },
+            { params: { arch: 'b' }, metrics: {} },
+          ],
+        }),
+      ],
+      [
+        '1',
+        makeMeasurement({
+          trialId: '1',
+          candidates: [
+            { params: { arch: 'c' }, metrics: { acc: 0.1 } },
+            { params: { arch: 'a' }, metrics: { acc: 0.2 } },
+          ],
+        }),
+      ],
     ]);
 
     // Act
@@ -78,7 +96,11 @@ describe('retrainConfigs', () => {
 });
 
 describe('retrainAdvice', () => {
-  const spec = (sampler: string, parameters: Record<string, { type: string }>, retrain?: object) => ({ strategy: { sampler }, parameters, retrain });
+  const spec = (sampler: string, parameters: Record<string, { type: string }>, retrain?: object) => ({
+    strategy: { sampler },
+    parameters,
+    retrain,
+  });
 
   it('notes an architecture search (NAS sampler or architecture parameter) that does not retrain, and nothing else', () => {
     expect(retrainAdvice(spec('evolution', { lr: { type: 'float' } }))).toMatch(/^an architecture search without `retrain`/);
@@ -89,7 +111,8 @@ describe('retrainAdvice', () => {
 });
 
 describe('the retrain spec', () => {
-  const parse = (retrain: object, extra: object = {}) => studySpecSchema.safeParse({ ...structuredClone(minimalSpecInput), ...extra, retrain });
+  const parse = (retrain: object, extra: object = {}) =>
+    studySpecSchema.safeParse({ ...structuredClone(minimalSpecInput), ...extra, retrain });
   const issues = (r: ReturnType<typeof parse>) => (r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
 
   it('fills defaults', () => {
@@ -101,7 +124,9 @@ describe('the retrain spec', () => {
     expect(issues(parse({ max: 0 }))).toEqual(['retrain.max: Too small: expected number to be >0']);
     expect(issues(parse({ max: 5, from: 'best' }))[0]).toMatch(/^retrain\.from: /);
     expect(issues(parse({ max: 5, sweep: { phi: [] } }))).toEqual(['retrain.sweep.phi: must list at least one value']);
-    expect(issues(parse({ max: 5, environment: { RUNG_TEAM: 'x' } }))).toEqual(['retrain.environment: RUNG_* variables are reserved for the job contract']);
+    expect(issues(parse({ max: 5, environment: { RUNG_TEAM: 'x' } }))).toEqual([
+      'retrain.environment: RUNG_* variables are reserved for the job contract',
+    ]);
     expect(issues(parse({ max: 5, topK: 30, sweep: { phi: [1, 2, 3, 4] } }))).toEqual([
       'retrain.topK: topK times the sweep combinations must be at most 100 retraining trials',
     ]);
@@ -141,7 +166,11 @@ describe('planRetrain', () => {
       ['5', '2', 'WAITING', 0],
     ]);
     const study = (await store.getStudy('team-a', 'study-1'))!;
-    expect(study.retrain).toEqual({ firstTrial: 4, trials: 2, searchBest: { trialId: '1', value: 0.8, resource: 1, params: { lr: 0.01 } } });
+    expect(study.retrain).toEqual({
+      firstTrial: 4,
+      trials: 2,
+      searchBest: { trialId: '1', value: 0.8, resource: 1, params: { lr: 0.01 } },
+    });
     expect(study.best).toBeUndefined();
   });
 

@@ -29,13 +29,21 @@ const rlSpec = (overrides: Record<string, unknown> = {}) => ({
   ...overrides,
 });
 
-const score = (p: Record<string, unknown>, step: number) => (p.x as number) * (step / 9) + (p.op === 'conv3' ? 0.3 : 0) + (p.act === 'gelu' ? 0.1 : 0);
+const score = (p: Record<string, unknown>, step: number) =>
+  (p.x as number) * (step / 9) + (p.op === 'conv3' ? 0.3 : 0) + (p.act === 'gelu' ? 0.1 : 0);
 
 /** A store whose sampler-state calls `tamper` changes (reads and writes of everything else pass through). */
-function tampered(inner: StudyStore, tamper: { get?: (r: SamplerStateRecord | undefined) => SamplerStateRecord | undefined; put?: (next: SamplerStateRecord) => Promise<SamplerStateRecord> }): StudyStore {
+function tampered(
+  inner: StudyStore,
+  tamper: {
+    get?: (r: SamplerStateRecord | undefined) => SamplerStateRecord | undefined;
+    put?: (next: SamplerStateRecord) => Promise<SamplerStateRecord>;
+  },
+): StudyStore {
   return new Proxy(inner, {
     get(target, property, receiver) {
-      if (property === 'getSamplerState' && tamper.get) return async (t: string, s: string) => tamper.get!(await inner.getSamplerState(t, s));
+      if (property === 'getSamplerState' && tamper.get)
+        return async (t: string, s: string) => tamper.get!(await inner.getSamplerState(t, s));
       if (property === 'putSamplerState' && tamper.put) return tamper.put;
       const value = Reflect.get(target, property, receiver) as unknown;
       return typeof value === 'function' ? value.bind(target) : value;
@@ -63,7 +71,10 @@ async function runStudy(wrap: (inner: MemoryStore) => StudyStore = (s) => s) {
         const env = started.job!.env;
         const params = JSON.parse(env.RUNG_PARAMS);
         for (let step = Number(env.RUNG_RESOURCE_FROM) + 1; step <= Number(env.RUNG_RESOURCE_TO); step++)
-          await reportMeasurement({ store, now, random: () => 0.5 }, team, study.studyId, slot.trialId, { step, metrics: { acc: score(params, step) } });
+          await reportMeasurement({ store, now, random: () => 0.5 }, team, study.studyId, slot.trialId, {
+            step,
+            metrics: { acc: score(params, step) },
+          });
         await observe(ctx, { ...slot, run: true });
       }
       rung = await promote(ctx, rung);
@@ -99,7 +110,10 @@ describe('REINFORCE state on the Suggest path', () => {
   it.each([
     ['garbled', (r: SamplerStateRecord | undefined) => (r ? { ...r, state: '{"format":' } : r)],
     ['of another sampler', (r: SamplerStateRecord | undefined) => (r ? { ...r, sampler: 'evolution' } : r)],
-    ['consumed more than the study has', (r: SamplerStateRecord | undefined) => (r ? { ...r, state: r.state.replace(/"consumed":\d+/, '"consumed":9999') } : r)],
+    [
+      'consumed more than the study has',
+      (r: SamplerStateRecord | undefined) => (r ? { ...r, state: r.state.replace(/"consumed":\d+/, '"consumed":9999') } : r),
+    ],
   ])('suggests as a full replay does when the stored state is %s, and writes a fresh one', async (_, get) => {
     // Prepare
     const reference = await runStudy();
@@ -137,7 +151,14 @@ describe('the order a stateful sampler sees results in', () => {
   it('is the order the results were observed, not the trial numbers, for rl; trial order for others', () => {
     // Prepare: trial 0's rung 1 ended after trial 1's rung 0; trial 2 (ask/tell) has no jobs.
     const study = makeStudy();
-    const t0 = makeTrial({ number: 0, params: { lr: 0.01 }, jobs: [{ rung: 0, startedAt: 'x', endedAt: '2026-01-01T00:00:01Z' }, { rung: 1, startedAt: 'x', endedAt: '2026-01-01T00:00:09Z' }] });
+    const t0 = makeTrial({
+      number: 0,
+      params: { lr: 0.01 },
+      jobs: [
+        { rung: 0, startedAt: 'x', endedAt: '2026-01-01T00:00:01Z' },
+        { rung: 1, startedAt: 'x', endedAt: '2026-01-01T00:00:09Z' },
+      ],
+    });
     const t1 = makeTrial({ number: 1, params: { lr: 0.02 }, jobs: [{ rung: 0, startedAt: 'x', endedAt: '2026-01-01T00:00:05Z' }] });
     const t2 = makeTrial({ number: 2, params: { lr: 0.03 }, endedAt: '2026-01-01T00:00:03Z' });
     const results: RungResult[] = [
@@ -157,12 +178,18 @@ describe('the order a stateful sampler sees results in', () => {
 
   it('stores no state too large for one item, and still suggests', async () => {
     // Prepare: 40 decisions of 500 choices each: about 20,000 logits, over the item limit.
-    const parameters = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`d${i}`, { type: 'categorical', values: Array.from({ length: 500 }, (_, v) => `v${v}`) }]));
+    const parameters = Object.fromEntries(
+      Array.from({ length: 40 }, (_, i) => [`d${i}`, { type: 'categorical', values: Array.from({ length: 500 }, (_, v) => `v${v}`) }]),
+    );
     const store = new MemoryStore();
     const ctx = { store, now: () => new Date('2026-01-01T00:00:00Z') };
     const study: Study = makeStudy({ spec: { ...makeStudy().spec, parameters } as Study['spec'] });
     const space = new SearchSpace(parameters as never);
-    const observations = Array.from({ length: 30 }, (_, i) => ({ params: space.sample({ next: () => ((i * 37 + 11) % 97) / 97, int: (lo: number) => lo }), score: i % 7, resource: 1 }));
+    const observations = Array.from({ length: 30 }, (_, i) => ({
+      params: space.sample({ next: () => ((i * 37 + 11) % 97) / 97, int: (lo: number) => lo }),
+      score: i % 7,
+      resource: 1,
+    }));
     const suggester = studySampler(ctx, study, reinforceSampler(), space, observations);
     // Act
     const params = await suggester.suggest({ pending: [], maxResource: 1, index: 30, rng: { next: () => 0.3, int: (lo: number) => lo } });
@@ -179,7 +206,10 @@ describe('REINFORCE state on the ask/tell path', () => {
     const store = new MemoryStore();
     let clock = Date.parse('2026-01-01T00:00:00Z');
     const ctx = { store, now: () => new Date((clock += 1000)), random: () => 0.5 };
-    const spec = rlSpec({ strategy: { sampler: 'rl', execution: 'external', scheduler: { type: 'fifo', max: 1 }, seed: 2 }, limits: { maxTrials: 6 } });
+    const spec = rlSpec({
+      strategy: { sampler: 'rl', execution: 'external', scheduler: { type: 'fifo', max: 1 }, seed: 2 },
+      limits: { maxTrials: 6 },
+    });
     const study = await createStudy(ctx, team, spec, undefined);
     const consumed: number[] = [];
     // Act

@@ -32,7 +32,12 @@ describe('study spec', () => {
     ['duplicate choices', { opt: { type: 'categorical', values: ['a', 'a'] } }, 'parameters.opt.values', /unique/],
     ['ordinal out of order', { bs: { type: 'ordinal', values: [64, 32] } }, 'parameters.bs.values', /strictly increasing/],
     ['a non-integer int bound', { n: { type: 'int', min: 1.5, max: 4 } }, 'parameters.n.min', /integer/],
-    ['a condition on a missing parent', { m: { type: 'float', min: 0, max: 1, when: { opt: 'sgd' } } }, 'parameters.m.when.opt', /missing parameter "opt"/],
+    [
+      'a condition on a missing parent',
+      { m: { type: 'float', min: 0, max: 1, when: { opt: 'sgd' } } },
+      'parameters.m.when.opt',
+      /missing parameter "opt"/,
+    ],
     [
       'a condition on a value the parent lacks',
       { opt: { type: 'categorical', values: ['sgd'] }, m: { type: 'float', min: 0, max: 1, when: { opt: 'adam' } } },
@@ -68,13 +73,22 @@ describe('study spec', () => {
       limits: { maxTrials: 0 },
       trial: { command: [] },
     });
-    expect([...new Set(issues.map((i) => i.path))].sort()).toEqual(['limits.maxTrials', 'name', 'objective.goal', 'parameters.lr.min', 'trial.command']);
+    expect([...new Set(issues.map((i) => i.path))].sort()).toEqual([
+      'limits.maxTrials',
+      'name',
+      'objective.goal',
+      'parameters.lr.min',
+      'trial.command',
+    ]);
   });
 
   it('rejects schedulers that cannot halve', () => {
     const base = structuredClone(minimalSpecInput);
     const tooNarrow = { ...base, strategy: { scheduler: { type: 'hyperband', min: 1, max: 2, eta: 3 } } };
-    expect(specIssues(tooNarrow)).toContainEqual({ path: 'strategy.scheduler.max', message: 'max / min must be at least eta (3) to have two rungs' });
+    expect(specIssues(tooNarrow)).toContainEqual({
+      path: 'strategy.scheduler.max',
+      message: 'max / min must be at least eta (3) to have two rungs',
+    });
     const inverted = { ...base, strategy: { scheduler: { type: 'successive_halving', min: 9, max: 3 } } };
     expect(specIssues(inverted)).toContainEqual({ path: 'strategy.scheduler.min', message: 'min must be below max' });
   });

@@ -27,7 +27,12 @@ describe('steering a workflow study', () => {
     await plan(ctx.steps, study);
     const rung = await suggest(ctx.steps, { team: 'team-a', studyId: study.studyId, bracket: 0 });
     // Act
-    await enqueueConfigs(ctx.service, 'team-a', study.studyId, { configs: [{ x: 0.25, kind: 'b' }, { x: 0.75, kind: 'a' }] });
+    await enqueueConfigs(ctx.service, 'team-a', study.studyId, {
+      configs: [
+        { x: 0.25, kind: 'b' },
+        { x: 0.75, kind: 'a' },
+      ],
+    });
     const jobs = [];
     for (const slot of rung.trials) {
       jobs.push(await startTrial(ctx.steps, slot));
@@ -43,13 +48,18 @@ describe('steering a workflow study', () => {
     const trials = await readAll((p) => ctx.store.listTrials('team-a', study.studyId, p));
     expect(trials.map((t) => t.enqueuedId)).toEqual(['q0', 'q1', undefined, undefined]);
     const stored = await ctx.store.getStudy('team-a', study.studyId);
-    expect(stored!.enqueued!.map((e) => [e.id, e.trialId])).toEqual([['q0', '0'], ['q1', '1']]);
+    expect(stored!.enqueued!.map((e) => [e.id, e.trialId])).toEqual([
+      ['q0', '0'],
+      ['q1', '1'],
+    ]);
   });
 
   it('rejects enqueued configurations outside the space, naming each problem', async () => {
     const ctx = contexts();
     const study = await createStudy(ctx.service, 'team-a', spec(), undefined);
-    await expect(enqueueConfigs(ctx.service, 'team-a', study.studyId, { configs: [{ x: 2, kind: 'c' }, { x: 0.5 }] })).rejects.toMatchObject({
+    await expect(
+      enqueueConfigs(ctx.service, 'team-a', study.studyId, { configs: [{ x: 2, kind: 'c' }, { x: 0.5 }] }),
+    ).rejects.toMatchObject({
       issues: [
         { path: 'configs.0.x', message: 'must be a number in [0, 1]' },
         { path: 'configs.0.kind', message: 'must be one of ["a","b"]' },
@@ -98,7 +108,12 @@ describe('steering a workflow study', () => {
     await expect(patchStudy(ctx.service, 'team-a', fifo.studyId, { limits: {} })).rejects.toThrow('must change');
 
     // hyperband 1..9 eta 3: brackets of 9, 5 and 3 trials for maxTrials 17.
-    const hb = await createStudy(ctx.service, 'team-a', spec({ strategy: { scheduler: { type: 'hyperband', min: 1, max: 9, eta: 3 }, seed: 2 }, limits: { maxTrials: 17, parallelism: 2 } }), undefined);
+    const hb = await createStudy(
+      ctx.service,
+      'team-a',
+      spec({ strategy: { scheduler: { type: 'hyperband', min: 1, max: 9, eta: 3 }, seed: 2 }, limits: { maxTrials: 17, parallelism: 2 } }),
+      undefined,
+    );
     const planned = await plan(ctx.steps, hb);
     const first = await suggest(ctx.steps, { team: 'team-a', studyId: hb.studyId, bracket: 0 });
     await expect(patchStudy(ctx.service, 'team-a', hb.studyId, { limits: { maxTrials: 8 } })).rejects.toThrow('must be at least 9');

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { utilization } from '../../shared/analysis/utilization.js';
 
-const job = (start: number, end: number) => ({ rung: 0, startedAt: new Date(start * 1000).toISOString(), endedAt: new Date(end * 1000).toISOString(), seconds: end - start });
+const job = (start: number, end: number) => ({
+  rung: 0,
+  startedAt: new Date(start * 1000).toISOString(),
+  endedAt: new Date(end * 1000).toISOString(),
+  seconds: end - start,
+});
 
 describe('worker utilization', () => {
   it('is the trained job-seconds over parallelism times the span', () => {

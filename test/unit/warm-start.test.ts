@@ -33,7 +33,10 @@ describe('warm starts from earlier studies', () => {
     const earlier = await createStudy(ctx.service, 't', spec(), undefined);
     await runAll(ctx, earlier.studyId);
     const earlierTrials = await readAll((p) => ctx.store.listTrials('t', earlier.studyId, p));
-    const best = [...earlierTrials].sort((a, b) => b.value! - a.value!).slice(0, 2).map((t) => t.params);
+    const best = [...earlierTrials]
+      .sort((a, b) => b.value! - a.value!)
+      .slice(0, 2)
+      .map((t) => t.params);
     // Act
     const next = await createStudy(ctx.service, 't', spec({ warmStart: { studies: [earlier.studyId], topK: 2 }, seed: 10 }), undefined);
     await runAll(ctx, next.studyId);

@@ -11,7 +11,6 @@ import {
   suggest,
   TooManyFailedTrialsError,
   type RungPlan,
-  type StepContext,
 } from '../../shared/study/workflow.js';
 
 const contexts = () => memoryContexts();
@@ -27,7 +26,15 @@ const spec = (overrides: Record<string, unknown> = {}) => ({
 });
 
 /** A stand-in for the training job: reports acc = x (scaled by progress) for each step of its slice. */
-async function train(ctx: ReturnType<typeof contexts>, team: string, studyId: string, trialId: string, from: number, to: number, x: number) {
+async function train(
+  ctx: ReturnType<typeof contexts>,
+  team: string,
+  studyId: string,
+  trialId: string,
+  from: number,
+  to: number,
+  x: number,
+) {
   for (let step = from + 1; step <= to; step++) {
     await reportMeasurement(ctx.service, team, studyId, trialId, { step, metrics: { acc: x * (step / to) } });
   }
@@ -68,7 +75,12 @@ describe('study workflow steps', () => {
     const bracket0 = trials.filter((t) => t.bracket === 0);
     const byX = [...bracket0].sort((a, b) => (b.params.x as number) - (a.params.x as number));
     // The promoted ones are exactly the best three at rung 0, and the winner the best of those.
-    expect(histories[0][1].trials.map((t) => t.trialId).sort()).toEqual(byX.slice(0, 3).map((t) => t.trialId).sort());
+    expect(histories[0][1].trials.map((t) => t.trialId).sort()).toEqual(
+      byX
+        .slice(0, 3)
+        .map((t) => t.trialId)
+        .sort(),
+    );
     expect(byX[0]).toMatchObject({ state: 'COMPLETE', resource: 9, rung: 2 });
     expect(byX.slice(3).every((t) => t.state === 'PRUNED' && t.resource === 1)).toBe(true);
     // Each step of the winner was measured once, with no epoch trained twice.
@@ -128,14 +140,25 @@ describe('study workflow steps', () => {
     }
     const next = await promote(ctx.steps, rung);
     // Assess
-    expect(await ctx.store.getTrial('team-a', study.studyId, a.trialId)).toMatchObject({ state: 'FAILED', error: 'job failed: States.TaskFailed: exit code 1' });
-    expect(await ctx.store.getTrial('team-a', study.studyId, b.trialId)).toMatchObject({ state: 'FAILED', error: 'the job never reported the objective metric "acc"' });
+    expect(await ctx.store.getTrial('team-a', study.studyId, a.trialId)).toMatchObject({
+      state: 'FAILED',
+      error: 'job failed: States.TaskFailed: exit code 1',
+    });
+    expect(await ctx.store.getTrial('team-a', study.studyId, b.trialId)).toMatchObject({
+      state: 'FAILED',
+      error: 'the job never reported the objective metric "acc"',
+    });
     expect(next.trials).toHaveLength(3);
   });
 
   it('fails the study once more trials failed than maxFailedTrials allows', async () => {
     const ctx = contexts();
-    const study = await createStudy(ctx.service, 'team-a', spec({ limits: { maxTrials: 9, parallelism: 2, maxFailedTrials: 1 } }), undefined);
+    const study = await createStudy(
+      ctx.service,
+      'team-a',
+      spec({ limits: { maxTrials: 9, parallelism: 2, maxFailedTrials: 1 } }),
+      undefined,
+    );
     await plan(ctx.steps, study);
     const rung = await suggest(ctx.steps, { team: 'team-a', studyId: study.studyId, bracket: 0 });
     for (const slot of rung.trials.slice(0, 2)) {
@@ -143,7 +166,12 @@ describe('study workflow steps', () => {
       await observe(ctx.steps, slot);
     }
     await expect(promote(ctx.steps, rung)).rejects.toBeInstanceOf(TooManyFailedTrialsError);
-    const failed = await finalize(ctx.steps, { team: 'team-a', studyId: study.studyId, outcome: 'FAILED', error: { Error: 'TooManyFailedTrialsError', Cause: '2 trials failed' } });
+    const failed = await finalize(ctx.steps, {
+      team: 'team-a',
+      studyId: study.studyId,
+      outcome: 'FAILED',
+      error: { Error: 'TooManyFailedTrialsError', Cause: '2 trials failed' },
+    });
     expect(failed).toMatchObject({ state: 'FAILED' });
     expect((await ctx.store.getStudy('team-a', study.studyId))!.error).toBe('2 trials failed');
   });

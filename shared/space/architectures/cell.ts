@@ -12,7 +12,11 @@ export const cellParamSchema = z.strictObject({
   nodes: z.number().int('must be an integer').min(2, 'a cell needs at least an input and an output node').max(10),
   ops: opsSchema,
   /** Edges [from, to] with from < to; every pair by default (a complete DAG). */
-  edges: z.array(z.tuple([nodeIndex, nodeIndex])).min(1, 'must list at least one edge').max(45).optional(),
+  edges: z
+    .array(z.tuple([nodeIndex, nodeIndex]))
+    .min(1, 'must list at least one edge')
+    .max(45)
+    .optional(),
   when: whenSchema,
 });
 export type CellParamSpec = z.infer<typeof cellParamSchema>;
@@ -43,7 +47,10 @@ export function cellConnected(nodes: number, edges: readonly { from: number; to:
 }
 
 /** The non-connecting edges of the input-to-output path that has fewest of them (0-1 shortest path). */
-function cheapestPath(nodes: number, edges: readonly { from: number; to: number; op: string }[]): { from: number; to: number }[] | undefined {
+function cheapestPath(
+  nodes: number,
+  edges: readonly { from: number; to: number; op: string }[],
+): { from: number; to: number }[] | undefined {
   const cost = new Array<number>(nodes).fill(Infinity);
   const via = new Array<{ from: number; to: number; op: string } | undefined>(nodes);
   cost[0] = 0;
@@ -67,7 +74,9 @@ function parseCell(spec: CellParamSpec, text: string): ParsedArchitecture<CellVa
   const edges = cellEdges(spec);
   const groups = text.split('+');
   if (groups.length !== spec.nodes - 1)
-    return fail(`it has ${groups.length} group(s) separated by "+"; the cell has ${spec.nodes} nodes, so ${spec.nodes - 1} (the edges into nodes 1..${spec.nodes - 1}), like |op~0|+|op~0|op~1|`);
+    return fail(
+      `it has ${groups.length} group(s) separated by "+"; the cell has ${spec.nodes} nodes, so ${spec.nodes - 1} (the edges into nodes 1..${spec.nodes - 1}), like |op~0|+|op~0|op~1|`,
+    );
   const key = (from: number, to: number) => `${from}_${to}`;
   const wanted = new Set(edges.map(([i, j]) => key(i, j)));
   const got = new Map<string, string>();
@@ -100,14 +109,27 @@ function cellProblems(spec: CellParamSpec): ArchitectureIssue[] {
       issues.push({ path: ['edges', k], message: `edge [${i}, ${j}] is outside nodes 0..${spec.nodes - 1}` });
       edgesOk = false;
     } else if (i >= j) {
-      issues.push({ path: ['edges', k], message: `edge [${i}, ${j}] must go from a lower to a higher node (from < to), so that the cell is acyclic` });
+      issues.push({
+        path: ['edges', k],
+        message: `edge [${i}, ${j}] must go from a lower to a higher node (from < to), so that the cell is acyclic`,
+      });
       edgesOk = false;
     }
   });
   const dup = duplicates(spec.edges ?? []);
   if (dup.length) issues.push({ path: ['edges'], message: `edges must be unique ([${dup[0].join(', ')}] repeated)` });
-  if (edgesOk && spec.edges && !cellConnected(spec.nodes, spec.edges.map(([from, to]) => ({ from, to, op: 'edge' }))))
-    issues.push({ path: ['edges'], message: `no path from the input (node 0) to the output (node ${spec.nodes - 1}) along the given edges` });
+  if (
+    edgesOk &&
+    spec.edges &&
+    !cellConnected(
+      spec.nodes,
+      spec.edges.map(([from, to]) => ({ from, to, op: 'edge' })),
+    )
+  )
+    issues.push({
+      path: ['edges'],
+      message: `no path from the input (node 0) to the output (node ${spec.nodes - 1}) along the given edges`,
+    });
   return issues;
 }
 
@@ -134,7 +156,13 @@ export const cell: ArchitectureKind<typeof cellParamSchema, CellValue> = {
   compose(value) {
     const last = Math.max(0, ...value.edges.map((e) => e.to));
     const groups: string[] = [];
-    for (let j = 1; j <= last; j++) groups.push(`|${value.edges.filter((e) => e.to === j).map((e) => `${e.op}~${e.from}`).join('|')}|`);
+    for (let j = 1; j <= last; j++)
+      groups.push(
+        `|${value.edges
+          .filter((e) => e.to === j)
+          .map((e) => `${e.op}~${e.from}`)
+          .join('|')}|`,
+      );
     return groups.join('+');
   },
 

@@ -3,7 +3,10 @@ import { whenSchema, type ParamValue } from '../flat-parameters.js';
 import type { ArchitectureIssue, ArchitectureKind, ParsedArchitecture } from './kind.js';
 import { failure, isRecord, parseJson } from './user-input.js';
 
-const coefficient = z.strictObject({ min: z.number().finite().min(1, 'must be at least 1'), max: z.number().finite().min(1, 'must be at least 1') });
+const coefficient = z.strictObject({
+  min: z.number().finite().min(1, 'must be at least 1'),
+  max: z.number().finite().min(1, 'must be at least 1'),
+});
 /** EfficientNet compound scaling: depth alpha, width beta, resolution gamma with alpha*beta^2*gamma^2 = target. */
 export const compoundScalingParamSchema = z.strictObject({
   type: z.literal('compound_scaling'),
@@ -47,7 +50,8 @@ function parseCompound(spec: CompoundScalingParamSpec, text: string): ParsedArch
   const ranges = compoundRanges(spec);
   for (const k of ['alpha', 'beta'] as const) {
     const v = given[k];
-    if (typeof v !== 'number' || !(v >= ranges[k].min && v <= ranges[k].max)) return fail(`${k} ${JSON.stringify(v)} is not a number in [${ranges[k].min}, ${ranges[k].max}]`);
+    if (typeof v !== 'number' || !(v >= ranges[k].min && v <= ranges[k].max))
+      return fail(`${k} ${JSON.stringify(v)} is not a number in [${ranges[k].min}, ${ranges[k].max}]`);
   }
   const [alpha, beta] = [given.alpha as number, given.beta as number];
   const gamma = Math.sqrt(spec.target / (alpha * beta * beta));
@@ -56,7 +60,9 @@ function parseCompound(spec: CompoundScalingParamSpec, text: string): ParsedArch
     if (typeof g !== 'number' || !Number.isFinite(g)) return fail(`gamma ${JSON.stringify(g)} is not a number`);
     const product = alpha * beta ** 2 * g ** 2;
     if (Math.abs(product - spec.target) > compoundTolerance * spec.target)
-      return fail(`gamma ${g} is off the constraint alpha * beta^2 * gamma^2 = ${spec.target} (it gives ${+product.toPrecision(6)}); gamma would be ${+gamma.toPrecision(6)}, or leave it out`);
+      return fail(
+        `gamma ${g} is off the constraint alpha * beta^2 * gamma^2 = ${spec.target} (it gives ${+product.toPrecision(6)}); gamma would be ${+gamma.toPrecision(6)}, or leave it out`,
+      );
   }
   return { ok: true, value: { kind: 'compound_scaling', alpha, beta, gamma } };
 }
@@ -67,7 +73,10 @@ function compoundProblems(spec: CompoundScalingParamSpec): ArchitectureIssue[] {
     if (spec[k].min > spec[k].max) issues.push({ path: [k, 'min'], message: `min (${spec[k].min}) must not exceed max (${spec[k].max})` });
   const least = spec.alpha.min * spec.beta.min ** 2;
   if (least > spec.target)
-    issues.push({ path: ['target'], message: `gamma < 1 is forced: alpha.min * beta.min^2 = ${least} already exceeds target ${spec.target} (alpha * beta^2 * gamma^2 = target)` });
+    issues.push({
+      path: ['target'],
+      message: `gamma < 1 is forced: alpha.min * beta.min^2 = ${least} already exceeds target ${spec.target} (alpha * beta^2 * gamma^2 = target)`,
+    });
   return issues;
 }
 

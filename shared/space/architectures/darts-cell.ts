@@ -50,10 +50,13 @@ function parseDarts(spec: DartsCellParamSpec, text: string): ParsedArchitecture<
   const fail = failure('a DARTS genotype list');
   const json = parseJson(text);
   const list = json.ok ? json.data : undefined;
-  if (!Array.isArray(list)) return fail('expected a JSON list of [op, from] pairs, node by node, like [["sep_conv_3x3",0],["skip_connect",1],...]');
+  if (!Array.isArray(list))
+    return fail('expected a JSON list of [op, from] pairs, node by node, like [["sep_conv_3x3",0],["skip_connect",1],...]');
   const k = spec.inputs;
   if (list.length !== spec.nodes * k)
-    return fail(`it has ${list.length} [op, from] pairs; the cell has ${spec.nodes} intermediate nodes with ${k} input(s) each, so ${spec.nodes * k}`);
+    return fail(
+      `it has ${list.length} [op, from] pairs; the cell has ${spec.nodes} intermediate nodes with ${k} input(s) each, so ${spec.nodes * k}`,
+    );
   const nodes: DartsValue['nodes'] = [];
   for (let node = 2; node < spec.nodes + 2; node++) {
     const inputs: { from: number; op: string }[] = [];
@@ -121,7 +124,8 @@ export const dartsCell: ArchitectureKind<typeof dartsCellParamSchema, DartsValue
     return out;
   },
 
-  defect: (_spec, value) => (dartsAlive(value).size <= 2 ? 'has no intermediate node reached from a cell input through connecting operations' : undefined),
+  defect: (_spec, value) =>
+    dartsAlive(value).size <= 2 ? 'has no intermediate node reached from a cell input through connecting operations' : undefined,
 
   /** The first input of the first intermediate node (always a cell input) gets the first connecting operation. */
   repair(name, spec, _value, params) {
@@ -132,7 +136,10 @@ export const dartsCell: ArchitectureKind<typeof dartsCellParamSchema, DartsValue
     const issues = opsProblems(spec.ops, 'cell');
     // The first intermediate node has only the two cell inputs to choose from.
     if (spec.inputs > 2)
-      issues.push({ path: ['inputs'], message: `inputs (${spec.inputs}) exceeds the 2 predecessors of the first intermediate node (the two cell inputs)` });
+      issues.push({
+        path: ['inputs'],
+        message: `inputs (${spec.inputs}) exceeds the 2 predecessors of the first intermediate node (the two cell inputs)`,
+      });
     return issues;
   },
 };

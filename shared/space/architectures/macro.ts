@@ -65,16 +65,20 @@ function fits(dim: ParamSpec, v: unknown): boolean {
 }
 
 const describeDim = (dim: ParamSpec): string =>
-  dim.type === 'categorical' || dim.type === 'ordinal' ? `one of ${JSON.stringify(dim.values)}` : `${dim.type === 'int' ? 'an integer' : 'a number'} in [${dim.min}, ${dim.max}]`;
+  dim.type === 'categorical' || dim.type === 'ordinal'
+    ? `one of ${JSON.stringify(dim.values)}`
+    : `${dim.type === 'int' ? 'an integer' : 'a number'} in [${dim.min}, ${dim.max}]`;
 
-const isChoiceDim = (dim: ParamSpec): dim is Extract<ParamSpec, { values: unknown }> => dim.type === 'categorical' || dim.type === 'ordinal';
+const isChoiceDim = (dim: ParamSpec): dim is Extract<ParamSpec, { values: unknown }> =>
+  dim.type === 'categorical' || dim.type === 'ordinal';
 
 /** A JSON list of stages `{depth, width, kernel, expansion, se}`. */
 function parseMacro(spec: MacroParamSpec, text: string): ParsedArchitecture<MacroValue> {
   const fail = failure('a macro stage list');
   const json = parseJson(text);
   const list = json.ok ? json.data : undefined;
-  if (!Array.isArray(list)) return fail('expected a JSON list of stages like [{"depth":2,"width":24,"kernel":5,"expansion":6,"se":true},...]');
+  if (!Array.isArray(list))
+    return fail('expected a JSON list of stages like [{"depth":2,"width":24,"kernel":5,"expansion":6,"se":true},...]');
   if (list.length !== spec.stages.length) return fail(`it has ${list.length} stage(s); the space has ${spec.stages.length}`);
   const stages: MacroStageValue[] = [];
   for (const [s, given] of list.entries()) {
@@ -139,7 +143,8 @@ export const macro: ArchitectureKind<typeof macroParamSchema, MacroValue> = {
     return { kind: 'macro', stages };
   },
 
-  compose: (value) => JSON.stringify(value.stages.map((s) => ({ depth: s.depth, width: s.width, kernel: s.kernel, expansion: s.expansion, se: s.se }))),
+  compose: (value) =>
+    JSON.stringify(value.stages.map((s) => ({ depth: s.depth, width: s.width, kernel: s.kernel, expansion: s.expansion, se: s.se }))),
 
   parse: parseMacro,
 

@@ -19,6 +19,9 @@ export function opsProblems(ops: readonly string[], kind: string): ArchitectureI
   const dup = duplicates(ops);
   if (dup.length) issues.push({ path: ['ops'], message: `operations must be unique (${dup.join(', ')} repeated)` });
   if (ops.length > 0 && !ops.some(connects))
-    issues.push({ path: ['ops'], message: `every operation (${ops.join(', ')}) is non-connecting: no ${kind} could link its input to its output` });
+    issues.push({
+      path: ['ops'],
+      message: `every operation (${ops.join(', ')}) is non-connecting: no ${kind} could link its input to its output`,
+    });
   return issues;
 }

@@ -30,10 +30,17 @@ const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
  * reserves the job's forecast unless spent + reserved + forecast would cross the budget. The key
  * is the job's index on the trial, so a retried step reserves nothing twice.
  */
-export async function reserveJob(ctx: StepContext, study: Study, trial: Trial, resourceTo: number): Promise<{ admitted: boolean; forecastUsd?: number }> {
+export async function reserveJob(
+  ctx: StepContext,
+  study: Study,
+  trial: Trial,
+  resourceTo: number,
+): Promise<{ admitted: boolean; forecastUsd?: number }> {
   const pricing = pricingOf(study);
   const forecastUsd =
-    pricing?.secondsPerResource === undefined ? undefined : jobForecastUsd(pricing.usdPerHour, pricing.secondsPerResource, trial.resource, resourceTo);
+    pricing?.secondsPerResource === undefined
+      ? undefined
+      : jobForecastUsd(pricing.usdPerHour, pricing.secondsPerResource, trial.resource, resourceTo);
   const max = study.spec.limits.maxCostUsd;
   if (max === undefined || forecastUsd === undefined) return { admitted: true, forecastUsd };
   const key = reservationKey(trial.trialId, trial.jobs?.length ?? 0);
@@ -43,7 +50,8 @@ export async function reserveJob(ctx: StepContext, study: Study, trial: Trial, r
     admitted = key in cost.reservedUsd;
     if (admitted) return undefined;
     const committed = cost.spentUsd + sum(Object.values(cost.reservedUsd));
-    if (committed + forecastUsd > max * (1 + 1e-12)) return cost.budgetExhausted ? undefined : { ...s, cost: { ...cost, budgetExhausted: true } };
+    if (committed + forecastUsd > max * (1 + 1e-12))
+      return cost.budgetExhausted ? undefined : { ...s, cost: { ...cost, budgetExhausted: true } };
     admitted = true;
     return { ...s, cost: { ...cost, reservedUsd: { ...cost.reservedUsd, [key]: forecastUsd } } };
   });
@@ -60,7 +68,12 @@ export function openJob(ctx: Pick<StepContext, 'now'>, rung: number, forecastUsd
  * the same write that adds the job's cost. Reservations of the trial without a started job (a
  * start that stopped between its two writes) are dropped when `dropUnstarted`.
  */
-export async function settleJobs(ctx: StepContext, ref: Pick<Study, 'team' | 'studyId'>, trial: Trial, dropUnstarted = true): Promise<void> {
+export async function settleJobs(
+  ctx: StepContext,
+  ref: Pick<Study, 'team' | 'studyId'>,
+  trial: Trial,
+  dropUnstarted = true,
+): Promise<void> {
   const jobs = trial.jobs ?? [];
   const prefix = `${trial.trialId}#`;
   await updateStudyWith(ctx, ref, (s) => {
@@ -89,7 +102,12 @@ export function closeJob(study: Study, trial: Trial, at: Date, outcome?: JobOutc
   const batch = batchTimes(outcome);
   const seconds = batch ? batch.seconds : Math.max(0, (at.getTime() - Date.parse(last.startedAt)) / 1000);
   const pricing = pricingOf(study);
-  jobs[jobs.length - 1] = { ...last, endedAt: at.toISOString(), seconds, ...(pricing ? { costUsd: jobCostUsd(pricing.usdPerHour, seconds) } : {}) };
+  jobs[jobs.length - 1] = {
+    ...last,
+    endedAt: at.toISOString(),
+    seconds,
+    ...(pricing ? { costUsd: jobCostUsd(pricing.usdPerHour, seconds) } : {}),
+  };
   return jobs;
 }
 
@@ -97,7 +115,9 @@ export function closeJob(study: Study, trial: Trial, at: Date, outcome?: JobOutc
 export function closeNeverRan(study: Study, trial: Trial, at: Date): TrialJob[] | undefined {
   const priced = pricingOf(study) !== undefined;
   return (trial.jobs ?? []).map((j, i, all) =>
-    i === all.length - 1 && j.endedAt === undefined ? { ...j, endedAt: at.toISOString(), seconds: 0, ...(priced ? { costUsd: 0 } : {}), neverRan: true } : j,
+    i === all.length - 1 && j.endedAt === undefined
+      ? { ...j, endedAt: at.toISOString(), seconds: 0, ...(priced ? { costUsd: 0 } : {}), neverRan: true }
+      : j,
   );
 }
 

@@ -24,7 +24,9 @@ import { resultsOf } from './results.js';
  * suggest differently from the first attempt. Failed, pruned and infeasible trials will not run.
  */
 export function pendingParams(trials: Trial[]): Params[] {
-  return trials.filter((t) => t.rungValues.length === 0 && (t.state === 'WAITING' || t.state === 'RUNNING' || t.state === 'PAUSED')).map((t) => t.params);
+  return trials
+    .filter((t) => t.rungValues.length === 0 && (t.state === 'WAITING' || t.state === 'RUNNING' || t.state === 'PAUSED'))
+    .map((t) => t.params);
 }
 
 /**
@@ -34,7 +36,13 @@ export function pendingParams(trials: Trial[]): Params[] {
  * it only caches what the observations determine, so a crash in between leaves a step whose
  * retry makes the same suggestions.
  */
-export async function suggestNew(ctx: CasContext, study: Study, trials: Trial[], numbers: number[], maxResource: number): Promise<Params[]> {
+export async function suggestNew(
+  ctx: CasContext,
+  study: Study,
+  trials: Trial[],
+  numbers: number[],
+  maxResource: number,
+): Promise<Params[]> {
   if (numbers.length === 0) return [];
   const space = new SearchSpace(study.spec.parameters);
   const sampler = samplerFor(study.spec.strategy.sampler);
@@ -51,7 +59,13 @@ export async function suggestNew(ctx: CasContext, study: Study, trials: Trial[],
 }
 
 /** The record of a new trial `number` (WAITING at rung 0 of bracket 0 unless `fields` say otherwise). */
-export function newTrial(ctx: Pick<CasContext, 'now'>, study: Pick<Study, 'team' | 'studyId'>, number: number, params: Params, fields: Partial<Trial> = {}): Trial {
+export function newTrial(
+  ctx: Pick<CasContext, 'now'>,
+  study: Pick<Study, 'team' | 'studyId'>,
+  number: number,
+  params: Params,
+  fields: Partial<Trial> = {},
+): Trial {
   const at = ctx.now().toISOString();
   return {
     team: study.team,

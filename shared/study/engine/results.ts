@@ -14,7 +14,9 @@ import type { Study, Trial } from '../types.js';
 export function resultsOf(study: Study, trials: Trial[]): RungResult[] {
   return searchTrials(trials).flatMap((t) =>
     t.rungValues.flatMap((v, rung) =>
-      v === undefined || v === null ? [] : [{ trial: t, rung, observation: observationOf(study.spec, t, rung, v, rungResource(study, t, rung) ?? 0) }],
+      v === undefined || v === null
+        ? []
+        : [{ trial: t, rung, observation: observationOf(study.spec, t, rung, v, rungResource(study, t, rung) ?? 0) }],
     ),
   );
 }

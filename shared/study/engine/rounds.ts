@@ -104,5 +104,10 @@ export function finishingPromotion(study: Study, trials: Trial[]): Trial | undef
   const top = Math.max(-1, ...paused.map((t) => t.rung));
   return paused
     .filter((t) => t.rung === top)
-    .sort((a, b) => Number(a.feasible === false) - Number(b.feasible === false) || orient(goal, b.rungValues[top]) - orient(goal, a.rungValues[top]) || a.number - b.number)[0];
+    .sort(
+      (a, b) =>
+        Number(a.feasible === false) - Number(b.feasible === false) ||
+        orient(goal, b.rungValues[top]) - orient(goal, a.rungValues[top]) ||
+        a.number - b.number,
+    )[0];
 }

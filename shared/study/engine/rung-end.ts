@@ -51,7 +51,13 @@ export async function endOfSlice(ctx: StepContext, study: Study, slice: Slice): 
 }
 
 /** The trial at the end of the slice (pure; the rule above). */
-export function sliceEnded(study: Study, t: Trial, slice: Slice, measurements: readonly Pick<Measurement, 'step' | 'metrics'>[], now: Date): Trial {
+export function sliceEnded(
+  study: Study,
+  t: Trial,
+  slice: Slice,
+  measurements: readonly Pick<Measurement, 'step' | 'metrics'>[],
+  now: Date,
+): Trial {
   const metric = study.spec.objective.metric;
   const last = measurements.filter((m) => m.step <= slice.target && Number.isFinite(m.metrics[metric])).at(-1);
   const outcome = rungOutcome(study.spec, measurements, slice.target, slice.top);
@@ -77,7 +83,8 @@ export function sliceEnded(study: Study, t: Trial, slice: Slice, measurements: r
 
 /** The writes after the slice's end, idempotent (a retried step repeats them): the study's best, and the job's cost. */
 export async function afterSliceEnd(ctx: StepContext, study: Study, trial: Trial, rung: number): Promise<void> {
-  if (trial.rung === rung && (trial.state === 'PAUSED' || trial.state === 'COMPLETE' || trial.state === 'INFEASIBLE')) await recordBest(ctx, study, trial);
+  if (trial.rung === rung && (trial.state === 'PAUSED' || trial.state === 'COMPLETE' || trial.state === 'INFEASIBLE'))
+    await recordBest(ctx, study, trial);
   await settleJobs(ctx, study, trial, false);
 }
 

@@ -32,11 +32,19 @@ export async function loadTrial(ctx: StepContext, ref: StudyKey & { trialId: str
 }
 
 /** Compare-and-set with re-read (shared/study/cas.ts): `change` returns the next value or undefined to leave it as is. */
-export async function updateStudyWith(ctx: Pick<StepContext, 'store' | 'now'>, ref: StudyKey, change: (s: Study) => Study | undefined): Promise<Study> {
+export async function updateStudyWith(
+  ctx: Pick<StepContext, 'store' | 'now'>,
+  ref: StudyKey,
+  change: (s: Study) => Study | undefined,
+): Promise<Study> {
   return await changeStudy(ctx, ref.team, ref.studyId, change);
 }
 
 /** As updateStudyWith, for a trial; a change of state must be a legal transition. */
-export async function updateTrialWith(ctx: Pick<StepContext, 'store' | 'now'>, ref: StudyKey & { trialId: string }, change: (t: Trial) => Trial | undefined): Promise<Trial> {
+export async function updateTrialWith(
+  ctx: Pick<StepContext, 'store' | 'now'>,
+  ref: StudyKey & { trialId: string },
+  change: (t: Trial) => Trial | undefined,
+): Promise<Trial> {
   return await changeTrial(ctx, ref, change);
 }

@@ -5,7 +5,7 @@ import type { StudyStore } from '../../../shared/store/port.js';
 import { finalize, observe, plan, promote, startTrial, suggest, type RungPlan, type TrialSlot } from '../../../shared/study/workflow.js';
 import { anomalies, record } from './counters.js';
 import { Interleaver, interleaved } from './interleaver.js';
-import { accountingAnomalies, outcome, studySpec, team, World } from './world.js';
+import { accountingAnomalies, outcome, team, World } from './world.js';
 
 /**
  * Concurrency: the steps of a study delivered several times at once (Step Functions delivers at
@@ -42,7 +42,11 @@ async function sequentialReference(spec: object) {
 }
 
 /** One study with every step delivered `d.*` times at once; returns what went wrong. */
-async function concurrentStudy(inner: StudyStore, spec: object, d: Deliveries): Promise<{ studyId: string; found: string[]; duplicates: number; released: number; exhausted: boolean }> {
+async function concurrentStudy(
+  inner: StudyStore,
+  spec: object,
+  d: Deliveries,
+): Promise<{ studyId: string; found: string[]; duplicates: number; released: number; exhausted: boolean }> {
   const rng = createRng(d.seed);
   const il = new Interleaver(() => rng.next());
   const world = new World({
@@ -60,7 +64,10 @@ async function concurrentStudy(inner: StudyStore, spec: object, d: Deliveries): 
     const starts = await copies(d.start, () => world.step(() => startTrial(s, slot)));
     const started = starts.find((r) => r.run);
     if (!started) return;
-    same(`StartTrial ${slot.trialId}`, starts.filter((r) => r.run));
+    same(
+      `StartTrial ${slot.trialId}`,
+      starts.filter((r) => r.run),
+    );
     const jobError = await world.job(started);
     const input = { ...slot, run: true, ...(jobError ? { jobError } : {}) };
     await Promise.all([
@@ -108,7 +115,8 @@ export async function property(makeStore: () => Promise<StudyStore>, spec: objec
       duplicates += run.duplicates;
       if (run.exhausted) exhausted++;
       const problems = [...run.found];
-      if (compare && (await outcome(store, run.studyId)) !== reference.result) problems.push('the study ended differently from the sequential run');
+      if (compare && (await outcome(store, run.studyId)) !== reference.result)
+        problems.push('the study ended differently from the sequential run');
       if (problems.length > 0) found.push(`seed ${d.seed}: ${problems.join('; ')}`);
       return problems.length === 0;
     }),
@@ -117,4 +125,3 @@ export async function property(makeStore: () => Promise<StudyStore>, spec: objec
   record({ interleavings: runs, duplicates });
   return { found: anomalies(found), exhausted, runs };
 }
-

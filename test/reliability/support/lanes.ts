@@ -96,7 +96,8 @@ function watched(inner: StudyStore, found: string[]): StudyStore {
       if (property === 'createTrial') {
         return async (trial: Trial) => {
           const res = await inner.createTrial(trial);
-          if (res.created && (await all(trial.studyId)).filter((t) => t.number === trial.number).length !== 1) found.push(`trial number ${trial.number} created twice`);
+          if (res.created && (await all(trial.studyId)).filter((t) => t.number === trial.number).length !== 1)
+            found.push(`trial number ${trial.number} created twice`);
           return res;
         };
       }
@@ -115,11 +116,13 @@ function watched(inner: StudyStore, found: string[]): StudyStore {
           const written = await inner.updateTrial(next);
           // PAUSED without a result at its rung -> RUNNING at that rung is an adoption (lanes.ts), not a promotion.
           const adoption = prev?.rungValues[prev.rung] === undefined && written.rung === prev?.rung;
-          if (prev && prev.state === 'PAUSED' && written.state === 'RUNNING' && !adoption) checkPromotion(prev, written, trials, arrivals[prev.rung] ?? [], found);
+          if (prev && prev.state === 'PAUSED' && written.state === 'RUNNING' && !adoption)
+            checkPromotion(prev, written, trials, arrivals[prev.rung] ?? [], found);
           written.rungValues.forEach((v, k) => {
             if (v !== undefined && v !== null && prev?.rungValues[k] === undefined) (arrivals[k] ??= []).push(written.trialId);
           });
-          if (prev && prev.state === 'RUNNING' && prev.rungValues[prev.rung] !== undefined) found.push(`trial ${prev.trialId} ran rung ${prev.rung} again`);
+          if (prev && prev.state === 'RUNNING' && prev.rungValues[prev.rung] !== undefined)
+            found.push(`trial ${prev.trialId} ran rung ${prev.rung} again`);
           return written;
         };
       }
@@ -152,7 +155,8 @@ function checkPromotion(prev: Trial, next: Trial, trials: Trial[], arrived: stri
   const paused = trials.filter((t) => t.state === 'PAUSED' && !t.stopRequested);
   const top = Math.max(...paused.map((t) => t.rung));
   const best = paused.filter((t) => t.rung === top).sort((a, b) => score(b) - score(a) || a.number - b.number)[0];
-  const finishing = trials.length >= study.maxTrials && !trials.some((t) => t.state === 'RUNNING' || t.state === 'WAITING' || t.state === 'COMPLETE');
+  const finishing =
+    trials.length >= study.maxTrials && !trials.some((t) => t.state === 'RUNNING' || t.state === 'WAITING' || t.state === 'COMPLETE');
   if (!finishing || top !== k || best?.trialId !== prev.trialId)
     found.push(
       `trial ${prev.trialId} promoted from rung ${k} at rank ${rank} of ${atRung.length}${finishing ? ' (not the finishing best)' : ''} [${trials.map((t) => `${t.trialId}:${t.state}@${t.rung}`).join(' ')}]`,
@@ -192,7 +196,9 @@ export async function concurrentLanes(d: Deliveries) {
   const same = <T>(what: string, results: T[]) => {
     delivered += results.length - 1;
     if (new Set(results.map((r) => JSON.stringify(r))).size > 1)
-      found.push(`${what}: duplicate deliveries answered differently (${results.map((r) => JSON.stringify(r, ['run', 'trialId', 'rung', 'lanes', 'lane'])).join(' / ')})`);
+      found.push(
+        `${what}: duplicate deliveries answered differently (${results.map((r) => JSON.stringify(r, ['run', 'trialId', 'rung', 'lanes', 'lane'])).join(' / ')})`,
+      );
     return results[0];
   };
   const runLane = async (position: LaneInput) => {
@@ -249,7 +255,8 @@ export async function concurrentLanes(d: Deliveries) {
     if ((t.jobs ?? []).some((j) => j.neverRan && j.costUsd !== 0)) found.push(`trial ${t.trialId}: a job that never ran was billed`);
     if (t.state === 'FAILED' && (t.error ?? '').startsWith('interrupted')) found.push(`trial ${t.trialId} ended ${t.error}`);
     const steps = (await inner.listMeasurements(team, studyId, t.trialId)).map((m) => m.step);
-    if (new Set(steps).size !== steps.length || steps.some((x, i) => x !== i + 1)) found.push(`trial ${t.trialId} measurements ${steps.join(',')}`);
+    if (new Set(steps).size !== steps.length || steps.some((x, i) => x !== i + 1))
+      found.push(`trial ${t.trialId} measurements ${steps.join(',')}`);
   }
   return { found, duplicates: world.duplicates + delivered, released: il.released };
 }

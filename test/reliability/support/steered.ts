@@ -18,7 +18,18 @@ interface Steer {
   act: (world: World, studyId: string) => Promise<{ status: number }>;
 }
 
-const enqueue: Steer['act'] = (w, id) => w.send('POST', `/studies/${id}/trials/enqueue`, { configs: [{ x: 0.97, act: 'gelu' }, { x: 0.55, act: 'relu' }] }, 'steer-enqueue');
+const enqueue: Steer['act'] = (w, id) =>
+  w.send(
+    'POST',
+    `/studies/${id}/trials/enqueue`,
+    {
+      configs: [
+        { x: 0.97, act: 'gelu' },
+        { x: 0.55, act: 'relu' },
+      ],
+    },
+    'steer-enqueue',
+  );
 const stop =
   (trialId: string): Steer['act'] =>
   (w, id) =>
@@ -43,21 +54,23 @@ function steered<T extends World>(world: T, steers: Steer[]): T {
 
 /** A Hyperband study: configurations enqueued while the first bracket runs, a trial of it stopped while it trains. */
 export const steeredBracketRun: StudyRun = {
-  world: (store, mode) => steered(new World({ store, onStepError: mode } satisfies WorldOptions), [
-    { trialId: '1', rung: 0, act: enqueue },
-    { trialId: '3', rung: 0, act: stop('3') },
-  ]),
+  world: (store, mode) =>
+    steered(new World({ store, onStepError: mode } satisfies WorldOptions), [
+      { trialId: '1', rung: 0, act: enqueue },
+      { trialId: '3', rung: 0, act: stop('3') },
+    ]),
   create: (world) => world.createStudy(studySpec()),
   label: 'steered study',
 };
 
 /** An ASHA lane study: configurations enqueued, a running trial stopped, maxTrials lowered by one. */
 export const steeredLaneRun: StudyRun = {
-  world: (store, mode) => steered(new LaneWorld({ store, onStepError: mode }), [
-    { trialId: '1', rung: 0, act: enqueue },
-    { trialId: '4', rung: 0, act: stop('4') },
-    { trialId: '5', rung: 0, act: lower },
-  ]),
+  world: (store, mode) =>
+    steered(new LaneWorld({ store, onStepError: mode }), [
+      { trialId: '1', rung: 0, act: enqueue },
+      { trialId: '4', rung: 0, act: stop('4') },
+      { trialId: '5', rung: 0, act: lower },
+    ]),
   create: (world) => world.createStudy(laneSpec()),
   label: 'steered lane study',
 };
@@ -73,7 +86,9 @@ class StrandingLaneWorld extends LaneWorld {
     let planned = await this.step(() => plan(this.steps, { team, studyId }));
     let round = 0;
     while (planned.lanes.length > 0) {
-      let lanes: { position: LaneInput }[] = planned.lanes.map((l) => ({ position: { team, studyId, lane: l.lane, round: l.round, jobIndex: 0 } }));
+      let lanes: { position: LaneInput }[] = planned.lanes.map((l) => ({
+        position: { team, studyId, lane: l.lane, round: l.round, jobIndex: 0 },
+      }));
       while (lanes.length > 0) {
         const still: typeof lanes = [];
         for (const lane of lanes) {
@@ -120,7 +135,12 @@ class AskTellWorld extends World {
       }
       const trial = asked.body.trial as { trialId: string; params: Record<string, unknown> };
       for (let step = 1; step <= 3; step++) {
-        await this.send('POST', `${base}/trials/${trial.trialId}/measurements`, { step, metrics: { acc: accuracy(trial.params, step) } }, `m-${trial.trialId}-${step}`);
+        await this.send(
+          'POST',
+          `${base}/trials/${trial.trialId}/measurements`,
+          { step, metrics: { acc: accuracy(trial.params, step) } },
+          `m-${trial.trialId}-${step}`,
+        );
       }
       const done = await this.send('POST', `${base}/trials/${trial.trialId}/complete`, {}, `complete-${trial.trialId}`);
       if (done.status >= 300) this.anomalies.push(`complete of trial ${trial.trialId} answered ${done.status}`);

@@ -78,7 +78,8 @@ export async function sweep(mode: 'retry' | 'resume', run: StudyRun = bracketRun
     for (const a of world.anomalies) found.push(`${when} write ${at} (${point}): ${a}`);
     if (store.fired) {
       hit.add(ref.store.writes[at - 1].point);
-      if (store.fired.method !== ref.store.writes[at - 1].method) found.push(`${when} write ${at}: hit ${store.fired.method}, the reference wrote ${point}`);
+      if (store.fired.method !== ref.store.writes[at - 1].method)
+        found.push(`${when} write ${at}: hit ${store.fired.method}, the reference wrote ${point}`);
     }
     faults += store.firedAll.length;
     for (const f of store.firedAll.slice(1)) recoveryHit.add(f.point);
@@ -87,4 +88,3 @@ export async function sweep(mode: 'retry' | 'resume', run: StudyRun = bracketRun
   record({ faults, duplicates, writePoints: [...hit, ...recoveryHit] });
   return { total, cases: cases.length, faults, pointsInRun, hit, recoveryHit, found: anomalies(found) };
 }
-

@@ -7,7 +7,17 @@ import { canonicalJson } from '../../../shared/study/idempotency.js';
 import type { ServiceContext } from '../../../shared/study/service.js';
 import type { Study, Trial } from '../../../shared/study/types.js';
 import { planRetrain } from '../../../shared/study/retrain-plan.js';
-import { finalize, observe, plan, promote, startTrial, suggest, type BracketInput, type StartTrialResult, type StepContext } from '../../../shared/study/workflow.js';
+import {
+  finalize,
+  observe,
+  plan,
+  promote,
+  startTrial,
+  suggest,
+  type BracketInput,
+  type StartTrialResult,
+  type StepContext,
+} from '../../../shared/study/workflow.js';
 
 /**
  * A whole study driven through the real API (Hono app, idempotency keys) and the real workflow
@@ -121,7 +131,8 @@ export class World {
     // The client sends the same request again (it never saw the answer): same study, nothing new.
     const again = await this.send('POST', '/studies', spec, key);
     this.duplicates++;
-    if (again.body.studyId !== created.body.studyId || !again.replayed) this.anomalies.push(`a repeated create answered ${again.body.studyId}, not ${created.body.studyId}`);
+    if (again.body.studyId !== created.body.studyId || !again.replayed)
+      this.anomalies.push(`a repeated create answered ${again.body.studyId}, not ${created.body.studyId}`);
     return created.body.studyId as string;
   }
 
@@ -134,7 +145,9 @@ export class World {
       } catch (e) {
         if (this.options.onStepError !== 'resume') throw e;
         // MarkFailed (retried until it lands, as the execution-status rule does), then the person resumes.
-        await this.retryForever(() => finalize(this.steps, { team, studyId, outcome: 'FAILED', error: { Error: (e as Error).name, Cause: (e as Error).message } }));
+        await this.retryForever(() =>
+          finalize(this.steps, { team, studyId, outcome: 'FAILED', error: { Error: (e as Error).name, Cause: (e as Error).message } }),
+        );
         // The failure came after the study's last write (Finalize timed out after it wrote): nothing to resume.
         if ((await this.store.getStudy(team, studyId))?.state !== 'FAILED') return;
         const resumed = await this.send('POST', `/studies/${studyId}/resume`, {}, `resume-${attempt}`);
@@ -200,10 +213,13 @@ export class World {
       const copies = this.options.reportCopies?.(env.RUNG_TRIAL_ID, step) ?? 1;
       this.duplicates += copies - 1;
       const answers = await Promise.all(
-        Array.from({ length: copies }, () => this.send('POST', path, { step, metrics: { acc: accuracy(params, step) } }, `m-${env.RUNG_TRIAL_ID}-${step}`)),
+        Array.from({ length: copies }, () =>
+          this.send('POST', path, { step, metrics: { acc: accuracy(params, step) } }, `m-${env.RUNG_TRIAL_ID}-${step}`),
+        ),
       );
       for (const res of answers)
-        if (res.status !== 201 && res.status !== 200) this.anomalies.push(`report of trial ${env.RUNG_TRIAL_ID} step ${step} answered ${res.status}`);
+        if (res.status !== 201 && res.status !== 200)
+          this.anomalies.push(`report of trial ${env.RUNG_TRIAL_ID} step ${step} answered ${res.status}`);
       if (new Set(answers.map((a) => JSON.stringify([a.status, a.body]))).size > 1)
         this.anomalies.push(`copies of one report (trial ${env.RUNG_TRIAL_ID} step ${step}) answered differently`);
     }
@@ -246,7 +262,8 @@ export async function accountingAnomalies(store: StudyStore, studyId: string): P
     if (Object.keys(study.cost.reservedUsd).length > 0) found.push(`reservations left: ${Object.keys(study.cost.reservedUsd).join(', ')}`);
     if (Math.abs(study.cost.spentUsd - jobCost) > 1e-6) found.push(`spent ${study.cost.spentUsd} but the jobs cost ${jobCost}`);
   }
-  if (study.costUsd !== undefined && Math.abs(study.costUsd - jobCost) > 1e-6) found.push(`study costUsd ${study.costUsd} but the jobs cost ${jobCost}`);
+  if (study.costUsd !== undefined && Math.abs(study.costUsd - jobCost) > 1e-6)
+    found.push(`study costUsd ${study.costUsd} but the jobs cost ${jobCost}`);
   // A budget holds up to the overrun of jobs beyond their forecasts.
   const max = study.spec.limits.maxCostUsd;
   if (max !== undefined) {
@@ -258,7 +275,9 @@ export async function accountingAnomalies(store: StudyStore, studyId: string): P
   // Promotions never exceed what the plan allows at each rung.
   for (const bracket of planBrackets(study.spec.strategy.scheduler, study.spec.limits.maxTrials)) {
     bracket.rungs.forEach((r, i) => {
-      const reached = trials.filter((t) => t.bracket === bracket.index && (t.rung > i || (t.rung === i && (t.jobs ?? []).some((j) => j.rung === i)))).length;
+      const reached = trials.filter(
+        (t) => t.bracket === bracket.index && (t.rung > i || (t.rung === i && (t.jobs ?? []).some((j) => j.rung === i))),
+      ).length;
       if (reached > r.trials) found.push(`bracket ${bracket.index} rung ${i}: ${reached} trials ran, the plan allows ${r.trials}`);
     });
   }

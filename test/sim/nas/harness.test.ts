@@ -4,7 +4,11 @@ import type { Sampler } from '../../../shared/samplers/sampler.js';
 import type { Params } from '../../../shared/space/schema.js';
 
 /** A hand-made table: one parameter a in {p, q, r, s}; s is absent (infeasible), r too slow. */
-const table: Record<string, { perf: number; latency: number }> = { p: { perf: 0.5, latency: 1 }, q: { perf: 0.7, latency: 2 }, r: { perf: 0.9, latency: 5 } };
+const table: Record<string, { perf: number; latency: number }> = {
+  p: { perf: 0.5, latency: 1 },
+  q: { perf: 0.7, latency: 2 },
+  r: { perf: 0.9, latency: 5 },
+};
 const task: BlackBoxTask = {
   name: 'tiny',
   parameters: { a: { type: 'categorical', values: ['p', 'q', 'r', 's'] } },
@@ -35,7 +39,10 @@ describe('black-box NAS harness', () => {
   it('passes feasibility and constraint values to the sampler', () => {
     // Prepare
     const seen: unknown[] = [];
-    const sampler: Sampler = { name: 'spy', suggest: ({ observations, index }) => (seen.push(observations.at(-1)), { a: ['s', 'r', 'p'][index] }) };
+    const sampler: Sampler = {
+      name: 'spy',
+      suggest: ({ observations, index }) => (seen.push(observations.at(-1)), { a: ['s', 'r', 'p'][index] }),
+    };
     // Act
     replayBlackBox(task, sampler, 0, 3, [3]);
     // Assess

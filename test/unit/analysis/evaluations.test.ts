@@ -18,8 +18,28 @@ const study = {
 const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
 
 const trials = [
-  makeTrial({ trialId: '0', state: 'COMPLETE', rung: 2, resource: 9, rungValues: [0.5, 0.7, 0.9], value: 0.9, params: { x: 0.9 }, startedAt: at(0), endedAt: at(30) }),
-  makeTrial({ trialId: '1', state: 'PRUNED', rung: 0, resource: 1, rungValues: [0.2], value: 0.2, params: { x: 0.2 }, startedAt: at(0), endedAt: at(5) }),
+  makeTrial({
+    trialId: '0',
+    state: 'COMPLETE',
+    rung: 2,
+    resource: 9,
+    rungValues: [0.5, 0.7, 0.9],
+    value: 0.9,
+    params: { x: 0.9 },
+    startedAt: at(0),
+    endedAt: at(30),
+  }),
+  makeTrial({
+    trialId: '1',
+    state: 'PRUNED',
+    rung: 0,
+    resource: 1,
+    rungValues: [0.2],
+    value: 0.2,
+    params: { x: 0.2 },
+    startedAt: at(0),
+    endedAt: at(5),
+  }),
   makeTrial({ trialId: '2', state: 'RUNNING', rung: 0, resource: 0, rungValues: [], params: { x: 0.4 }, startedAt: at(6) }),
 ];
 const measurements = {
@@ -50,7 +70,13 @@ describe('study analysis for the dashboard and the report', () => {
     expect(rankTrials('maximize', trials).map((t) => t.trialId)).toEqual(['0', '1']);
     const evals = evaluations(study, trials, measurements);
     // No resource has 8 values: the one with the most (resource 1: two trials).
-    expect(importanceRows(evals, trials)).toEqual({ resource: 1, rows: [{ params: { x: 0.2 }, value: 0.2 }, { params: { x: 0.9 }, value: 0.5 }] });
+    expect(importanceRows(evals, trials)).toEqual({
+      resource: 1,
+      rows: [
+        { params: { x: 0.2 }, value: 0.2 },
+        { params: { x: 0.9 }, value: 0.5 },
+      ],
+    });
     expect(importanceRows(evals, trials, 1).resource).toBe(9);
   });
 
@@ -60,7 +86,12 @@ describe('study analysis for the dashboard and the report', () => {
       { trialId: '0', rung: 1, resource: 3, value: 0.7 },
     ]);
     const curves = learningCurves(study, trials, measurements);
-    expect(curves.find((c) => c.trialId === '0')!.points).toEqual([[1, 0.1], [2, 0.2], [3, 0.3], [9, 0.9]]);
+    expect(curves.find((c) => c.trialId === '0')!.points).toEqual([
+      [1, 0.1],
+      [2, 0.2],
+      [3, 0.3],
+      [9, 0.9],
+    ]);
     expect(curves.find((c) => c.trialId === '2')!.points).toEqual([]);
   });
 
@@ -72,7 +103,19 @@ describe('study analysis for the dashboard and the report', () => {
       ['1', 5_000, false],
       ['2', 34_000, true],
     ]);
-    const withJobs = timeline([makeTrial({ trialId: '5', state: 'PAUSED', jobs: [{ rung: 0, startedAt: at(1), endedAt: at(2) }, { rung: 1, startedAt: at(4), endedAt: at(8) }] })], now);
+    const withJobs = timeline(
+      [
+        makeTrial({
+          trialId: '5',
+          state: 'PAUSED',
+          jobs: [
+            { rung: 0, startedAt: at(1), endedAt: at(2) },
+            { rung: 1, startedAt: at(4), endedAt: at(8) },
+          ],
+        }),
+      ],
+      now,
+    );
     expect(withJobs.map((s) => s.end - s.start)).toEqual([1000, 4000]);
   });
 });

@@ -10,11 +10,31 @@ import { makeTrial, minimalSpecInput } from '../../support/factories.js';
 describe('hypervolume', () => {
   it('matches hand-computed volumes in 2, 3 and 4 dimensions', () => {
     // Act
-    const staircase = hypervolume([[3, 1], [2, 2], [1, 3]], [0, 0]);
+    const staircase = hypervolume(
+      [
+        [3, 1],
+        [2, 2],
+        [1, 3],
+      ],
+      [0, 0],
+    );
     // Boxes 2x2x1 and 1x1x2 overlap in a unit cube: 4 + 2 - 1; (1,1,1) is dominated and adds nothing.
-    const boxes = hypervolume([[2, 2, 1], [1, 1, 2], [1, 1, 1]], [0, 0, 0]);
+    const boxes = hypervolume(
+      [
+        [2, 2, 1],
+        [1, 1, 2],
+        [1, 1, 1],
+      ],
+      [0, 0, 0],
+    );
     // A unit hypercube and a 2x1x1x0.5 box that overlap in 1x1x1x0.5.
-    const four = hypervolume([[1, 1, 1, 1], [2, 1, 1, 0.5]], [0, 0, 0, 0]);
+    const four = hypervolume(
+      [
+        [1, 1, 1, 1],
+        [2, 1, 1, 0.5],
+      ],
+      [0, 0, 0, 0],
+    );
     // Assess: 3*1 + 2*(2-1) + 1*(3-2).
     expect(staircase).toBeCloseTo(6, 12);
     expect(boxes).toBeCloseTo(5, 12);
@@ -23,7 +43,13 @@ describe('hypervolume', () => {
 
   it('counts only what dominates the reference', () => {
     // Act
-    const clipped = hypervolume([[3, 1], [5, -1]], [1, 0]);
+    const clipped = hypervolume(
+      [
+        [3, 1],
+        [5, -1],
+      ],
+      [1, 0],
+    );
     // Assess: (5, -1) is below the reference in the second objective.
     expect(clipped).toBeCloseTo(2, 12);
   });
@@ -35,7 +61,10 @@ describe('hypervolume', () => {
       const points = Array.from({ length: 1 + Math.floor(rng.next() * 12) }, () => [rng.next(), rng.next()]);
       // Act
       const general = hypervolume(points, [0, 0]);
-      const lifted = hypervolume(points.map(([a, b]) => [a, b, 1]), [0, 0, 0.5]);
+      const lifted = hypervolume(
+        points.map(([a, b]) => [a, b, 1]),
+        [0, 0, 0.5],
+      );
       // Assess: a constant third objective 0.5 above its reference scales the area by 0.5.
       expect(general).toBeCloseTo(hypervolume2d(points, [0, 0]), 12);
       expect(lifted).toBeCloseTo(0.5 * general, 12);

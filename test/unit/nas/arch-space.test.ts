@@ -35,7 +35,14 @@ function toyScore(params: Params): number {
 }
 
 function cellOf(ops: string[]): CellValue {
-  const edges: [number, number][] = [[0, 1], [0, 2], [1, 2], [0, 3], [1, 3], [2, 3]];
+  const edges: [number, number][] = [
+    [0, 1],
+    [0, 2],
+    [1, 2],
+    [0, 3],
+    [1, 3],
+    [2, 3],
+  ];
   return { kind: 'cell', edges: edges.map(([from, to], i) => ({ from, to, op: ops[i] })) };
 }
 
@@ -168,7 +175,16 @@ describe('samplers on architecture spaces', () => {
   function study(sampler: Sampler, n: number): Observation[] {
     const obs: Observation[] = [];
     for (let i = 0; i < n; i++) {
-      const params = sampler.suggest({ space: cellSpace, observations: obs, pending: [], maxResource: 1, index: i, rng: createRng(deriveSeed(7, i)), seed: 7, cache: new Map() });
+      const params = sampler.suggest({
+        space: cellSpace,
+        observations: obs,
+        pending: [],
+        maxResource: 1,
+        index: i,
+        rng: createRng(deriveSeed(7, i)),
+        seed: 7,
+        cache: new Map(),
+      });
       obs.push({ params, score: toyScore(params), resource: 1 });
     }
     return obs;

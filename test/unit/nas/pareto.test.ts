@@ -6,16 +6,50 @@ describe('Pareto tools', () => {
     // Prepare / Act / Assess: one point is a rectangle; two overlapping rectangles; dominated and
     // out-of-reference points add nothing.
     expect(hypervolume2d([[2, 3]], [0, 0])).toBe(6);
-    expect(hypervolume2d([[3, 1], [1, 3]], [0, 0])).toBe(5);
-    expect(hypervolume2d([[3, 1], [1, 3], [1, 1], [-1, 5]], [0, 0])).toBe(5);
-    expect(hypervolume2d([[1, 2], [2, 1], [1.5, 1.5]], [0, 0])).toBeCloseTo(3.25);
+    expect(
+      hypervolume2d(
+        [
+          [3, 1],
+          [1, 3],
+        ],
+        [0, 0],
+      ),
+    ).toBe(5);
+    expect(
+      hypervolume2d(
+        [
+          [3, 1],
+          [1, 3],
+          [1, 1],
+          [-1, 5],
+        ],
+        [0, 0],
+      ),
+    ).toBe(5);
+    expect(
+      hypervolume2d(
+        [
+          [1, 2],
+          [2, 1],
+          [1.5, 1.5],
+        ],
+        [0, 0],
+      ),
+    ).toBeCloseTo(3.25);
     expect(hypervolume2d([], [0, 0])).toBe(0);
     expect(hypervolume2d([[4, 4]], [1, 2])).toBe(6);
   });
 
   it('sorts points into non-dominated fronts', () => {
     // Prepare
-    const pts = [[1, 5], [2, 4], [1, 4], [3, 1], [0, 0], [2, 4]];
+    const pts = [
+      [1, 5],
+      [2, 4],
+      [1, 4],
+      [3, 1],
+      [0, 0],
+      [2, 4],
+    ];
     // Act
     const fronts = nonDominatedSort(pts);
     // Assess
@@ -29,7 +63,11 @@ describe('Pareto tools', () => {
 
   it('gives the ends of a front infinite crowding distance', () => {
     // Act
-    const d = crowdingDistance([[0, 3], [1, 2], [3, 0]]);
+    const d = crowdingDistance([
+      [0, 3],
+      [1, 2],
+      [3, 0],
+    ]);
     // Assess
     expect(d[0]).toBe(Infinity);
     expect(d[2]).toBe(Infinity);

@@ -9,12 +9,23 @@ import { samplerFor } from '../../../shared/samplers/registry.js';
 import type { Observation } from '../../../shared/samplers/sampler.js';
 import { cellScore, cellSpace, run } from './fixtures.js';
 
-const nasSamplers = [evolutionSampler({ population: 8, sample: 3 }), reinforceSampler(), archBoSampler({ initial: 5 }), nsga2Sampler({ population: 8, initial: 8 }), paregoSampler()];
+const nasSamplers = [
+  evolutionSampler({ population: 8, sample: 3 }),
+  reinforceSampler(),
+  archBoSampler({ initial: 5 }),
+  nsga2Sampler({ population: 8, initial: 8 }),
+  paregoSampler(),
+];
 
 describe('architecture samplers', () => {
   it.each(nasSamplers.map((s) => [s.name, s] as const))('%s returns valid configurations and never repeats one', (_, sampler) => {
     // Prepare / Act: 60 evaluations of a 256-architecture space.
-    const obs = run(sampler, cellSpace, 60, (p) => ({ score: cellScore(p), objectives: [cellScore(p), -Number(p.e0 === 'conv3')] }) as never);
+    const obs = run(
+      sampler,
+      cellSpace,
+      60,
+      (p) => ({ score: cellScore(p), objectives: [cellScore(p), -Number(p.e0 === 'conv3')] }) as never,
+    );
     // Assess
     for (const o of obs) expect(cellSpace.problems(o.params)).toEqual([]);
     expect(new Set(obs.map((o) => configKey(o.params))).size).toBe(60);
@@ -28,7 +39,15 @@ describe('architecture samplers', () => {
   it('is deterministic given the history and the generator, with or without a cache', () => {
     // Prepare
     const history = run(archBoSampler(), cellSpace, 20, (p) => ({ score: cellScore(p) }));
-    const req = (cache?: Map<string, unknown>) => ({ space: cellSpace, observations: history, pending: [], maxResource: 1, index: 20, rng: createRng(5), cache });
+    const req = (cache?: Map<string, unknown>) => ({
+      space: cellSpace,
+      observations: history,
+      pending: [],
+      maxResource: 1,
+      index: 20,
+      rng: createRng(5),
+      cache,
+    });
     // Act
     const withCache = archBoSampler().suggest(req(new Map()));
     const without = archBoSampler().suggest(req());

@@ -13,7 +13,11 @@ describe('TPE and GP-BO under constraints', () => {
     return { params: { x }, score: x, resource: 1, feasible: x <= 0.4, violation: x - 0.4 };
   });
   const suggest = (sampler: Sampler, obs: Observation[], n: number) =>
-    Array.from({ length: n }, (_, index) => sampler.suggest({ space, observations: obs, pending: [], maxResource: 1, index, rng: createRng(300 + index) }).x as number);
+    Array.from(
+      { length: n },
+      (_, index) =>
+        sampler.suggest({ space, observations: obs, pending: [], maxResource: 1, index, rng: createRng(300 + index) }).x as number,
+    );
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const unconstrained = observations.map(({ feasible: _f, violation: _v, ...o }) => o);
 

@@ -7,7 +7,10 @@ import { SearchSpace } from '../../../shared/space/space.js';
 describe('NSGA-II under constraints', () => {
   it('breeds from feasible configurations, even when infeasible ones dominate them', () => {
     // Prepare: 10 feasible points (x < 0.5) and 10 infeasible ones (x > 0.5) with better objectives.
-    const space = new SearchSpace({ x: { type: 'float', min: 0, max: 1, scale: 'linear' }, y: { type: 'float', min: 0, max: 1, scale: 'linear' } });
+    const space = new SearchSpace({
+      x: { type: 'float', min: 0, max: 1, scale: 'linear' },
+      y: { type: 'float', min: 0, max: 1, scale: 'linear' },
+    });
     const rng = createRng(1);
     const observations: Observation[] = Array.from({ length: 20 }, (_, i) => {
       const feasible = i < 10;

@@ -14,7 +14,10 @@ describe('Gaussian process', () => {
     // Prepare
     const xs = Array.from({ length: 12 }, (_, i) => i / 11);
     // Act
-    const gp = new GaussianProcess(xs.map((x) => Float64Array.of(x)), xs.map(f)).fit(60);
+    const gp = new GaussianProcess(
+      xs.map((x) => Float64Array.of(x)),
+      xs.map(f),
+    ).fit(60);
     // Assess: held-out points between the training points.
     for (const x of [0.05, 0.33, 0.61, 0.87]) {
       const p = gp.predict(Float64Array.of(x));
@@ -26,7 +29,10 @@ describe('Gaussian process', () => {
   it('makes expected improvement prefer the region of the maximum', () => {
     // Prepare: coarse data that leaves both the true peak and the far end unmeasured.
     const xs = [0, 0.15, 0.45, 0.6, 0.75, 1];
-    const gp = new GaussianProcess(xs.map((x) => Float64Array.of(x)), xs.map(f)).fit(60);
+    const gp = new GaussianProcess(
+      xs.map((x) => Float64Array.of(x)),
+      xs.map(f),
+    ).fit(60);
     const best = Math.max(...xs.map(f));
     // Act
     const ei = (x: number) => {
@@ -71,7 +77,8 @@ describe('BO sampler', () => {
     const pending: Record<string, string | number | boolean>[] = [];
     const sampler = gpSampler();
     // Act: four workers ask one after the other while nothing finishes.
-    for (let w = 0; w < 4; w++) pending.push(sampler.suggest(request(mixedSpace, { observations: obs, pending: [...pending], index: 20 + w, rng: createRng(5) })));
+    for (let w = 0; w < 4; w++)
+      pending.push(sampler.suggest(request(mixedSpace, { observations: obs, pending: [...pending], index: 20 + w, rng: createRng(5) })));
     // Assess
     expect(new Set(pending.map((p) => JSON.stringify(p))).size).toBe(4);
   });
@@ -105,7 +112,11 @@ describe('TPE sampler', () => {
     const line = new SearchSpace({ x: { type: 'float', min: 0, max: 1, scale: 'linear' } });
     const obs = Array.from({ length: 40 }, (_, i) => ({ params: { x: i / 39 }, score: -Math.abs(i / 39 - 0.8), resource: 1 }));
     // Act
-    const xs = Array.from({ length: 20 }, (_, i) => Number(tpeSampler({ randomFraction: 0 }).suggest(request(line, { observations: obs, maxResource: 1, index: 40, rng: createRng(i) })).x));
+    const xs = Array.from({ length: 20 }, (_, i) =>
+      Number(
+        tpeSampler({ randomFraction: 0 }).suggest(request(line, { observations: obs, maxResource: 1, index: 40, rng: createRng(i) })).x,
+      ),
+    );
     // Assess
     const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
     expect(Math.abs(mean - 0.8)).toBeLessThan(0.1);

@@ -17,6 +17,11 @@ describe('grid sampler', () => {
     // Assess
     expect(new Set(seen.map((p) => JSON.stringify(p))).size).toBe(6);
     expect(seen.filter((p) => p.opt === 'adam')).toEqual([{ opt: 'adam' }]);
-    expect(seen.filter((p) => p.opt === 'sgd').map((p) => p.momentum).sort()).toEqual([0, 0.25, 0.5, 0.75, 1]);
+    expect(
+      seen
+        .filter((p) => p.opt === 'sgd')
+        .map((p) => p.momentum)
+        .sort(),
+    ).toEqual([0, 0.25, 0.5, 0.75, 1]);
   });
 });

@@ -19,7 +19,11 @@ const sampler = reinforceSampler();
 const part = sampler.state!;
 
 /** Observations over `space` drawn from seeds, with infeasible and unmeasured results among them. */
-const observationArb = fc.record({ seed: fc.integer(), score: fc.double({ min: -1e6, max: 1e6, noNaN: true }), kind: fc.constantFrom('ok', 'ok', 'ok', 'infeasible', 'unmeasured') });
+const observationArb = fc.record({
+  seed: fc.integer(),
+  score: fc.double({ min: -1e6, max: 1e6, noNaN: true }),
+  kind: fc.constantFrom('ok', 'ok', 'ok', 'infeasible', 'unmeasured'),
+});
 function toObservation(o: { seed: number; score: number; kind: string }): Observation {
   const params = space.sample(createRng(o.seed));
   if (o.kind === 'infeasible') return { params, score: o.score, resource: 1, feasible: false };
@@ -29,7 +33,17 @@ function toObservation(o: { seed: number; score: number; kind: string }): Observ
 
 /** Every number of the state, in a fixed order (=== treats 0 and -0 alike, which no later step tells apart). */
 function numbers(s: ReinforceState): number[] {
-  return [...[...s.policy.values()].flatMap((l) => [...l]), s.baseline ?? NaN, s.updates, s.count, s.mean, s.m2, s.worst, s.consumed, ...s.digest];
+  return [
+    ...[...s.policy.values()].flatMap((l) => [...l]),
+    s.baseline ?? NaN,
+    s.updates,
+    s.count,
+    s.mean,
+    s.m2,
+    s.worst,
+    s.consumed,
+    ...s.digest,
+  ];
 }
 
 function sameBits(a: ReinforceState, b: ReinforceState): boolean {
@@ -111,7 +125,13 @@ describe('REINFORCE state', () => {
     const otherOptions = reinforceSampler({ learningRate: 0.1 }).state!;
     const overflowed = state.replace(/"mean":[^,]+/, '"mean":1e999');
     // Act
-    const decoded = [part.decode('{', space), part.decode('null', space), part.decode(state, otherSpace), otherOptions.decode(state, space), part.decode(overflowed, space)];
+    const decoded = [
+      part.decode('{', space),
+      part.decode('null', space),
+      part.decode(state, otherSpace),
+      otherOptions.decode(state, space),
+      part.decode(overflowed, space),
+    ];
     // Assess
     expect(decoded).toEqual([undefined, undefined, undefined, undefined, undefined]);
     expect(part.decode(state, space)).toBeDefined();
@@ -120,7 +140,9 @@ describe('REINFORCE state', () => {
   it('keeps the stored state the same size however long the study, far below the item limit', () => {
     // Prepare
     const rng = createRng(5);
-    const history = Array.from({ length: 20_000 }, (_, i) => toObservation({ seed: i, score: rng.next() * 100, kind: i % 17 === 0 ? 'infeasible' : 'ok' }));
+    const history = Array.from({ length: 20_000 }, (_, i) =>
+      toObservation({ seed: i, score: rng.next() * 100, kind: i % 17 === 0 ? 'infeasible' : 'ok' }),
+    );
     // Act
     const small = utf8Bytes(part.encode(part.advance(undefined, space, history.slice(0, 100)).state));
     const large = utf8Bytes(part.encode(part.advance(undefined, space, history).state));
