@@ -26,6 +26,8 @@ export interface EmbeddedOptions {
   mount?: (root: Hono) => void;
   now?: () => Date;
   random?: () => number;
+  /** Tests: lower limits than AWS's on each execution (history events, state payload bytes). */
+  executionLimits?: { historyEvents?: number; payloadBytes?: number };
 }
 
 export const tableName = 'rung';
@@ -62,6 +64,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}) {
         bracketMachine: definitions.bracketMachine as never,
         laneMachine: definitions.laneMachine as never,
         batch,
+        limits: options.executionLimits,
       });
     }
     return executions;
@@ -106,6 +109,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}) {
       logger.setLogLevel('SILENT');
       executions?.abortAll();
       batch.close();
+      await executions?.settle();
       await server?.close();
       useHandlerContext(undefined);
       client.destroy();

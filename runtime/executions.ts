@@ -1,6 +1,7 @@
 import './polyfills.js';
-import { StateMachine } from 'aws-local-stepfunctions';
+import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError, StateMachine } from 'aws-local-stepfunctions';
 import type { ExecutionStarter } from '../functions/api/app.js';
+import { handler as executionEnded } from '../functions/steps/execution-ended.js';
 import { handler as finalize } from '../functions/steps/finalize.js';
 import { handler as nextJob } from '../functions/steps/next-job.js';
 import { handler as observeJob } from '../functions/steps/observe-job.js';
@@ -18,6 +19,7 @@ import {
   type StepLambda,
   type StepName,
 } from '../infra/workflow-contract.js';
+import { ExecutionLimits, type LimitViolation } from './aws-limits.js';
 import type { LocalBatch, SubmitJobParameters } from './local-batch.js';
 
 type Definition = Record<string, unknown> & { States: Record<string, Record<string, unknown>> };
@@ -54,6 +56,21 @@ export interface LocalExecutionsOptions {
    * it at once. `run` is the Lambda handler, the local job or the child execution.
    */
   task?: (state: string, input: unknown, run: () => Promise<unknown>) => Promise<unknown>;
+  /** Tests: lower limits than AWS's (history events per execution, state payload bytes). */
+  limits?: { historyEvents?: number; payloadBytes?: number };
+}
+
+/** How an execution ended, in the terms of Step Functions' execution status (and its error, when it failed). */
+type ExecutionEnd = { status: 'FAILED' | 'TIMED_OUT' | 'ABORTED'; error: string; cause: string };
+
+/** An error that ended an execution, as Step Functions reports the execution. */
+function executionEnd(e: unknown, violation: LimitViolation | undefined): ExecutionEnd {
+  if (violation) return { status: 'FAILED', error: violation.Error, cause: violation.Cause };
+  if (e instanceof ExecutionAbortedError) return { status: 'ABORTED', error: 'ExecutionAborted', cause: 'the execution was stopped' };
+  if (e instanceof ExecutionTimeoutError) return { status: 'TIMED_OUT', error: 'States.Timeout', cause: 'the execution timed out' };
+  // aws-local-stepfunctions wraps the state's error in an ExecutionError; AWS reports the state's own.
+  const inner = e instanceof ExecutionError ? (((e as Error).cause as Error | undefined) ?? (e as Error)) : (e as Error);
+  return { status: 'FAILED', error: inner.name, cause: inner.message };
 }
 
 type ChildParams = { Input: unknown; Name?: string };
@@ -69,6 +86,8 @@ export class LocalExecutions implements ExecutionStarter {
   private readonly overrides: Record<string, TaskHandler>;
   private readonly executions = new Map<string, Promise<unknown>>();
   private readonly aborts = new Set<() => void>();
+  /** Task work that has not ended: an aborted execution does not stop a Lambda handler already running. */
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(private readonly options: LocalExecutionsOptions) {
     const services: Record<keyof typeof SERVICE_TASKS, TaskHandler> = {
@@ -78,10 +97,10 @@ export class LocalExecutions implements ExecutionStarter {
       RunLane: (params: ChildParams) => this.runChild(SERVICE_TASKS.RunLane.child, params),
     };
     const work: Record<string, TaskHandler> = { ...lambdaTasks, ...services };
-    const task = options.task;
-    this.overrides = task
-      ? Object.fromEntries(Object.entries(work).map(([state, run]) => [state, (input: unknown) => task(state, input, () => run(input))]))
-      : work;
+    const task = options.task ?? ((_state: string, _input: unknown, run: () => Promise<unknown>) => run());
+    this.overrides = Object.fromEntries(
+      Object.entries(work).map(([state, run]) => [state, (input: unknown) => this.track(task(state, input, () => run(input)))]),
+    );
     for (const def of [options.studyMachine, options.bracketMachine, options.laneMachine]) {
       const missing = taskStateNames(def).filter((name) => !this.overrides[name]);
       if (missing.length > 0) throw new Error(`Task states without a local override (they would call AWS): ${missing.join(', ')}`);
@@ -111,42 +130,60 @@ export class LocalExecutions implements ExecutionStarter {
   private async runChild(child: MachineName, params: ChildParams) {
     const machineName = LOGICAL_IDS[child];
     const name = params.Name ?? `${machineName}-${Date.now()}`;
-    const execution = this.machines[child].run(params.Input as never, {
-      overrides: this.overridesFor(),
-      context: this.contextFor(machineName, name, params.Input),
-    });
-    this.aborts.add(execution.abort);
+    const execution = this.runWatched(child, params.Input, name);
     try {
       const output = await execution.result;
       // startExecution.sync:2 returns the child's output as JSON, not as a string.
       return { Output: output, Status: 'SUCCEEDED', Name: params.Name };
     } catch (e) {
-      // aws-local-stepfunctions wraps the child's error in an ExecutionError; AWS reports the child's own.
-      const inner = ((e as Error).cause as Error | undefined) ?? (e as Error);
-      const err = new Error(JSON.stringify({ Error: inner.name, Cause: inner.message }));
+      const end = executionEnd(e, execution.violation());
+      const err = new Error(JSON.stringify({ Error: end.error, Cause: end.cause }));
       err.name = 'States.TaskFailed';
       throw err;
-    } finally {
-      this.aborts.delete(execution.abort);
     }
+  }
+
+  /**
+   * One execution, held to AWS's payload and history rules (runtime/aws-limits.ts): at the first
+   * rule it breaks it is stopped, and it ends with that rule's error, as on AWS.
+   */
+  private runWatched(machine: MachineName, input: unknown, name: string) {
+    const execution = this.machines[machine].run(input as never, {
+      overrides: this.overridesFor(),
+      context: this.contextFor(LOGICAL_IDS[machine], name, input),
+    });
+    const limits = new ExecutionLimits(this.options[machine], this.options.limits);
+    const watched = limits.watch(execution.eventLogs as AsyncIterable<never>, () => execution.abort());
+    this.aborts.add(execution.abort);
+    const result = execution.result.finally(async () => {
+      this.aborts.delete(execution.abort);
+      await watched.catch(() => undefined);
+    });
+    return { result, violation: () => limits.violation };
   }
 
   /** Idempotent per name, as StartExecution is. */
   async start(input: { team: string; studyId: string }, name: string): Promise<void> {
     if (this.executions.has(name)) return;
-    const execution = this.machines.studyMachine.run(input, {
-      overrides: this.overridesFor(),
-      context: this.contextFor(LOGICAL_IDS.studyMachine, name, input),
+    const execution = this.runWatched('studyMachine', input, name);
+    const result = execution.result.catch(async (e: unknown) => {
+      // An execution that ended past every Catch (a broken limit, an abort, a failed MarkFailed)
+      // runs nothing more of its definition: on AWS the execution-status rule calls
+      // executionEnded with this event, and so does the embedded runtime.
+      const end = executionEnd(e, execution.violation());
+      await executionEnded({
+        'detail-type': 'Step Functions Execution Status Change',
+        // Step Functions bounds an execution's error at 256 characters and its cause at 32,768.
+        detail: {
+          name,
+          status: end.status,
+          input: JSON.stringify(input),
+          error: end.error.slice(0, 256),
+          cause: end.cause.slice(0, 32_768),
+        },
+      }).catch(() => undefined);
+      throw e;
     });
-    this.aborts.add(execution.abort);
-    const result = execution.result
-      .catch(async (e: Error) => {
-        // An error the definition cannot catch (States.Runtime, an abort) skips MarkFailed; on AWS
-        // the execution-status rule calls finalize the same way.
-        await finalize({ ...input, outcome: 'FAILED', error: { Error: e.name, Cause: e.message } }).catch(() => undefined);
-        throw e;
-      })
-      .finally(() => this.aborts.delete(execution.abort));
     result.catch(() => undefined);
     this.executions.set(name, result);
   }
@@ -160,5 +197,21 @@ export class LocalExecutions implements ExecutionStarter {
 
   abortAll(): void {
     for (const abort of this.aborts) abort();
+  }
+
+  /** Resolves once no Task work runs (after abortAll, before the store closes), or after `timeoutMs`. */
+  async settle(timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.inFlight.size > 0 && Date.now() < deadline) {
+      const left = deadline - Date.now();
+      await Promise.race([Promise.allSettled([...this.inFlight]), new Promise((resolve) => setTimeout(resolve, left).unref())]);
+    }
+  }
+
+  private track<T>(work: Promise<T>): Promise<T> {
+    this.inFlight.add(work);
+    const done = () => this.inFlight.delete(work);
+    work.then(done, done);
+    return work;
   }
 }

@@ -1,5 +1,6 @@
 import { CfnResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -54,6 +55,17 @@ class BatchSubmitJobWithStateTimeout extends tasks.BatchSubmitJob {
     const { stateTimeout, ...rest } = props;
     super(scope, id, rest);
     this.stateTimeout = stateTimeout;
+    // What `.sync` needs beyond CDK's batch:SubmitJob: Step Functions polls the job with
+    // DescribeJobs (no resource-level permissions) and terminates it with TerminateJob when the
+    // execution is stopped or the state times out, so that no GPU job outlives its state.
+    const stack = Stack.of(this);
+    this.taskPolicies?.push(
+      new iam.PolicyStatement({ actions: ['batch:DescribeJobs'], resources: ['*'] }),
+      new iam.PolicyStatement({
+        actions: ['batch:TerminateJob'],
+        resources: [stack.formatArn({ service: 'batch', resource: 'job', resourceName: '*' })],
+      }),
+    );
   }
 
   override toStateJson(topLevelQueryLanguage?: sfn.QueryLanguage): object {
@@ -323,7 +335,7 @@ export class StudyWorkflow extends Construct {
     Validations.of(machine).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
-        'Step Functions logging (logs:CreateLogDelivery and related) and X-Ray tracing (xray:PutTraceSegments and related) support no resource-level permissions.',
+        'Step Functions logging (logs:CreateLogDelivery and related), X-Ray tracing (xray:PutTraceSegments and related) and batch:DescribeJobs (which the Batch .sync integration polls) support no resource-level permissions.',
     });
     return machine;
   }

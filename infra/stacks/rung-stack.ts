@@ -1,4 +1,6 @@
 import { ArnFormat, CfnOutput, CfnResource, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
@@ -22,6 +24,7 @@ export interface RungStackProps extends StackProps {
 /** Handler modules by role (entry paths relative to the repository root; each exports `handler`). */
 export const HANDLER_ENTRIES = {
   api: 'functions/api/handler.ts',
+  executionEnded: 'functions/steps/execution-ended.ts',
   ...(Object.fromEntries(Object.entries(STEP_HANDLERS).map(([step, row]) => [step, row.entry])) as { readonly [K in StepName]: string }),
 } as const;
 
@@ -42,6 +45,9 @@ export class RungStack extends Stack {
   readonly userPool?: RungUserPool;
   readonly dashboard: DashboardSite;
   readonly stepFunctions: Readonly<Record<StepName, RungFunction>>;
+  /** Ends a study whose StudyMachine execution ended past every Catch (the target of `executionEndedRule`). */
+  readonly executionEndedFunction: RungFunction;
+  readonly executionEndedRule: events.Rule;
 
   constructor(scope: Construct, id: string, props: RungStackProps = {}) {
     super(scope, id, { description: 'rung: serverless hyperparameter optimization and NAS on AWS Batch GPUs', ...props });
@@ -95,6 +101,30 @@ export class RungStack extends Stack {
       jobDefinition: this.training.jobDefinition,
     });
     const { studyMachine } = this.workflow;
+
+    // An execution that fails past every Catch (States.DataLimitExceeded, States.Runtime at the
+    // history limit, a timeout, a StopExecution, a failed MarkFailed) runs nothing more of its
+    // definition: this rule hands its end to executionEnded, which finalizes the study.
+    this.executionEndedFunction = new RungFunction(this, 'ExecutionEndedFunction', {
+      entry: HANDLER_ENTRIES.executionEnded,
+      serviceName: 'rung-execution-ended',
+      description: 'rung: ends a study whose workflow execution failed, timed out or was stopped past its Catch',
+      environment: stepEnvironment,
+      timeout: Duration.seconds(60),
+    });
+    this.stableLogicalId(this.executionEndedFunction, this.executionEndedFunction.node.id);
+    table.grantReadWriteData(this.executionEndedFunction);
+    this.executionEndedRule = new events.Rule(this, 'StudyExecutionEnded', {
+      description: 'StudyMachine executions that ended FAILED, TIMED_OUT or ABORTED: the study is finalized',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: { status: ['FAILED', 'TIMED_OUT', 'ABORTED'], stateMachineArn: [studyMachine.stateMachineArn] },
+      },
+      // EventBridge retries a failed delivery for up to 24 hours; Lambda retries a failed (asynchronous)
+      // invocation twice, and the handler is idempotent (a study that already ended is left alone).
+      targets: [new targets.LambdaFunction(this.executionEndedFunction, { maxEventAge: Duration.hours(24), retryAttempts: 185 })],
+    });
 
     this.apiFunction = new RungFunction(this, 'ApiFunction', {
       entry: HANDLER_ENTRIES.api,
@@ -226,6 +256,11 @@ export class RungStack extends Stack {
         machine.role,
         stack.formatArn({ service: 'batch', resource: 'job-definition', resourceName: '*' }),
         'BatchSubmitJob grants batch:SubmitJob on job-definition/* (a job definition ARN carries its revision); the job queue is named explicitly.',
+      );
+      acknowledgeWildcardResource(
+        machine.role,
+        stack.formatArn({ service: 'batch', resource: 'job', resourceName: '*' }),
+        'The Batch .sync integration terminates the job it submitted when the execution stops or the state times out; job ids are known only at run time.',
       );
     }
   }

@@ -209,6 +209,60 @@ describe('state machines', () => {
   });
 });
 
+describe('what Step Functions needs from Batch and after an execution', () => {
+  /** Every statement of the policies attached to a state machine's role. */
+  function statementsOf(machineId: string): any[] {
+    const roleRef = resources[machineId]!.Properties.RoleArn['Fn::GetAtt'][0];
+    return ofType('AWS::IAM::Policy')
+      .filter(([, p]) => p.Properties.Roles.some((r: any) => r.Ref === roleRef))
+      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
+  }
+
+  it('lets BracketMachine and LaneMachine poll (DescribeJobs) and terminate (TerminateJob) the jobs that .sync submits', () => {
+    for (const machine of [LOGICAL_IDS.bracketMachine, LOGICAL_IDS.laneMachine]) {
+      // Act
+      const statements = statementsOf(machine);
+
+      // Assess: DescribeJobs has no resource-level permissions; TerminateJob is on jobs only.
+      const actions = (s: any): string[] => [s.Action].flat();
+      expect(statements.filter((s) => actions(s).includes('batch:DescribeJobs')).map((s) => s.Resource)).toEqual(['*']);
+      expect(statements.filter((s) => actions(s).includes('batch:TerminateJob')).map((s) => s.Resource)).toEqual([
+        expect.stringMatching(/^arn:aws:batch:[a-z0-9-]+:\d{12}:job\/\*$/),
+      ]);
+      expect(statements.flatMap(actions)).toContain('batch:SubmitJob');
+    }
+    // The StudyMachine submits no job.
+    expect(statementsOf(LOGICAL_IDS.studyMachine).flatMap((s) => [s.Action].flat())).not.toContain('batch:DescribeJobs');
+  });
+
+  it('sends every StudyMachine execution that ends FAILED, TIMED_OUT or ABORTED to the executionEnded function', () => {
+    // Act
+    const rules = ofType('AWS::Events::Rule');
+
+    // Assess
+    expect(rules).toHaveLength(1);
+    const [, rule] = rules[0]!;
+    expect(rule.Properties.EventPattern).toEqual({
+      source: ['aws.states'],
+      'detail-type': ['Step Functions Execution Status Change'],
+      detail: { status: ['FAILED', 'TIMED_OUT', 'ABORTED'], stateMachineArn: [{ Ref: LOGICAL_IDS.studyMachine }] },
+    });
+    expect(rule.Properties.Targets).toEqual([
+      expect.objectContaining({
+        Arn: { 'Fn::GetAtt': ['ExecutionEndedFunction', 'Arn'] },
+        RetryPolicy: { MaximumEventAgeInSeconds: 86_400, MaximumRetryAttempts: 185 },
+      }),
+    ]);
+    const fn = resources.ExecutionEndedFunction!;
+    expect(fn.Properties.Environment.Variables).toHaveProperty('TABLE_NAME');
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: { 'Fn::GetAtt': ['ExecutionEndedFunction', 'Arn'] },
+      Principal: 'events.amazonaws.com',
+    });
+  });
+});
+
 describe('api', () => {
   it('requires IAM authorization and request validation on every method', () => {
     // Act
