@@ -279,6 +279,10 @@ export class StudyWorkflow extends Construct {
       associateWithParent: true,
       name: sfn.JsonPath.stringAt(bracket('name')),
       input: sfn.TaskInput.fromObject(input),
+      // The child's whole description (its input and output, ~1 KB) would be kept for every
+      // iteration of the Map around it: each iteration keeps only the child's name.
+      resultPath: sfn.JsonPath.DISCARD,
+      outputPath: bracket('name'),
       // Without a timeout the embedded runtime would stop the child after 60 s.
       taskTimeout: sfn.Timeout.duration(BRACKET_TASK_TIMEOUT),
     });

@@ -11,6 +11,13 @@ import type { StudySpec } from './spec.js';
  */
 export const maxWorkflowParallelism = 40;
 
+/**
+ * Brackets of one study. Each travels in the StudyMachine's state (about 150 bytes: the state
+ * payload limit is 256 KiB) and costs its history about 8 events (the limit is 25,000), so 1,000
+ * brackets stay well inside both. Hyperband with max/min = 3 and maxTrials 10,000 would make 4,000.
+ */
+export const maxBrackets = 1000;
+
 /** The issue with `limits.parallelism` of a workflow study, if any. */
 export function parallelismIssue(execution: 'workflow' | 'external', parallelism: number): Issue | undefined {
   if (execution === 'external' || parallelism <= maxWorkflowParallelism) return undefined;
@@ -32,6 +39,12 @@ export function creationIssues(spec: StudySpec): Issue[] {
   issues.push(...overrideSizeIssues(spec));
   // ASHA lanes bound their own history (a lane ends after maxJobsPerLane jobs); brackets do not.
   const brackets = spec.strategy.scheduler.type === 'asha' ? [] : planBrackets(spec.strategy.scheduler, spec.limits.maxTrials);
+  if (brackets.length > maxBrackets) {
+    issues.push({
+      path: 'limits.maxTrials',
+      message: `the scheduler would plan ${brackets.length} brackets, more than the ${maxBrackets} a study's workflow runs (each travels in the StudyMachine's 256 KiB state and its 25,000-event history): lower maxTrials or widen scheduler.min..max`,
+    });
+  }
   const largest = Math.max(0, ...brackets.map(bracketHistoryEvents));
   if (largest > historyEventLimit) {
     issues.push({

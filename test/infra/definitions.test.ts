@@ -230,6 +230,9 @@ describe('the contract of docs/workflow.md', () => {
         Input: { 'team.$': '$.team', 'studyId.$': '$.studyId', 'lane.$': '$.lane', 'round.$': '$.round', jobIndex: 0 },
       },
     });
+    // Each child's description stays out of the Map's results: an iteration keeps the child's name.
+    for (const name of ['RunLane', 'RunBracket', 'RetrainBracket'])
+      expect(s[name]).toMatchObject({ ResultPath: null, OutputPath: '$.name' });
     expect(s.Replan).toMatchObject({ Type: 'Task', Parameters: { 'round.$': 'States.MathAdd($.round, 1)' }, Next: 'UseLanes' });
     expect(s.Replan.Resource).toBe(s.Plan.Resource);
     for (const name of ['RunLanes', 'Replan'])
