@@ -6,7 +6,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { JOB_TIMEOUT, RETRY_RULES } from './batch-training.js';
+import { childTaskTimeoutSeconds, trainTaskTimeoutSeconds } from '../../shared/study/timeouts.js';
+import { RETRY_RULES } from './batch-training.js';
 import {
   BRACKET_MACHINE_STATES as B,
   JOB_ENVIRONMENT,
@@ -92,13 +93,6 @@ class BatchSubmitJobWithStateTimeout extends tasks.BatchSubmitJob {
 
 /** Above the step functions' 60 s Lambda timeout. */
 const LAMBDA_TASK_TIMEOUT = Duration.seconds(90);
-/** Three attempts (Spot reclaims) of the job definition's 12 h timeout, and some slack. */
-const TRAIN_TASK_TIMEOUT = Duration.hours(3 * JOB_TIMEOUT.toHours() + 1);
-/**
- * A bracket runs as long as its jobs. 24 days, not more: the embedded runtime waits with one
- * setTimeout, which cannot exceed 2^31 - 1 ms (24.8 days), and longer ones fire at once.
- */
-const BRACKET_TASK_TIMEOUT = Duration.days(24);
 
 /**
  * The two Standard state machines of docs/workflow.md, JSONPath only (no JSONata, no
@@ -283,8 +277,8 @@ export class StudyWorkflow extends Construct {
       // iteration of the Map around it: each iteration keeps only the child's name.
       resultPath: sfn.JsonPath.DISCARD,
       outputPath: bracket('name'),
-      // Without a timeout the embedded runtime would stop the child after 60 s.
-      taskTimeout: sfn.Timeout.duration(BRACKET_TASK_TIMEOUT),
+      // A year, as long as an execution may run (shared/study/timeouts.ts; the embedded runtime clamps its timer).
+      taskTimeout: sfn.Timeout.duration(Duration.seconds(childTaskTimeoutSeconds)),
     });
   }
 
@@ -294,7 +288,8 @@ export class StudyWorkflow extends Construct {
       JOB_ENVIRONMENT.map((name) => [name, sfn.JsonPath.stringAt(`${started('job', 'env')}.${name}`)]),
     );
     const trainTrial = new BatchSubmitJobWithStateTimeout(this, `${idPrefix}${stateName}`, {
-      stateTimeout: TRAIN_TASK_TIMEOUT,
+      // Every attempt of the longest job the spec allows, plus queue time (shared/study/timeouts.ts).
+      stateTimeout: Duration.seconds(trainTaskTimeoutSeconds),
       stateName,
       integrationPattern: sfn.IntegrationPattern.RUN_JOB,
       jobName: sfn.JsonPath.stringAt(started('job', 'jobName')),

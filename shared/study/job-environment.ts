@@ -22,6 +22,10 @@ export type JobEnvName = (typeof jobEnvNames)[number];
 
 /** The job definition's timeout, and a study's when `trial.timeout` is absent. */
 export const defaultJobTimeoutSeconds = 12 * 3600;
+/** Batch's shortest attempt timeout. */
+export const minJobTimeoutSeconds = 60;
+/** The longest `trial.timeout`: 10 attempts of it stay far inside a Standard execution's year. */
+export const maxJobTimeoutSeconds = 14 * 86_400;
 
 /**
  * Seconds between a job's periodic checkpoints when the study sets no `trial.checkpoint.everySeconds`:

@@ -3,6 +3,7 @@ import { InvalidInputError, type Issue } from '../errors.js';
 import { parametersSchema } from '../space/schema.js';
 import { jobEnvironmentSchema } from './environment-schema.js';
 import { retrainSchema, sweepSize } from './retrain-schema.js';
+import { maxJobTimeoutSeconds, minJobTimeoutSeconds } from './job-environment.js';
 import {
   checkObjectives,
   constraintsSchema,
@@ -126,7 +127,11 @@ export const studySpecSchema = z
       spot: z.boolean().default(true),
       /** Retries of a job interrupted by a Spot reclaim or exit 143 (Batch allows 10 attempts). */
       retries: z.number().int().min(0).max(9).default(2),
-      timeout: durationSchema.optional(),
+      /** Each attempt's timeout (default 12 h): at least Batch's 60 s, at most 14 days (10 attempts stay inside an execution's year). */
+      timeout: durationSchema
+        .refine((s) => s >= minJobTimeoutSeconds, `must be at least ${minJobTimeoutSeconds}s, the shortest attempt timeout AWS Batch takes`)
+        .refine((s) => s <= maxJobTimeoutSeconds, `must be at most ${maxJobTimeoutSeconds / 86_400}d`)
+        .optional(),
       /**
        * Periodic checkpoints within a slice, at the first step boundary after `everySeconds` (default 300;
        * 0: never by time) or `everySteps`, whichever comes first (docs/jobs.md). Absent: the defaults.
