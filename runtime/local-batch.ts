@@ -38,6 +38,27 @@ export interface LocalBatchOptions {
   defaultCommand?: string[];
   /** Kills a job that runs longer (the job definition's timeout on AWS). */
   timeoutSeconds?: number;
+  /**
+   * Seconds before each attempt's process starts: what scheduling, an instance start and the image
+   * pull cost on AWS (default 0). The attempt's StartedAt comes after it, as Batch's does.
+   */
+  startDelaySeconds?: number;
+  /** Seconds between SIGTERM and SIGKILL when a job is stopped (Batch: 30). */
+  killGraceSeconds?: number;
+}
+
+/** What SubmitJob accepts (AWS Batch quotas): container overrides at most 8 KiB, the whole request 30 KiB. */
+export const maxContainerOverridesBytes = 8192;
+export const maxSubmitJobBytes = 30 * 1024;
+/** Batch's status reason for an attempt whose Spot instance was reclaimed (the job definition retries `Host EC2*`). */
+export const spotReclaimReason = 'Host EC2 (instance i-0local) terminated.';
+
+/** SubmitJob's ClientException, as Step Functions names it for a `.sync` task. */
+export class BatchClientException extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'Batch.ClientException';
+  }
 }
 
 /** How one attempt ended, as Batch's retry strategy sees it. */
@@ -75,6 +96,9 @@ interface RunningJob {
   jobName: string;
   attempt: number;
   child: ChildProcess;
+  /** Set when the runtime stops the attempt from outside: the status reason Batch would give it. */
+  stoppedFor?: string;
+  killTimer?: NodeJS.Timeout;
 }
 
 /**
@@ -104,6 +128,12 @@ export class LocalBatch {
 
   async submitJobSync(params: SubmitJobParameters): Promise<object> {
     if (this.closed) throw new BatchJobFailed({ JobName: params.JobName, Status: 'FAILED', StatusReason: 'the runtime is shutting down' });
+    const overrides = Buffer.byteLength(JSON.stringify(params.ContainerOverrides ?? {}), 'utf8');
+    if (overrides > maxContainerOverridesBytes)
+      throw new BatchClientException(`Container overrides length must be at most ${maxContainerOverridesBytes} (${overrides} bytes)`);
+    const request = Buffer.byteLength(JSON.stringify(params), 'utf8');
+    if (request > maxSubmitJobBytes)
+      throw new BatchClientException(`SubmitJob request must be at most ${maxSubmitJobBytes} bytes (${request})`);
     const command = params.ContainerOverrides?.Command ?? this.defaultCommand;
     if (!command || command.length === 0)
       throw new BatchJobFailed({ JobName: params.JobName, Status: 'FAILED', StatusReason: 'no command' });
@@ -111,13 +141,25 @@ export class LocalBatch {
     const attempts = Math.max(1, strategy?.Attempts ?? 1);
     mkdirSync(this.options.logDir, { recursive: true });
     const logPath = path.join(this.options.logDir, `${params.JobName}.log`);
-    const started = Date.now();
-    const history: { ExitCode?: number; StatusReason: string }[] = [];
+    // Batch's description: one entry per attempt, each with its own start and stop (GPU time is
+    // the sum of those, never the queue time between them).
+    const history: { StartedAt: number; StoppedAt: number; StatusReason: string; Container: { ExitCode: number | null } }[] = [];
     for (let attempt = 1; ; attempt++) {
       const result = await this.runAttempt(params, command, attempt, logPath);
-      const summary = { JobName: params.JobName, StartedAt: started, StoppedAt: Date.now(), LogPath: logPath };
-      if (result.exitCode === 0) return { ...summary, Status: 'SUCCEEDED', ...(history.length > 0 ? { Attempts: history } : {}) };
-      history.push({ ExitCode: result.exitCode, StatusReason: result.statusReason });
+      history.push({
+        StartedAt: result.startedAt,
+        StoppedAt: result.stoppedAt,
+        StatusReason: result.statusReason,
+        Container: { ExitCode: result.exitCode ?? null },
+      });
+      const summary = {
+        JobName: params.JobName,
+        StartedAt: history[0]!.StartedAt,
+        StoppedAt: result.stoppedAt,
+        LogPath: logPath,
+        Attempts: history,
+      };
+      if (result.exitCode === 0) return { ...summary, Status: 'SUCCEEDED' };
       // Batch does not retry an attempt that ran out of time, whatever its exit code.
       const action = this.closed || result.timedOut ? 'EXIT' : retryAction(strategy, result);
       if (action === 'RETRY' && attempt < attempts) {
@@ -133,12 +175,24 @@ export class LocalBatch {
         Status: 'FAILED',
         StatusReason: result.statusReason,
         Container: { ExitCode: result.exitCode ?? null, Reason: result.reason ?? tail.slice(-400) },
-        ...(history.length > 1 ? { Attempts: history } : {}),
       });
     }
   }
 
-  private async runAttempt(params: SubmitJobParameters, command: string[], attempt: number, logPath: string): Promise<AttemptOutcome> {
+  private async runAttempt(
+    params: SubmitJobParameters,
+    command: string[],
+    attempt: number,
+    logPath: string,
+  ): Promise<AttemptOutcome & { startedAt: number; stoppedAt: number }> {
+    const delay = this.options.startDelaySeconds ?? 0;
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay * 1000));
+    const startedAt = Date.now();
+    const outcome = await this.runProcess(params, command, attempt, logPath);
+    return { ...outcome, startedAt, stoppedAt: Date.now() };
+  }
+
+  private async runProcess(params: SubmitJobParameters, command: string[], attempt: number, logPath: string): Promise<AttemptOutcome> {
     const env: NodeJS.ProcessEnv = { ...process.env };
     for (const { Name, Value } of params.ContainerOverrides?.Environment ?? []) env[Name] = Value;
     // On AWS the image's entrypoint exports RUNG_ENV; here the runtime does it.
@@ -149,7 +203,7 @@ export class LocalBatch {
     // `node` means this Node.js: jobs run with the same version as the runtime, as in one image.
     const program = command[0] === 'node' ? process.execPath : command[0];
     const child = spawn(program, command.slice(1), { cwd: this.options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const job = { jobName: params.JobName, attempt, child };
+    const job: RunningJob = { jobName: params.JobName, attempt, child };
     this.jobs.add(job);
     child.stdout?.pipe(log, { end: false });
     child.stderr?.pipe(log, { end: false });
@@ -158,7 +212,7 @@ export class LocalBatch {
     const timer = timeoutSeconds
       ? setTimeout(() => {
           timedOut = true;
-          child.kill('SIGTERM');
+          this.stop(job, 'SIGTERM');
         }, timeoutSeconds * 1000)
       : undefined;
 
@@ -167,6 +221,7 @@ export class LocalBatch {
       child.on('close', (code, signal) => resolve({ code, signal }));
     });
     if (timer) clearTimeout(timer);
+    if (job.killTimer) clearTimeout(job.killTimer);
     this.jobs.delete(job);
     await new Promise<void>((resolve) => log.end(resolve));
 
@@ -179,15 +234,42 @@ export class LocalBatch {
     const exitCode = exit.code ?? (exit.signal ? 128 + constants.signals[exit.signal] : undefined);
     const statusReason = timedOut
       ? 'Job attempt duration exceeded timeout'
-      : exit.signal
-        ? `killed by ${exit.signal}`
-        : `exit code ${exit.code}`;
+      : job.stoppedFor
+        ? job.stoppedFor
+        : exit.signal
+          ? `killed by ${exit.signal}`
+          : `exit code ${exit.code}`;
     return { exitCode, statusReason, timedOut };
   }
 
-  /** Stops every running job (SIGTERM, as Batch does when a job is cancelled). */
+  /**
+   * As Batch stops a container: SIGTERM, then SIGKILL when it has not exited `killGraceSeconds`
+   * (30) later, so that a job that ignores SIGTERM is not waited for forever.
+   */
+  private stop(job: RunningJob, signal: 'SIGTERM' | 'SIGKILL', reason?: string): void {
+    if (reason) job.stoppedFor = reason;
+    job.child.kill(signal);
+    if (signal === 'SIGTERM' && !job.killTimer) {
+      job.killTimer = setTimeout(() => job.child.kill('SIGKILL'), (this.options.killGraceSeconds ?? 30) * 1000);
+      job.killTimer.unref();
+    }
+  }
+
+  /**
+   * A Spot reclaim of the job's instance: the attempt dies with SIGKILL (a standalone task gets no
+   * SIGTERM) and ends with Batch's `Host EC2 ... terminated.` reason, which the retry strategy
+   * retries. Returns false when no attempt of that job runs.
+   */
+  reclaim(jobName: string): boolean {
+    const job = [...this.jobs].find((j) => j.jobName === jobName);
+    if (!job) return false;
+    this.stop(job, 'SIGKILL', spotReclaimReason);
+    return true;
+  }
+
+  /** Stops every running job (SIGTERM, then SIGKILL after the grace period, as Batch does when a job is cancelled). */
   close(): void {
     this.closed = true;
-    for (const { child } of this.jobs) child.kill('SIGTERM');
+    for (const job of this.jobs) this.stop(job, 'SIGTERM');
   }
 }

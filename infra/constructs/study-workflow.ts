@@ -35,7 +35,7 @@ const laneJob = path<StatePayloads['laneJob']>();
 const laneObserved = path<StatePayloads['laneObserved']>();
 const failed = path<StatePayloads['failed']>();
 /** The fields of Batch's job description (the `.sync` result) that Observe reads. */
-const batchJob = path<{ StartedAt: number; StoppedAt: number }>();
+const batchJob = path<{ StartedAt: number; StoppedAt: number; Attempts: { StartedAt: number; StoppedAt: number }[] }>();
 
 export interface StudyWorkflowProps {
   readonly steps: StepFunctions;
@@ -301,7 +301,13 @@ export class StudyWorkflow extends Construct {
       },
       // Observe reads the trial's measurements from the store and the job's runtime (for its cost)
       // from $.jobResult; a failed job arrives as $.jobError instead.
-      resultSelector: { 'StartedAt.$': batchJob('StartedAt'), 'StoppedAt.$': batchJob('StoppedAt') },
+      // Every attempt's start and stop: a job's GPU time is their sum, not the queue time between.
+      resultSelector: {
+        'StartedAt.$': batchJob('StartedAt'),
+        'StoppedAt.$': batchJob('StoppedAt'),
+        'AttemptsStartedAt.$': `${batchJob('Attempts')}[*].StartedAt`,
+        'AttemptsStoppedAt.$': `${batchJob('Attempts')}[*].StoppedAt`,
+      },
       resultPath: observed('jobResult'),
     });
     trainTrial.addRetry({

@@ -12,7 +12,14 @@ const trialId = z.string().regex(/^\d{1,8}$/);
 /** A failed `.sync` job as its Catch delivers it (ResultPath `$.jobError`). */
 const jobError = z.object({ Error: z.string().optional(), Cause: z.string().optional() });
 /** The `.sync` job's description when the state keeps it (Batch's StartedAt/StoppedAt, epoch ms), for its runtime and cost. */
-const jobResult = z.object({ StartedAt: z.number().optional(), StoppedAt: z.number().optional() }).passthrough();
+const jobResult = z
+  .object({
+    StartedAt: z.number().optional(),
+    StoppedAt: z.number().optional(),
+    AttemptsStartedAt: z.array(z.number()).max(10).optional(),
+    AttemptsStoppedAt: z.array(z.number()).max(10).optional(),
+  })
+  .passthrough();
 
 export const studyRefSchema = z.object({ team: id, studyId: id });
 export const planInputSchema = studyRefSchema.extend({ round: z.number().int().min(0).optional() });

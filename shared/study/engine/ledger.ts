@@ -11,8 +11,8 @@ import { updateStudyWith, type StepContext } from './step-context.js';
 /** How a job ended, as the state that ran it passes it on (the `.sync` job's result or error). */
 export interface JobOutcome {
   jobError?: { Error?: string; Cause?: string };
-  /** Batch's StartedAt/StoppedAt (epoch ms), when the state keeps the job's description. */
-  jobResult?: { StartedAt?: number; StoppedAt?: number };
+  /** Batch's StartedAt/StoppedAt (epoch ms) of the job and of each attempt, when the state keeps the job's description. */
+  jobResult?: { StartedAt?: number; StoppedAt?: number; AttemptsStartedAt?: number[]; AttemptsStoppedAt?: number[] };
 }
 
 /** USD per hour and seconds per resource unit of the study's jobs, when they can be priced. */
@@ -127,17 +127,34 @@ export function jobsCostUsd(trials: Trial[]): number | undefined {
   return priced.length > 0 ? sum(priced) : undefined;
 }
 
-/** StartedAt/StoppedAt of the Batch job, from its result or from a failed job's Cause. */
+/** One attempt's start and stop, epoch ms. */
+type AttemptTimes = { StartedAt?: unknown; StoppedAt?: unknown };
+
+/**
+ * The job's GPU time: the sum of its attempts' runs (StartedAt to StoppedAt each), so that a
+ * retried job pays for every attempt and never for its time in the queue between them. From the
+ * `.sync` result's selected fields, or from a failed job's Cause (Batch's whole description).
+ */
 function batchTimes(outcome?: JobOutcome): { seconds: number } | undefined {
-  let times: { StartedAt?: unknown; StoppedAt?: unknown } | undefined = outcome?.jobResult;
-  if (!times && outcome?.jobError?.Cause) {
+  let attempts: AttemptTimes[] | undefined;
+  let job: AttemptTimes | undefined = outcome?.jobResult;
+  const result = outcome?.jobResult;
+  if (result?.AttemptsStartedAt && result.AttemptsStoppedAt && result.AttemptsStartedAt.length === result.AttemptsStoppedAt.length)
+    attempts = result.AttemptsStartedAt.map((StartedAt, i) => ({ StartedAt, StoppedAt: result.AttemptsStoppedAt![i] }));
+  if (!job && outcome?.jobError?.Cause) {
     try {
-      times = JSON.parse(outcome.jobError.Cause) as typeof times;
+      const described = JSON.parse(outcome.jobError.Cause) as AttemptTimes & { Attempts?: AttemptTimes[] };
+      job = described;
+      attempts = Array.isArray(described.Attempts) ? described.Attempts : undefined;
     } catch {
-      times = undefined;
+      job = undefined;
     }
   }
-  const { StartedAt, StoppedAt } = times ?? {};
-  if (typeof StartedAt !== 'number' || typeof StoppedAt !== 'number' || StoppedAt < StartedAt) return undefined;
-  return { seconds: (StoppedAt - StartedAt) / 1000 };
+  const runs = attempts && attempts.length > 0 ? attempts : job ? [job] : [];
+  // An attempt that never started a container (CannotStartContainerError) has no StartedAt: no GPU time.
+  const ran = runs.filter(
+    (r): r is { StartedAt: number; StoppedAt: number } =>
+      typeof r.StartedAt === 'number' && typeof r.StoppedAt === 'number' && r.StoppedAt >= r.StartedAt,
+  );
+  return ran.length > 0 ? { seconds: ran.reduce((sum, r) => sum + (r.StoppedAt - r.StartedAt) / 1000, 0) } : undefined;
 }
