@@ -5,7 +5,7 @@ import { fifoScheduler } from '../../shared/schedulers/fifo.js';
 import { simulate, type Execution, type TraceEntry } from '../../shared/sim/simulator.js';
 import { SearchSpace } from '../../shared/space/space.js';
 import fixture from './fixtures/simulator-default.json' with { type: 'json' };
-import { regressionMethods, regressionRun } from './regression-scenarios.js';
+import { regressionMethods, regressionRun, syntheticTable } from './regression-scenarios.js';
 import { tinyTable } from './tiny-table.js';
 
 const space = new SearchSpace({ row: { type: 'int', min: 0, max: 9, scale: 'linear' } });
@@ -13,6 +13,7 @@ const sequence = (rows: number[]): Sampler => ({ name: 'sequence', suggest: ({ i
 const reportTimes = (trace: TraceEntry[]) => trace.flatMap((e) => (e.kind === 'report' ? [[e.trial, e.epoch, e.time]] : []));
 const perJob = (L: number, P = 0): Execution => ({ mode: 'per-job', jobStartSeconds: L, processStartSeconds: P });
 const warm = (L: number, P = 0): Execution => ({ mode: 'warm', jobStartSeconds: L, processStartSeconds: P });
+const fixtureBudget = () => syntheticTable().budget;
 
 describe('simulator start costs', () => {
   // One worker, trials of one 10 s epoch, T = 30, L = 5.
@@ -130,6 +131,25 @@ describe('simulator start costs', () => {
           expect(startFraction).toBe(0);
         }
       }
+  });
+
+  it('warm with P = 0 is the free run delayed by L: the same improvements, each L later, up to T', () => {
+    for (const method of regressionMethods) {
+      // Prepare
+      const L = 17;
+      const free = regressionRun(method, 0);
+      const T = fixtureBudget();
+      // Act
+      const delayed = regressionRun(method, 0, { execution: warm(L) });
+      // Assess
+      const expected = free.improvements.filter((i) => i.time + L <= T);
+      expect(
+        delayed.improvements.map((i) => i.value),
+        method,
+      ).toEqual(expected.map((i) => i.value));
+      delayed.improvements.forEach((i, k) => expect(i.time).toBeCloseTo(expected[k].time + L, 9));
+      expect(delayed.startFraction).toBeCloseTo(L / T, 12);
+    }
   });
 
   it('a start cost changes the result of the same fixture (the regression check can fail)', () => {
