@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { loadLcbench, lcbenchParameters, type LcbenchTask } from '../shared/sim/lcbench.js';
-import { regretAt, simulate } from '../shared/sim/simulator.js';
+import { noStartCost, regretAt, simulate, type Execution } from '../shared/sim/simulator.js';
 import { SearchSpace } from '../shared/space/space.js';
 import { methodFor } from './methods.js';
 
@@ -14,6 +14,8 @@ export interface LcbenchRun {
   seeds: number;
   seedStart: number;
   jobs: number;
+  /** Start costs of the executor (default: none, the protocol's replay). */
+  execution?: Execution;
   log: (msg: string) => void;
 }
 
@@ -23,11 +25,13 @@ export interface TaskScore {
   trials: number;
   rows: number;
   busy: number;
+  /** Fraction of W * T spent starting containers and processes. */
+  starting: number;
   seconds: number;
 }
 
 /** Mean regret per checkpoint over the seeds of one task (the protocol's first average). */
-export function scoreTask(task: LcbenchTask, method: string, workers: number, seeds: number[]): TaskScore {
+export function scoreTask(task: LcbenchTask, method: string, workers: number, seeds: number[], execution = noStartCost): TaskScore {
   const m = methodFor(method);
   const space = new SearchSpace(lcbenchParameters);
   const t0 = performance.now();
@@ -36,12 +40,15 @@ export function scoreTask(task: LcbenchTask, method: string, workers: number, se
   let trials = 0;
   let rows = 0;
   let busy = 0;
+  let starting = 0;
   for (const seed of seeds) {
-    const result = simulate({ table: task, space, scheduler: m.scheduler(task.maxEpoch, budget), sampler: m.sampler, workers, seed });
+    const scheduler = m.scheduler(task.maxEpoch, budget);
+    const result = simulate({ table: task, space, scheduler, sampler: m.sampler, workers, seed, execution });
     regretAt(result, task, lcbenchCheckpoints).forEach((r, i) => (sums[i] += r));
     trials += result.trials;
     rows += result.rows;
     busy += result.busyFraction;
+    starting += result.startFraction;
   }
   return {
     task: task.name,
@@ -49,6 +56,7 @@ export function scoreTask(task: LcbenchTask, method: string, workers: number, se
     trials: trials / seeds.length,
     rows: rows / seeds.length,
     busy: busy / seeds.length,
+    starting: starting / seeds.length,
     seconds: (performance.now() - t0) / 1000,
   };
 }
@@ -56,6 +64,7 @@ export function scoreTask(task: LcbenchTask, method: string, workers: number, se
 /** Runs every (task, seed) and averages as the protocol says: over seeds per task, then over tasks. */
 export async function runLcbench(run: LcbenchRun) {
   methodFor(run.method); // fail fast on an unknown name
+  const execution = run.execution ?? noStartCost;
   const seeds = Array.from({ length: run.seeds }, (_, i) => run.seedStart + i);
   const t0 = performance.now();
   const names = run.tasks ?? loadLcbench(run.data).map((t) => t.name);
@@ -71,7 +80,7 @@ export async function runLcbench(run: LcbenchRun) {
     );
   };
   if (jobs <= 1) {
-    for (const task of loadLcbench(run.data, names)) report(scoreTask(task, run.method, run.workers, seeds));
+    for (const task of loadLcbench(run.data, names)) report(scoreTask(task, run.method, run.workers, seeds, execution));
   } else {
     await Promise.all(
       groups.map(
@@ -82,7 +91,7 @@ export async function runLcbench(run: LcbenchRun) {
             const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
             const worker = new Worker(boot, {
               eval: true,
-              workerData: { data: run.data, tasks: group, method: run.method, workers: run.workers, seeds },
+              workerData: { data: run.data, tasks: group, method: run.method, workers: run.workers, seeds, execution },
             });
             worker.on('message', (s: TaskScore) => report(s));
             worker.on('error', reject);
@@ -95,18 +104,27 @@ export async function runLcbench(run: LcbenchRun) {
   for (const n of names) tasks[n] = scores.get(n)!.regrets; // file order, whatever finished first
   const rows = Object.values(tasks);
   const mean = lcbenchCheckpoints.map((_, i) => rows.reduce((s, r) => s + r[i], 0) / rows.length);
+  const meanOf = (f: (s: TaskScore) => number) => names.reduce((sum, n) => sum + f(scores.get(n)!), 0) / names.length;
+  const busy = meanOf((s) => s.busy);
+  const starting = meanOf((s) => s.starting);
   run.log(
-    `lcbench ${run.method}: mean ${mean.map((x) => x.toFixed(4)).join(' ')} summary ${(mean.reduce((a, b) => a + b, 0) / mean.length).toFixed(4)}  total ${((performance.now() - t0) / 1000).toFixed(1)}s`,
+    `lcbench ${run.method}: mean ${mean.map((x) => x.toFixed(4)).join(' ')} summary ${(mean.reduce((a, b) => a + b, 0) / mean.length).toFixed(4)}  busy ${busy.toFixed(4)} (${execution.mode}, L ${execution.jobStartSeconds} s, P ${execution.processStartSeconds} s)  total ${((performance.now() - t0) / 1000).toFixed(1)}s`,
   );
   return {
     suite: 'lcbench',
     method: run.method,
     workers: run.workers,
+    execution: execution.mode,
+    job_start_seconds: execution.jobStartSeconds,
+    process_start_seconds: execution.processStartSeconds,
     seeds: run.seeds,
     seed_start: run.seedStart,
     checkpoints: [...lcbenchCheckpoints],
     tasks,
     mean,
     summary: mean.reduce((a, b) => a + b, 0) / mean.length,
+    /** Mean over tasks of the GPU busy fraction (training seconds in [0, T] over W x T), and of the time spent starting. */
+    busy,
+    starting,
   };
 }

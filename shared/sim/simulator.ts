@@ -16,10 +16,44 @@ export interface SimulationInput {
   seed: number;
   /** Keep a log of every job start and report (tests read it; benchmarks leave it off). */
   trace?: boolean;
+  /** How jobs get onto workers and what starting them costs; default: nothing (the protocol's replay). */
+  execution?: Execution;
 }
 
+/**
+ * What starting work costs. A job is one trial trained from one epoch until it pauses, stops or
+ * completes (one trial-rung, or several when ASHA lets a trial continue through its rungs).
+ *
+ * - `per-job`: every job is a fresh container, as each trial-rung is its own AWS Batch job today.
+ *   It pays the container start L (scheduling, instance start, image pull, process start, CUDA
+ *   initialisation, data loading) and then the process start P before its first epoch; resuming a
+ *   paused trial is a new job and pays L + P again.
+ * - `warm`: W long-lived workers. Each pays L once, when it starts at t = 0 (it is told its first
+ *   job at t = 0 as in the protocol and trains from L + P). After that a job pays only P, the start
+ *   of the job's process in a worker that runs each job as its own process; a worker that calls the
+ *   training function inside its one long-lived process has P = 0 (the benchmark's default). A
+ *   worker that goes on with the very trial it just paused, promoted at once (ASHA promoting a trial
+ *   right at its rung), does not even pay P: the model and data are still in memory, no checkpoint
+ *   round trip.
+ *
+ * Start time runs on the wall clock (it counts against T) but is not training: busyFraction counts
+ * only training seconds. With L = P = 0 both modes are exactly the protocol's replay.
+ */
+export interface Execution {
+  mode: ExecutionMode;
+  /** L, seconds. */
+  jobStartSeconds: number;
+  /** P, seconds. */
+  processStartSeconds: number;
+}
+
+export const executionModes = ['per-job', 'warm'] as const;
+export type ExecutionMode = (typeof executionModes)[number];
+export const noStartCost: Execution = { mode: 'per-job', jobStartSeconds: 0, processStartSeconds: 0 };
+
 export type TraceEntry =
-  | { kind: 'start'; time: number; worker: number; trial: number; bracket: number; from: number; row: number }
+  /** `time`: the worker was given the job; `training`: its first epoch began (after any start cost). */
+  | { kind: 'start'; time: number; training: number; worker: number; trial: number; bracket: number; from: number; row: number }
   | { kind: 'report'; time: number; worker: number; trial: number; epoch: number; score: number; decision: string }
   | { kind: 'idle'; time: number; worker: number };
 
@@ -31,6 +65,8 @@ export interface SimulationResult {
   rows: number;
   /** Fraction of W * T that workers spent training (reports up to T). */
   busyFraction: number;
+  /** Fraction of W * T that went to starting containers and processes (Execution), up to T. */
+  startFraction: number;
   trace: TraceEntry[];
 }
 
@@ -40,9 +76,11 @@ interface SimTrial extends TrialRecord {
 
 interface Lane {
   trial?: SimTrial;
-  /** Simulated time the current job started, and the epoch its checkpoint held then. */
+  /** Simulated time the current job began training (after its start cost), and the epoch its checkpoint held then. */
   start: number;
   from: number;
+  /** The trial this worker's last job paused, and when: warm workers go on with it at no cost. */
+  paused?: { trial: number; at: number };
 }
 
 /**
@@ -51,10 +89,19 @@ interface Lane {
  * ties by worker index. A worker that becomes free asks at once; a worker told to WAIT asks again
  * (in index order, after the worker whose event freed work) whenever the trial table changes.
  * Resuming a paused trial from its checkpoint costs only the new epochs: a job from epoch a
- * reports epoch e at start + time[e] - time[a].
+ * reports epoch e at start + time[e] - time[a], where start is when it begins training: the time it
+ * was given to the worker plus its start cost (Execution; none by default).
  */
 export function simulate(input: SimulationInput): SimulationResult {
   const { table, space, scheduler, sampler, workers, seed } = input;
+  const execution = input.execution ?? noStartCost;
+  const { mode, jobStartSeconds: L, processStartSeconds: P } = execution;
+  if (!executionModes.includes(mode)) throw new Error(`execution.mode must be one of ${executionModes.join(', ')}, got ${mode}`);
+  for (const [k, v] of [
+    ['jobStartSeconds', L],
+    ['processStartSeconds', P],
+  ] as const)
+    if (!Number.isFinite(v) || v < 0) throw new Error(`execution.${k} must be a finite number >= 0, got ${v}`);
   const budget = table.budget;
   const trials: SimTrial[] = [];
   const observations: Observation[] = [];
@@ -66,19 +113,42 @@ export function simulate(input: SimulationInput): SimulationResult {
   const maxEpoch = Math.min(scheduler.maxResource, table.maxEpoch);
   let best = -Infinity;
   let busy = 0;
+  // Warm workers boot once, at t = 0, whether or not the scheduler has work for them.
+  let starting = mode === 'warm' ? workers * Math.min(L, budget) : 0;
   // What a long-lived sampler process would keep in memory between suggestions of one study.
   const cache = new Map<string, unknown>();
 
+  /** When a job given to worker w at `now` begins training (Execution); `now` itself when starts are free. */
+  const trainingStart = (lane: Lane, trial: SimTrial, now: number): number => {
+    if (mode === 'per-job') return now + (L + P);
+    const ready = Math.max(now, L);
+    const sameTrialAtOnce = lane.paused?.trial === trial.id && lane.paused.at === now;
+    return ready + (sameTrialAtOnce ? 0 : P);
+  };
+
   const schedule = (w: number, trial: SimTrial, now: number) => {
     const lane = lanes[w];
+    const training = trainingStart(lane, trial, now);
+    // The job's own start (a warm worker's boot is counted once, above), clipped to [0, T].
+    starting += Math.max(0, Math.min(training, budget) - Math.min(mode === 'warm' ? Math.max(now, L) : now, budget));
     lane.trial = trial;
-    lane.start = now;
+    lane.start = training;
     lane.from = trial.resource;
+    lane.paused = undefined;
     trial.status = 'RUNNING';
     if (input.trace)
-      trace.push({ kind: 'start', time: now, worker: w, trial: trial.id, bracket: trial.bracket, from: trial.resource, row: trial.row });
+      trace.push({
+        kind: 'start',
+        time: now,
+        training,
+        worker: w,
+        trial: trial.id,
+        bracket: trial.bracket,
+        from: trial.resource,
+        row: trial.row,
+      });
     queue.push({
-      time: now + table.timeAt(trial.row, trial.resource + 1) - table.timeAt(trial.row, trial.resource),
+      time: training + table.timeAt(trial.row, trial.resource + 1) - table.timeAt(trial.row, trial.resource),
       worker: w,
       epoch: trial.resource + 1,
     });
@@ -167,6 +237,7 @@ export function simulate(input: SimulationInput): SimulationResult {
     }
     busy += now - lane.start;
     lane.trial = undefined;
+    if (decision === 'PAUSE') lane.paused = { trial: trial.id, at: now };
     if (!ask(ev.worker, now)) idle.add(ev.worker);
     askIdle(now);
   }
@@ -178,6 +249,7 @@ export function simulate(input: SimulationInput): SimulationResult {
     trials: trials.length,
     rows: rowsSeen.size,
     busyFraction: busy / (workers * budget),
+    startFraction: starting / (workers * budget),
     trace,
   };
 }
