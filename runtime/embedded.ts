@@ -10,7 +10,7 @@ import { renderDefinitions } from './definitions.js';
 import { createLocalDynamoClient, ensureTable, startDynalite } from './dynalite.js';
 import { bearerIdentity, listenLocal, loadOrCreateCredentials } from './local-api.js';
 import { LocalBatch } from './local-batch.js';
-import { LocalExecutions } from './executions.js';
+import { LocalExecutions, type LocalExecutionsOptions } from './executions.js';
 
 export interface EmbeddedOptions {
   /** Where the LevelDB database, checkpoints, logs and credentials live; in memory when absent. */
@@ -28,6 +28,8 @@ export interface EmbeddedOptions {
   random?: () => number;
   /** Tests: lower limits than AWS's on each execution (history events, state payload bytes). */
   executionLimits?: { historyEvents?: number; payloadBytes?: number };
+  /** Tests: wraps each Task state's work, to inject the faults AWS can deliver (LocalExecutionsOptions.task). */
+  task?: LocalExecutionsOptions['task'];
 }
 
 export const tableName = 'rung';
@@ -65,6 +67,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}) {
         laneMachine: definitions.laneMachine as never,
         batch,
         limits: options.executionLimits,
+        task: options.task,
       });
     }
     return executions;
