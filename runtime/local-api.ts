@@ -32,12 +32,20 @@ export function loadOrCreateCredentials(dataDir: string, team = 'local'): { file
 export function bearerIdentity(credentials: LocalCredentials) {
   return (c: Context): Caller => {
     const header = c.req.header('authorization') ?? '';
-    const match = /^Bearer ([A-Za-z0-9]+)$/.exec(header);
+    // The scheme is case-insensitive (RFC 9110 §11.1): `bearer` and `BEARER` name it too.
+    const match = /^bearer +([A-Za-z0-9]+)$/i.exec(header);
     // Own properties only: a token named like an Object.prototype member (`constructor`) is unknown.
     const entry = match && Object.hasOwn(credentials.tokens, match[1]) ? credentials.tokens[match[1]] : undefined;
     if (!entry) throw new UnauthenticatedError('missing or unknown bearer token');
     return { team: entry.team, kind: 'person' };
   };
+}
+
+/** The app the local server serves: the API under `/v1`, and what `mount` adds beside it. */
+export function localRoot(api: Hono, mount?: (root: Hono) => void): Hono {
+  const root = new Hono().route('/v1', api);
+  mount?.(root);
+  return root;
 }
 
 /** Serves `/v1/...` on loopback only; `mount` adds routes beside it (the dashboard's static files). */
@@ -46,8 +54,7 @@ export async function listenLocal(
   port = 0,
   mount?: (root: Hono) => void,
 ): Promise<{ url: string; server: ServerType; close(): Promise<void> }> {
-  const root = new Hono().route('/v1', api);
-  mount?.(root);
+  const root = localRoot(api, mount);
   return new Promise((resolve) => {
     const server = serve({ fetch: root.fetch, hostname: '127.0.0.1', port }, (info: AddressInfo) => {
       resolve({

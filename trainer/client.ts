@@ -80,7 +80,8 @@ export class Trainer {
 
   /**
    * Reports the metrics of one step. Retried on network errors and 5xx; the API stores a step
-   * once, so a retry never double-counts. Returns whether the study asks the job to stop.
+   * once, so a retry never double-counts, and a step reported before with other values keeps
+   * the first (logged, not thrown). Returns whether the study asks the job to stop.
    */
   async report(
     step: number,
@@ -102,7 +103,13 @@ export class Trainer {
           body: JSON.stringify({ step, metrics, ...(options.candidates ? { candidates: options.candidates } : {}) }),
         });
         if (res.status < 500) {
-          const body = (await res.json()) as { shouldStop?: boolean; error?: { message: string } };
+          const body = (await res.json()) as { shouldStop?: boolean; error?: { code?: string; message: string } };
+          // A step reported before with other values, which stand: an attempt resumed from a checkpoint re-runs
+          // steps its predecessor reported, and goes on (the next new step's answer says whether to stop).
+          if (res.status === 409 && body.error?.code === 'MeasurementConflict') {
+            console.log(`rung: ${body.error.message}`);
+            return { shouldStop: false };
+          }
           if (!res.ok) throw new JobContractError(`report rejected (${res.status}): ${body.error?.message ?? 'unknown'}`);
           return { shouldStop: Boolean(body.shouldStop) };
         }

@@ -145,7 +145,15 @@ class TrialHandle:
         self.max_resource = max_resource
 
     def report(self, step, metrics):
-        return self.client.report(self.study_id, self.trial_id, step, metrics)
+        """Reports one step. A step this trial reported before with other values (a restarted worker
+        training it again) keeps the first: the API answers 409 MeasurementConflict, and this returns
+        ``{"stored": False, "shouldStop": False, "conflict": message}`` so that the worker goes on."""
+        try:
+            return self.client.report(self.study_id, self.trial_id, step, metrics)
+        except RungApiError as e:
+            if e.status != 409 or e.code != "MeasurementConflict":
+                raise
+            return {"stored": False, "shouldStop": False, "conflict": str(e)}
 
 
 def optimize(client, study_id, client_id, objective):

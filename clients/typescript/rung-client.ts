@@ -185,7 +185,22 @@ export interface TrialHandle {
   trial: Trial;
   /** How far to train, in the study's resource. */
   maxResource: number;
-  report(step: number, metrics: Record<string, number>): Promise<{ stored: boolean; shouldStop: boolean }>;
+  /**
+   * Reports one step. A step this trial reported before with other values (a restarted worker
+   * training it again) keeps the first: the API answers 409 MeasurementConflict, and this resolves
+   * `{ stored: false, shouldStop: false, conflict }` (the API's message) so that the worker goes on.
+   */
+  report(step: number, metrics: Record<string, number>): Promise<{ stored: boolean; shouldStop: boolean; conflict?: string }>;
+}
+
+/** A step's report through a trial handle: a MeasurementConflict (the first report stands) is an answer, not an error. */
+async function reportKeepingFirst(client: RungClient, studyId: string, trialId: string, step: number, metrics: Record<string, number>) {
+  try {
+    return await client.report(studyId, trialId, step, metrics);
+  } catch (e) {
+    if (!(e instanceof RungApiError) || e.status !== 409 || e.code !== 'MeasurementConflict') throw e;
+    return { stored: false, shouldStop: false, conflict: e.message };
+  }
 }
 
 /**
@@ -208,7 +223,7 @@ export async function optimize(
     const handle: TrialHandle = {
       trial,
       maxResource: next.resource?.max ?? 1,
-      report: (step, metrics) => client.report(studyId, trial.trialId, step, metrics),
+      report: (step, metrics) => reportKeepingFirst(client, studyId, trial.trialId, step, metrics),
     };
     let outcome: CompleteOptions;
     try {

@@ -1,8 +1,9 @@
 import { Hono } from 'hono';
 import { askTellRoutes } from './ask-tell-routes.js';
 import { bodyLimit } from './body-limit.js';
+import { jsonContentType } from './content-type.js';
 import type { ApiDeps } from './deps.js';
-import { renderError, renderNotFound } from './errors.js';
+import { renderError } from './errors.js';
 import { explainRoute } from './explain-route.js';
 import { idempotency } from './idempotency.js';
 import { jsonDepthGuard } from './json-depth.js';
@@ -10,6 +11,7 @@ import { paretoRoute } from './pareto-route.js';
 import { resumeRoute } from './resume-route.js';
 import { steeringRoutes } from './steering-routes.js';
 import { studyRoutes } from './study-routes.js';
+import { unrouted } from './unrouted.js';
 
 export type { ApiDeps, Caller, ExecutionStarter } from './deps.js';
 export { maxBodyBytes } from './body-limit.js';
@@ -23,13 +25,15 @@ export { maxBodyBytes } from './body-limit.js';
 export function createApi(deps: ApiDeps) {
   const app = new Hono();
   app.onError(renderError(deps));
-  app.notFound(renderNotFound);
 
-  // Order matters: the size limit before anything reads the body, the depth guard before anything parses it.
+  // Order matters: the size limit before anything reads the body, the media type and depth checks before anything parses it.
   app.use('*', bodyLimit());
+  app.use('*', jsonContentType());
   app.use('*', jsonDepthGuard());
   app.use('*', idempotency(deps));
 
   for (const routes of [studyRoutes, askTellRoutes, steeringRoutes, resumeRoute, explainRoute, paretoRoute]) app.route('/', routes(deps));
+  // Last: what no route took is a 404 or 405 in the API's error envelope, wherever the API is mounted.
+  app.all('*', unrouted(app));
   return app;
 }

@@ -154,8 +154,11 @@ const json = (name: SchemaName, description: string) => ({ description, content:
 const errors = {
   '400': json('Error', 'invalid input: one detail per field and rule; nothing was written'),
   '401': json('Error', 'no valid credential'),
-  '404': json('Error', 'no such study or trial for this team'),
-  '409': json('Error', 'the study or trial is in a state that forbids the request'),
+  '404': json('Error', 'no such study or trial for this team (or no route for the path)'),
+  '405': json('Error', 'MethodNotAllowed: the path takes other methods, listed in the Allow header'),
+  '409': json('Error', 'the study or trial is in a state that forbids the request, or the request contradicts what was recorded'),
+  '413': json('Error', 'PayloadTooLarge: the body exceeds 256 KiB, or a record would outgrow its store item'),
+  '415': json('Error', 'UnsupportedMediaType: the body is not sent as application/json'),
 };
 const studyId = { name: 'studyId', in: 'path', required: true, schema: { type: 'string' } };
 const trialId = { name: 'trialId', in: 'path', required: true, schema: { type: 'string' } };
@@ -277,7 +280,7 @@ export function openApiDocument() {
       '/studies/{studyId}/trials/{trialId}/measurements': {
         post: op(
           'reportMeasurement',
-          'A job or worker reports one step; stored once per step. shouldStop: the study or the trial was stopped, or ASHA (external studies) says so',
+          'A job or worker reports one step; stored once per step (the same report again: 200 stored false; other values: 409 MeasurementConflict, the first stands). shouldStop: the study or the trial was stopped, or ASHA (external studies) says so',
           {
             parameters: [studyId, trialId],
             requestBody: body('MeasurementInput'),
@@ -290,11 +293,15 @@ export function openApiDocument() {
         ),
       },
       '/studies/{studyId}/trials/{trialId}/complete': {
-        post: op('completeTrial', 'Ask/tell: end a trial COMPLETE, PRUNED or INFEASIBLE; idempotent', {
-          parameters: [studyId, trialId],
-          requestBody: body('CompleteRequest', false),
-          responses: { '200': json('CompleteResult', 'the trial as ended'), ...errors },
-        }),
+        post: op(
+          'completeTrial',
+          'Ask/tell: end a trial COMPLETE, PRUNED or INFEASIBLE; the same completion again answers changed false, a different one 409 naming what differs',
+          {
+            parameters: [studyId, trialId],
+            requestBody: body('CompleteRequest', false),
+            responses: { '200': json('CompleteResult', 'the trial as ended'), ...errors },
+          },
+        ),
       },
       '/studies/{studyId}/trials/{trialId}/stop': {
         post: op('stopTrial', 'Stop one trial: pruned at once when waiting or paused, told shouldStop when running', {

@@ -41,6 +41,24 @@ def sigv4_headers(method: str, url: str, body: bytes, headers: Mapping[str, str]
     return dict(request.headers.items())
 
 
+def _measurement_conflict(status: int, detail: str) -> Optional[dict]:
+    """A 409 MeasurementConflict: the step was reported before with other values, which stand.
+
+    An attempt resumed from a checkpoint re-runs the steps after it, which its predecessor may have
+    reported already: the job goes on (the next new step's answer says whether to stop).
+    """
+    if status != 409:
+        return None
+    try:
+        error = json.loads(detail).get("error", {})
+    except ValueError:
+        return None
+    if error.get("code") != "MeasurementConflict":
+        return None
+    print(f"rung: {error.get('message', 'step reported before')}", flush=True)
+    return {"stored": False, "shouldStop": False, "conflict": error.get("message", "")}
+
+
 class ApiClient:
     def __init__(self, trial: TrialEnv, attempts: int = 6, base_delay: float = 0.2, timeout: float = 30.0):
         self.trial = trial
@@ -60,7 +78,7 @@ class ApiClient:
         return sigv4_headers("POST", url, body, headers)
 
     def report(self, step: int, metrics: Mapping[str, float], candidates: Optional[list] = None) -> dict:
-        """POSTs one step; returns the API's answer ({stored, shouldStop}). Raises JobContractError on a 4xx."""
+        """POSTs one step; returns the API's answer ({stored, shouldStop}). Raises JobContractError on a 4xx but a step conflict."""
         url = self.measurement_url()
         payload: dict = {"step": step, "metrics": dict(metrics)}
         if candidates:
@@ -76,6 +94,9 @@ class ApiClient:
             except urllib.error.HTTPError as e:
                 if e.code not in _RETRYABLE:
                     detail = e.read().decode(errors="replace")[:500]
+                    conflict = _measurement_conflict(e.code, detail)
+                    if conflict is not None:
+                        return conflict
                     raise JobContractError(f"report of step {step} rejected ({e.code}): {detail}") from None
                 last_error = e
             except (urllib.error.URLError, OSError) as e:

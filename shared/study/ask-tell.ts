@@ -110,18 +110,9 @@ export async function completeTrial(
   const before = await ctx.store.getTrial(team, studyId, trialId);
   if (!before) throw new NotFoundError(`trial ${trialId} of study ${studyId} not found`);
   const target: TrialState = req.infeasible ? 'INFEASIBLE' : req.pruned || before.stopRequested ? 'PRUNED' : 'COMPLETE';
-  if (isTrialFinished(before.state)) {
-    // A completion that the study's constraints turned INFEASIBLE, told again.
-    const judged = target === 'COMPLETE' && before.state === 'INFEASIBLE' && before.feasible === false;
-    if (before.state === target || judged) {
-      // The first request may have stopped after the trial's write (its answer lost): repeat what follows it, which is idempotent.
-      await afterCompletion(ctx, team, studyId, before);
-      return { trial: before, changed: false };
-    }
-    throw new ConflictError(`trial ${trialId} is already ${before.state}`);
-  }
-
   const metric = study.spec.objective.metric;
+  if (isTrialFinished(before.state)) return completedBefore(ctx, before, target, req, metric);
+
   const measurements = await ctx.store.listMeasurements(team, studyId, trialId);
   const reported = measurements.filter((m) => Number.isFinite(m.metrics[metric]));
   const lastStep = measurements.at(-1)?.step;
@@ -142,8 +133,10 @@ export async function completeTrial(
   }
 
   const levels = externalLevels(study);
+  let applied = false;
   const trial = await changeTrial(ctx, before, (t) => {
-    if (isTrialFinished(t.state)) return undefined;
+    applied = !isTrialFinished(t.state);
+    if (!applied) return undefined;
     const at = ctx.now().toISOString();
     if (target === 'INFEASIBLE') return { ...t, state: 'INFEASIBLE', error: req.reason ?? 'infeasible', endedAt: at };
     const rungValues = [...t.rungValues];
@@ -161,9 +154,51 @@ export async function completeTrial(
       ...fields,
     };
   });
-  if (trial.state !== final) throw new ConflictError(`trial ${trialId} is already ${trial.state}`);
+  // Another completion of the trial came first: this one is its retry, or refused.
+  if (!applied) return completedBefore(ctx, trial, target, req, metric);
   await afterCompletion(ctx, team, studyId, trial);
   return { trial, changed: true };
+}
+
+/** A completion of a trial that has ended: the same completion again answers the trial as it is, another one is refused. */
+async function completedBefore(
+  ctx: CasContext,
+  trial: Trial,
+  target: TrialState,
+  req: z.infer<typeof completeRequestSchema>,
+  metric: string,
+): Promise<CompleteResult> {
+  const differences = completionDifferences(trial, target, req, metric);
+  if (differences.length > 0)
+    throw new ConflictError(`trial ${trial.trialId} is already ${trial.state}, not as this completion says: ${differences.join('; ')}`);
+  // The first request may have stopped after the trial's write (its answer lost): repeat what follows it, which is idempotent.
+  await afterCompletion(ctx, trial.team, trial.studyId, trial);
+  return { trial, changed: false };
+}
+
+/**
+ * How a completion differs from the one that ended the trial, one entry per field: empty for the
+ * same completion told again (a retry), whose answer is the trial as it is. Fields the request
+ * leaves out (the value from the last report, the step) are taken as they were.
+ */
+function completionDifferences(trial: Trial, target: TrialState, req: z.infer<typeof completeRequestSchema>, metric: string): string[] {
+  const differences: string[] = [];
+  // A completion that the study's constraints turned INFEASIBLE, told again, is the same completion.
+  const judged = target === 'COMPLETE' && trial.state === 'INFEASIBLE' && trial.feasible === false;
+  if (trial.state !== target && !judged) differences.push(`state ${trial.state}, this completion ${target}`);
+  const value = req.metrics?.[metric];
+  if (target !== 'INFEASIBLE' && value !== undefined && trial.value !== value)
+    differences.push(`${metric} ${trial.value ?? 'none'}, this completion ${value}`);
+  for (const [name, v] of Object.entries(req.metrics ?? {})) {
+    const recorded = trial.metrics?.[name];
+    if (name !== metric && recorded !== undefined && recorded !== v) differences.push(`${name} ${recorded}, this completion ${v}`);
+  }
+  if (req.step !== undefined && target !== 'INFEASIBLE' && trial.resource !== req.step)
+    differences.push(`step ${trial.resource}, this completion ${req.step}`);
+  const reason = req.reason ?? (target === 'INFEASIBLE' ? 'infeasible' : undefined);
+  if (reason !== undefined && trial.error !== reason)
+    differences.push(`reason ${JSON.stringify(trial.error ?? null)}, this completion ${JSON.stringify(reason)}`);
+  return differences;
 }
 
 /** The writes after a trial's completion: the study's best, and the study's end once no trial runs. */

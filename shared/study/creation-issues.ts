@@ -28,8 +28,31 @@ export function parallelismIssue(execution: 'workflow' | 'external', parallelism
 }
 
 /**
+ * The issue with `limits.maxTrials`, if any: a workflow study plans at most maxBrackets brackets, and its largest must fit the Step
+ * Functions history-event limit (ASHA lanes bound their own history: a lane ends after
+ * maxJobsPerLane jobs; brackets do not). External (ask/tell) studies run no workflow, so no
+ * history bounds them. Study creation and PATCH both apply this one rule.
+ */
+export function maxTrialsIssue(spec: Pick<StudySpec, 'strategy'>, maxTrials: number): Issue | undefined {
+  if (spec.strategy.execution === 'external' || spec.strategy.scheduler.type === 'asha') return undefined;
+  const brackets = planBrackets(spec.strategy.scheduler, maxTrials);
+  if (brackets.length > maxBrackets) {
+    return {
+      path: 'limits.maxTrials',
+      message: `the scheduler would plan ${brackets.length} brackets, more than the ${maxBrackets} a study's workflow runs (each travels in the StudyMachine's 256 KiB state and its 25,000-event history): lower maxTrials or widen scheduler.min..max`,
+    };
+  }
+  const largest = Math.max(0, ...brackets.map(bracketHistoryEvents));
+  if (largest <= historyEventLimit) return undefined;
+  return {
+    path: 'limits.maxTrials',
+    message: `one bracket would need about ${largest} Step Functions history events (limit ${historyEventLimit}): lower maxTrials or use hyperband`,
+  };
+}
+
+/**
  * What a spec that parses must still pass before a study is created from it: the budget's
- * requirements and the Step Functions history-event limit of its largest bracket. `createStudy`
+ * requirements, the parallelism and maxTrials rules above, and the size of its job overrides. `createStudy`
  * rejects a spec with any of them and `rung validate` reports them, each with its path and rule.
  */
 export function creationIssues(spec: StudySpec): Issue[] {
@@ -37,20 +60,7 @@ export function creationIssues(spec: StudySpec): Issue[] {
   const parallelism = parallelismIssue(spec.strategy.execution, spec.limits.parallelism);
   if (parallelism) issues.push(parallelism);
   issues.push(...overrideSizeIssues(spec));
-  // ASHA lanes bound their own history (a lane ends after maxJobsPerLane jobs); brackets do not.
-  const brackets = spec.strategy.scheduler.type === 'asha' ? [] : planBrackets(spec.strategy.scheduler, spec.limits.maxTrials);
-  if (brackets.length > maxBrackets) {
-    issues.push({
-      path: 'limits.maxTrials',
-      message: `the scheduler would plan ${brackets.length} brackets, more than the ${maxBrackets} a study's workflow runs (each travels in the StudyMachine's 256 KiB state and its 25,000-event history): lower maxTrials or widen scheduler.min..max`,
-    });
-  }
-  const largest = Math.max(0, ...brackets.map(bracketHistoryEvents));
-  if (largest > historyEventLimit) {
-    issues.push({
-      path: 'limits.maxTrials',
-      message: `one bracket would need about ${largest} Step Functions history events (limit ${historyEventLimit}): lower maxTrials or use hyperband`,
-    });
-  }
+  const maxTrials = maxTrialsIssue(spec, spec.limits.maxTrials);
+  if (maxTrials) issues.push(maxTrials);
   return issues;
 }

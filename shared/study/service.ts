@@ -176,8 +176,16 @@ export async function getTrial(
 }
 
 /**
- * A job reports the metrics of one step. Stored once per step: a retried request changes
- * nothing and says so (`stored: false`).
+ * A step reported again with other values than the ones stored for it. The first report stands
+ * (the scheduler may already have ranked the trial by it); a job that re-runs steps after resuming
+ * from a checkpoint meets this for the steps its earlier attempt reported, and goes on.
+ */
+export class MeasurementConflictError extends ConflictError {}
+
+/**
+ * A job reports the metrics of one step. Stored once per step: a retried request (the same
+ * values) changes nothing and says so (`stored: false`); other values for a stored step are
+ * refused (409 MeasurementConflict naming the step and both values), and change nothing either.
  */
 export async function reportMeasurement(ctx: ServiceContext, team: string, studyId: string, trialId: string, body: unknown) {
   const parsed = measurementSchema.safeParse(body);
@@ -195,8 +203,28 @@ export async function reportMeasurement(ctx: ServiceContext, team: string, study
     ...(parsed.data.candidates ? { candidates: parsed.data.candidates } : {}),
     at: ctx.now().toISOString(),
   });
+  if (!stored) await refuseOtherValues(ctx, team, studyId, trialId, parsed.data);
   // The job should wind down (checkpoint, exit 0) once the study is asked to stop, the trial is
   // asked to stop, or (ask/tell) ASHA's rule says so.
   const winding = study.state === 'STOPPING' || finishedStudyStates.includes(study.state);
   return { stored, shouldStop: winding || (await stopAdvice(ctx, study, trial, parsed.data)) };
+}
+
+/** Throws MeasurementConflictError when the step's stored report has other metrics or candidates than `sent`. */
+async function refuseOtherValues(
+  ctx: ServiceContext,
+  team: string,
+  studyId: string,
+  trialId: string,
+  sent: z.infer<typeof measurementSchema>,
+): Promise<void> {
+  const first = (await ctx.store.listMeasurements(team, studyId, trialId)).find((m) => m.step === sent.step);
+  if (!first) return;
+  const metricsDiffer = canonicalJson(first.metrics) !== canonicalJson(sent.metrics);
+  const candidatesDiffer = canonicalJson(first.candidates ?? []) !== canonicalJson(sent.candidates ?? []);
+  if (!metricsDiffer && !candidatesDiffer) return;
+  const what = metricsDiffer
+    ? `metrics ${canonicalJson(first.metrics)} stored, ${canonicalJson(sent.metrics)} sent${candidatesDiffer ? ' (and other candidates)' : ''}`
+    : `the same metrics with ${first.candidates?.length ?? 0} candidates stored, ${sent.candidates?.length ?? 0} other ones sent`;
+  throw new MeasurementConflictError(`step ${sent.step} of trial ${trialId} was reported before with other values, which stand: ${what}`);
 }

@@ -3,7 +3,7 @@ import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
 import { readAll } from '../store/port.js';
 import { searchTrials } from './retrain.js';
 import { changeStudy, changeTrial, type CasContext } from './cas.js';
-import { parallelismIssue } from './creation-issues.js';
+import { maxTrialsIssue, parallelismIssue } from './creation-issues.js';
 import { isExternal } from './ladder.js';
 import { zodIssues } from './spec.js';
 import { isTrialFinished } from './trial-state.js';
@@ -50,6 +50,8 @@ export async function patchStudy(ctx: CasContext, team: string, studyId: string,
           [{ path: 'limits.maxTrials', message: `must be at least ${min}: that many trials have started` }],
           'invalid change',
         );
+      const tooMany = maxTrialsIssue(s.spec, maxTrials);
+      if (tooMany) throw new InvalidInputError([tooMany], 'invalid change');
     }
     const tooParallel = parallelism === undefined ? undefined : parallelismIssue(s.spec.strategy.execution, parallelism);
     if (tooParallel) throw new InvalidInputError([tooParallel], 'invalid change');

@@ -76,6 +76,51 @@ describe('ask/tell clients against the local API', () => {
     await expect(client.suggest(study.studyId, '')).rejects.toBeInstanceOf(RungApiError);
   });
 
+  it('a restarted worker reports a step again with another value: the first stands, the handle goes on, the raw report says 409', async () => {
+    // Prepare: a worker took trial 0 and reported step 1, then died.
+    const study = await client.createStudy({ ...spec('restarted'), limits: { maxTrials: 1 } });
+    const { trial } = await client.suggest(study.studyId, 'w');
+    await client.report(study.studyId, trial!.trialId, 1, { loss: 0.5 });
+    // Act: the same clientId gets its trial back and trains it again, to other values.
+    const raw = await client.report(study.studyId, trial!.trialId, 1, { loss: 0.3 }).catch((e: unknown) => e);
+    const answers: { stored: boolean; shouldStop: boolean; conflict?: string }[] = [];
+    const done = await optimize(client, study.studyId, 'w', async (_params, handle) => {
+      answers.push(await handle.report(1, { loss: 0.4 }));
+      return { metrics: { loss: 0.4 } };
+    });
+    // Assess
+    expect(answers).toEqual([{ stored: false, shouldStop: false, conflict: expect.stringContaining('MeasurementConflict') }]);
+    expect(done.map((t) => [t.trialId, t.state])).toEqual([[trial!.trialId, 'COMPLETE']]);
+    expect(raw).toMatchObject({ status: 409, code: 'MeasurementConflict' });
+  });
+
+  it.skipIf(!hasPython)('Python: the trial handle keeps the first report of a step the same way', async () => {
+    // Prepare
+    const study = await client.createStudy({ ...spec('restarted-py'), limits: { maxTrials: 1 } });
+    const { trial } = await client.suggest(study.studyId, 'w');
+    await client.report(study.studyId, trial!.trialId, 1, { loss: 0.5 });
+    const script = [
+      'import json, sys',
+      'from rung_client import RungClient, TrialHandle',
+      'c = RungClient(sys.argv[1], token=sys.argv[2])',
+      'h = TrialHandle(c, sys.argv[3], {"trialId": sys.argv[4], "params": {}}, 1)',
+      'print(json.dumps([h.report(1, {"loss": 0.5}), h.report(1, {"loss": 0.2})]))',
+    ].join('\n');
+    // Act
+    const res = await promisify(execFile)('python3', ['-c', script, runtime.apiUrl!, runtime.token, study.studyId, trial!.trialId], {
+      env: { ...process.env, PYTHONPATH: path.join(import.meta.dirname, '../../clients/python') },
+      encoding: 'utf8',
+    });
+    // Assess
+    expect(JSON.parse(res.stdout)).toEqual([
+      { stored: false, shouldStop: false },
+      { stored: false, shouldStop: false, conflict: expect.stringContaining('MeasurementConflict') },
+    ]);
+    expect(
+      (await client.request<{ measurements: unknown[] }>('GET', `/studies/${study.studyId}/trials/${trial!.trialId}`)).measurements,
+    ).toEqual([expect.objectContaining({ step: 1, metrics: { loss: 0.5 } })]);
+  });
+
   it.skipIf(!hasPython)('Python (stdlib only): two worker threads run a Pareto study to the end, then read its front', async () => {
     // Prepare: loss (lowest at x = 0.3) against size (= x), so the front holds several trials.
     const { objective: _single, ...single } = spec('py-workers');

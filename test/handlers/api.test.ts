@@ -3,6 +3,7 @@ import { maxBodyBytes } from '../../functions/api/app.js';
 import type { DynamoStore } from '../../shared/store/dynamo.js';
 import { readAll } from '../../shared/store/port.js';
 import { minimalSpecInput } from '../support/factories.js';
+import { localRoot } from '../../runtime/local-api.js';
 import { callApi, testApi, useDynalite, type TestApi } from '../support/rest-api.js';
 
 const dynalite = useDynalite();
@@ -117,6 +118,13 @@ describe('REST API v1 on dynalite', () => {
     expect(res.body.error.code).toBe('Unauthenticated');
   });
 
+  it('takes the bearer scheme in any case (RFC 9110: the scheme is case-insensitive), never the token', async () => {
+    const as = (authorization: string) => api.request('/studies', { headers: { authorization } });
+    expect((await as('bearer tokenA')).status).toBe(200);
+    expect((await as('BEARER tokenA')).status).toBe(200);
+    expect((await as('Bearer TOKENA')).status).toBe(401);
+  });
+
   it('stops a running study (202) and refuses to stop a finished one (409)', async () => {
     // Prepare
     const { body: study } = await call('POST', '/studies', spec());
@@ -151,7 +159,8 @@ describe('REST API v1 on dynalite', () => {
       await store.createTrial({ ...base, trialId: String(i), number: i, state: i === 4 ? 'COMPLETE' : 'RUNNING' });
     // Act
     const first = await call('POST', `/studies/${study.studyId}/trials/1/measurements`, { step: 1, metrics: { acc: 0.5 } });
-    const duplicate = await call('POST', `/studies/${study.studyId}/trials/1/measurements`, { step: 1, metrics: { acc: 0.9 } });
+    const duplicate = await call('POST', `/studies/${study.studyId}/trials/1/measurements`, { step: 1, metrics: { acc: 0.5 } });
+    const conflicting = await call('POST', `/studies/${study.studyId}/trials/1/measurements`, { step: 1, metrics: { acc: 0.9 } });
     const bad = await call('POST', `/studies/${study.studyId}/trials/1/measurements`, { step: -1, metrics: {} });
     const late = await call('POST', `/studies/${study.studyId}/trials/4/measurements`, { step: 1, metrics: { acc: 1 } });
     const pages: string[][] = [];
@@ -169,6 +178,11 @@ describe('REST API v1 on dynalite', () => {
     // Assess
     expect([first.status, first.body]).toEqual([201, { stored: true, shouldStop: false }]);
     expect([duplicate.status, duplicate.body.stored]).toEqual([200, false]);
+    expect(conflicting.status).toBe(409);
+    expect(conflicting.body.error).toEqual({
+      code: 'MeasurementConflict',
+      message: 'step 1 of trial 1 was reported before with other values, which stand: metrics {"acc":0.5} stored, {"acc":0.9} sent',
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual(['metrics', 'step']);
     expect(late.status).toBe(409);
@@ -178,10 +192,47 @@ describe('REST API v1 on dynalite', () => {
     expect(await readAll((p) => store.listTrials('team-a', study.studyId, p))).toHaveLength(5);
   });
 
-  it('answers 404 with a JSON error for an unknown route', async () => {
-    const res = await call('DELETE', '/studies');
-    expect(res.status).toBe(404);
-    expect(res.body.error.code).toBe('NotFound');
+  it('answers an unknown path with 404 and a wrong method with 405 and Allow, both JSON errors, also under /v1 of the local server', async () => {
+    // Prepare: the local server mounts the API under /v1 (its own unmatched paths were text/plain).
+    const root = localRoot(api);
+    const send = (method: string, path: string) => root.request(path, { method, headers: { authorization: 'Bearer tokenA' } });
+    // Act
+    const unknown = await send('GET', '/v1/nope/x');
+    const wrongMethod = await send('DELETE', '/v1/studies');
+    const wrongOnParam = await send('GET', '/v1/studies/s1/trials/0/complete');
+    const direct = await call('PUT', '/studies/s1');
+    // Assess
+    expect([unknown.status, unknown.headers.get('content-type')]).toEqual([404, 'application/json']);
+    expect(await unknown.json()).toEqual({ error: { code: 'NotFound', message: 'no route GET /v1/nope/x' } });
+    expect([wrongMethod.status, wrongMethod.headers.get('allow')]).toEqual([405, 'POST, GET, HEAD']);
+    expect(await wrongMethod.json()).toEqual({
+      error: { code: 'MethodNotAllowed', message: 'DELETE is not allowed on /v1/studies: use POST, GET, HEAD' },
+    });
+    expect([wrongOnParam.status, wrongOnParam.headers.get('allow')]).toEqual([405, 'POST']);
+    expect([direct.status, direct.body.error.code]).toEqual([405, 'MethodNotAllowed']);
+  });
+
+  it('answers a body that is not JSON by its Content-Type with 415 and writes nothing; JSON types and no type are read', async () => {
+    const post = (type: string | undefined, body: BodyInit) =>
+      api.request('/studies', {
+        method: 'POST',
+        headers: { authorization: 'Bearer tokenA', ...(type ? { 'content-type': type } : {}) },
+        body,
+      });
+    // Act: what `curl -d` sends, and what fetch sends for a string body.
+    const form = await post('application/x-www-form-urlencoded', JSON.stringify(spec()));
+    const text = await post('text/plain;charset=UTF-8', JSON.stringify(spec()));
+    const charset = await post('application/json; charset=utf-8', JSON.stringify(spec()));
+    // Bytes: a string body would get text/plain from the Request itself.
+    const untyped = await post(undefined, new TextEncoder().encode(JSON.stringify(spec())));
+    // Assess
+    expect(form.status).toBe(415);
+    expect(await form.json()).toEqual({
+      error: { code: 'UnsupportedMediaType', message: 'the body must be application/json, not application/x-www-form-urlencoded' },
+    });
+    expect(text.status).toBe(415);
+    expect([charset.status, untyped.status]).toEqual([201, 201]);
+    expect((await store.listStudies('team-a')).items).toHaveLength(2);
   });
 
   it('explains a study: the parameter that drives the objective matters most, and its best choice comes first', async () => {

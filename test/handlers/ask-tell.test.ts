@@ -134,6 +134,53 @@ describe('ask/tell on the REST API', () => {
     expect(conflicting.status).toBe(409);
   });
 
+  it('answers the same completion again with 200 changed: false, and a different one with 409 naming what differs', async () => {
+    // Prepare
+    const { body: study } = await call('POST', '/studies', externalSpec());
+    const base = `/studies/${study.studyId}`;
+    const t = (await call('POST', `${base}/trials/suggest`, { clientId: 'w' })).body.trial;
+    const complete = (body: unknown) => call('POST', `${base}/trials/${t.trialId}/complete`, body);
+    const first = await complete({ metrics: { loss: 0.3 }, step: 1 });
+    // Act
+    const same = await complete({ metrics: { loss: 0.3 }, step: 1 });
+    const sameWithoutStep = await complete({ metrics: { loss: 0.3 } });
+    const otherValue = await complete({ metrics: { loss: 0.5 } });
+    const otherState = await complete({ infeasible: true, reason: 'oom' });
+    const otherStep = await complete({ metrics: { loss: 0.3 }, step: 2 });
+    // Assess
+    expect([first.status, first.body.changed]).toEqual([200, true]);
+    expect([same.status, same.body]).toEqual([200, { trial: first.body.trial, changed: false }]);
+    expect([sameWithoutStep.status, sameWithoutStep.body.changed]).toEqual([200, false]);
+    expect([otherValue.status, otherValue.body.error]).toEqual([
+      409,
+      { code: 'Conflict', message: `trial ${t.trialId} is already COMPLETE, not as this completion says: loss 0.3, this completion 0.5` },
+    ]);
+    expect(otherState.status).toBe(409);
+    expect(otherState.body.error.message).toBe(
+      `trial ${t.trialId} is already COMPLETE, not as this completion says: state COMPLETE, this completion INFEASIBLE; reason null, this completion "oom"`,
+    );
+    expect([otherStep.status, otherStep.body.error.message]).toEqual([409, expect.stringContaining('step 1, this completion 2')]);
+    expect(await store.getTrial('team-a', study.studyId, t.trialId)).toMatchObject({ state: 'COMPLETE', value: 0.3, resource: 1 });
+  });
+
+  it('applies one maxTrials rule at creation and PATCH: external studies take 10000, workflow brackets are bound by Step Functions history', async () => {
+    // Act
+    const external = await call('POST', '/studies', externalSpec({ limits: { maxTrials: 10_000 } }));
+    const smallExternal = await call('POST', '/studies', externalSpec());
+    const patched = await call('PATCH', `/studies/${smallExternal.body.studyId}`, { limits: { maxTrials: 10_000 } });
+    const workflow = await call('POST', '/studies', externalSpec({ strategy: { seed: 1 }, limits: { maxTrials: 10_000 } }));
+    const smallWorkflow = await call('POST', '/studies', externalSpec({ strategy: { seed: 1 } }));
+    // A workflow study that has not started may still be raised: the same rule refuses it.
+    const raisedWorkflow = await call('PATCH', `/studies/${smallWorkflow.body.studyId}`, { limits: { maxTrials: 10_000 } });
+    // Assess
+    expect(external.status).toBe(201);
+    expect([patched.status, patched.body.spec?.limits.maxTrials]).toEqual([200, 10_000]);
+    expect(workflow.status).toBe(400);
+    const issue = workflow.body.error.details.find((d: { path: string }) => d.path === 'limits.maxTrials');
+    expect(issue.message).toContain('Step Functions history events');
+    expect([raisedWorkflow.status, raisedWorkflow.body.error.details]).toEqual([400, [issue]]);
+  });
+
   it('stops an external study: STOPPED at once when nothing runs, else once its last trial completes', async () => {
     const { body: idle } = await call('POST', '/studies', externalSpec());
     const stoppedIdle = await call('POST', `/studies/${idle.studyId}/stop`);

@@ -1,5 +1,5 @@
 """A stand-in for the rung measurement route, for the client's unit tests: records every request
-and answers like the real API (201 stored / 200 already stored), or with scripted failures."""
+and answers like the real API (201 stored / 200 already stored / 409 stored with other values), or with scripted failures."""
 from __future__ import annotations
 
 import json
@@ -26,6 +26,9 @@ class FakeApi:
                     status = api.fail_next.pop(0)
                     return self._answer(status, {"error": {"code": "x", "message": f"scripted {status}"}})
                 fresh = body["step"] not in api.stored
+                if not fresh and api.stored[body["step"]] != body["metrics"]:
+                    message = f"step {body['step']} was reported before with other values, which stand"
+                    return self._answer(409, {"error": {"code": "MeasurementConflict", "message": message}})
                 api.stored.setdefault(body["step"], body["metrics"])
                 self._answer(201 if fresh else 200, {"stored": fresh, "shouldStop": api.should_stop})
 

@@ -46,8 +46,10 @@ class ClientTest(unittest.TestCase):
         self.assertEqual(headers["authorization"], "Bearer secret")
         self.assertEqual(body, {"step": 1, "metrics": {"val_accuracy": 0.5}})
         self.assertEqual(len(self.api.requests), 3)
-        # The same step again is harmless: the API stores it once.
-        trial.report(1, val_accuracy=0.9)
+        # The same step again is harmless: the API stores it once; with other values (an attempt resumed from a
+        # checkpoint re-running it) the API answers 409 MeasurementConflict, and the job goes on with the first kept.
+        self.assertFalse(trial.report(1, val_accuracy=0.5))
+        self.assertFalse(trial.report(1, val_accuracy=0.9))
         self.assertEqual(self.api.stored, {1: {"val_accuracy": 0.5}})
 
     def test_a_rejected_report_raises_and_a_stopping_study_asks_to_stop(self):
