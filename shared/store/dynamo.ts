@@ -1,5 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, type TranslateConfig } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand, type TranslateConfig } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, ItemTooLargeError, NotFoundError, RetryableConflictError } from '../errors.js';
 import { maxItemBytes } from './item-size.js';
 import type { Measurement, Page, PageRequest, Study, Trial } from '../study/types.js';
@@ -15,9 +15,17 @@ import {
   type Key,
 } from './keys.js';
 import { decodeStudyToken, decodeTrialToken, encodeTrialToken, pageLimit, pageOfStudies } from './pagination.js';
-import type { IdempotencyRecord, SamplerStateRecord, StudyStore } from './port.js';
-import { checkIdempotencyRecord, checkMeasurement, checkSamplerState, checkStudy, checkTrial } from './validate.js';
-import { idempotencyKey, samplerStateKey } from './keys.js';
+import type { IdempotencyRecord, SamplerStateRecord, StudyStore, WorkerClaimRecord } from './port.js';
+import {
+  checkIdempotencyRecord,
+  checkMeasurement,
+  checkNumberRange,
+  checkSamplerState,
+  checkStudy,
+  checkTrial,
+  checkWorkerClaim,
+} from './validate.js';
+import { idempotencyKey, samplerStateKey, trialCounterKey, workerClaimKey } from './keys.js';
 
 export interface DynamoStoreOptions {
   /**
@@ -34,7 +42,7 @@ export const translateConfig: TranslateConfig = {
   unmarshallOptions: { wrapNumbers: (value: string) => Number(value) },
 };
 
-type Entity = 'study' | 'trial' | 'measurement' | 'idempotency' | 'samplerState';
+type Entity = 'study' | 'trial' | 'measurement' | 'idempotency' | 'samplerState' | 'trialCounter' | 'workerClaim';
 const keyAttributes = ['pk', 'sk', 'entity'] as const;
 
 function isConditionalCheckFailed(err: unknown): err is { name: string; Item?: unknown } {
@@ -75,9 +83,9 @@ function fromItem<T>(item: Record<string, unknown>): T {
 
 /**
  * The StudyStore on one DynamoDB table (`pk`, `sk` strings, no index; see keys.ts), on AWS and on
- * dynalite. Only GetItem, PutItem and Query: every change is one conditional PutItem of the whole
- * item (attribute_not_exists to create, `version = :v` to compare-and-set), never a transaction or
- * a scan. Reads are strongly consistent, so that a compare-and-set loop sees its own writes.
+ * dynalite. GetItem, PutItem, Query and one UpdateItem: every change is one conditional PutItem of
+ * the whole item (attribute_not_exists to create, `version = :v` to compare-and-set), except the
+ * trial counter's atomic increment (UpdateItem SET if_not_exists + 1), never a transaction or a scan. Reads are strongly consistent, so that a compare-and-set loop sees its own writes.
  */
 export class DynamoStore implements StudyStore {
   private readonly doc: DynamoDBDocumentClient;
@@ -250,7 +258,10 @@ export class DynamoStore implements StudyStore {
 
   /** One conditional PutItem: absent for version 0, else the stored version; either failure is a lost race. */
   async putSamplerState(next: SamplerStateRecord): Promise<SamplerStateRecord> {
-    const key = checkSamplerState(next);
+    return this.putVersioned(checkSamplerState(next), 'samplerState', next, `sampler state of study ${next.studyId}`);
+  }
+
+  private async putVersioned<T extends { version: number }>(key: Key, entity: Entity, next: T, what: string): Promise<T> {
     const stored = { ...next, version: next.version + 1 };
     const condition =
       next.version === 0
@@ -261,11 +272,43 @@ export class DynamoStore implements StudyStore {
             ExpressionAttributeValues: { ':version': next.version },
           };
     try {
-      await this.doc.send(new PutCommand({ TableName: this.tableName, Item: toItem(key, 'samplerState', stored), ...condition }));
+      await this.doc.send(new PutCommand({ TableName: this.tableName, Item: toItem(key, entity, stored), ...condition }));
     } catch (err) {
       if (!isConditionalCheckFailed(err)) throw itemSizeError(err, key);
-      throw new RetryableConflictError(`sampler state of study ${next.studyId} changed since version ${next.version}`, { cause: err });
+      throw new RetryableConflictError(`${what} changed since version ${next.version}`, { cause: err });
     }
     return prune(stored);
+  }
+
+  /** One UpdateItem: `next` starts at `from` when absent and grows by one, on condition that it is below `below`. */
+  async nextTrialNumber(team: string, studyId: string, range: { from: number; below: number }): Promise<number | undefined> {
+    checkNumberRange(range);
+    const key = trialCounterKey(team, studyId);
+    try {
+      const out = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression: 'SET #next = if_not_exists(#next, :from) + :one, #entity = :entity',
+          // A missing attribute fails any comparison: without the first clause an absent counter would never start.
+          ConditionExpression: range.from < range.below ? 'attribute_not_exists(#next) OR #next < :below' : '#next < :below',
+          ExpressionAttributeNames: { '#next': 'next', '#entity': 'entity' },
+          ExpressionAttributeValues: { ':from': range.from, ':one': 1, ':below': range.below, ':entity': 'trialCounter' },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      );
+      return Number(out.Attributes!.next) - 1;
+    } catch (err) {
+      if (isConditionalCheckFailed(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async getWorkerClaim(team: string, studyId: string, clientId: string): Promise<WorkerClaimRecord | undefined> {
+    return this.get<WorkerClaimRecord>(workerClaimKey(team, studyId, clientId));
+  }
+
+  async putWorkerClaim(next: WorkerClaimRecord): Promise<WorkerClaimRecord> {
+    return this.putVersioned(checkWorkerClaim(next), 'workerClaim', next, `claim of worker ${next.clientId}`);
   }
 }

@@ -1,5 +1,5 @@
 import type { Measurement, Page, PageRequest, Study, Trial } from '../study/types.js';
-import type { IdempotencyRecord, SamplerStateRecord, StudyStore } from './port.js';
+import type { IdempotencyRecord, SamplerStateRecord, StudyStore, WorkerClaimRecord } from './port.js';
 
 /** The writes of StudyStore: each one is a single conditional item write. */
 export const writeMethods = [
@@ -11,6 +11,8 @@ export const writeMethods = [
   'createIdempotencyRecord',
   'updateIdempotencyRecord',
   'putSamplerState',
+  'nextTrialNumber',
+  'putWorkerClaim',
 ] as const;
 export type WriteMethod = (typeof writeMethods)[number];
 
@@ -152,5 +154,14 @@ export class FaultyStore implements StudyStore {
   }
   putSamplerState(next: SamplerStateRecord): Promise<SamplerStateRecord> {
     return this.write('putSamplerState', () => this.inner.putSamplerState(next));
+  }
+  nextTrialNumber(team: string, studyId: string, range: { from: number; below: number }): Promise<number | undefined> {
+    return this.write('nextTrialNumber', () => this.inner.nextTrialNumber(team, studyId, range));
+  }
+  getWorkerClaim(team: string, studyId: string, clientId: string): Promise<WorkerClaimRecord | undefined> {
+    return this.inner.getWorkerClaim(team, studyId, clientId);
+  }
+  putWorkerClaim(next: WorkerClaimRecord): Promise<WorkerClaimRecord> {
+    return this.write('putWorkerClaim', () => this.inner.putWorkerClaim(next));
   }
 }

@@ -163,3 +163,25 @@ export const SAMPLER_STATE_SK = 'SAMPLER#STATE';
 export function samplerStateKey(team: string, studyId: string): Key {
   return { pk: trialPartition(team, studyId), sk: SAMPLER_STATE_SK };
 }
+
+/** The study's trial-number counter sits in the trials' partition too (ask/tell suggest, shared/study/ask-tell.ts). */
+export const TRIAL_COUNTER_SK = 'COUNTER#TRIAL';
+
+export function trialCounterKey(team: string, studyId: string): Key {
+  return { pk: trialPartition(team, studyId), sk: TRIAL_COUNTER_SK };
+}
+
+/** An ask/tell worker's name (`clientId` of a suggest). */
+export const clientIdPattern = /^[A-Za-z0-9_.:@-]{1,128}$/;
+export const WORKER_CLAIM_SK_PREFIX = 'WORKER#';
+
+export function validateClientId(clientId: unknown): string {
+  if (typeof clientId !== 'string' || !clientIdPattern.test(clientId))
+    throw invalid('clientId', 'must be 1-128 letters, digits or _ . : @ -');
+  return clientId;
+}
+
+/** A worker's claim on the trial number of its suggest, in the trials' partition. */
+export function workerClaimKey(team: string, studyId: string, clientId: string): Key {
+  return { pk: trialPartition(team, studyId), sk: `${WORKER_CLAIM_SK_PREFIX}${validateClientId(clientId)}` };
+}

@@ -13,9 +13,17 @@ import {
   type Key,
 } from './keys.js';
 import { decodeTrialToken, encodeTrialToken, pageLimit, pageOfStudies } from './pagination.js';
-import type { IdempotencyRecord, SamplerStateRecord, StudyStore } from './port.js';
-import { checkIdempotencyRecord, checkMeasurement, checkSamplerState, checkStudy, checkTrial } from './validate.js';
-import { idempotencyKey, samplerStateKey } from './keys.js';
+import type { IdempotencyRecord, SamplerStateRecord, StudyStore, WorkerClaimRecord } from './port.js';
+import {
+  checkIdempotencyRecord,
+  checkMeasurement,
+  checkNumberRange,
+  checkSamplerState,
+  checkStudy,
+  checkTrial,
+  checkWorkerClaim,
+} from './validate.js';
+import { idempotencyKey, samplerStateKey, trialCounterKey, workerClaimKey } from './keys.js';
 
 /**
  * A StudyStore in process memory, for unit tests and one-shot local runs. It keeps the same keys,
@@ -150,6 +158,27 @@ export class MemoryStore implements StudyStore {
     const stored = (this.partitions.get(key.pk)?.get(key.sk) as SamplerStateRecord | undefined)?.version ?? 0;
     if (stored !== next.version)
       throw new RetryableConflictError(`sampler state of study ${next.studyId} changed: expected version ${next.version}, found ${stored}`);
+    return this.write(key, { ...next, version: next.version + 1 });
+  }
+
+  async nextTrialNumber(team: string, studyId: string, range: { from: number; below: number }): Promise<number | undefined> {
+    checkNumberRange(range);
+    const key = trialCounterKey(team, studyId);
+    const next = (this.partitions.get(key.pk)?.get(key.sk) as { next: number } | undefined)?.next ?? range.from;
+    if (next >= range.below) return undefined;
+    this.write(key, { next: next + 1 });
+    return next;
+  }
+
+  async getWorkerClaim(team: string, studyId: string, clientId: string): Promise<WorkerClaimRecord | undefined> {
+    return this.read<WorkerClaimRecord>(workerClaimKey(team, studyId, clientId));
+  }
+
+  async putWorkerClaim(next: WorkerClaimRecord): Promise<WorkerClaimRecord> {
+    const key = checkWorkerClaim(next);
+    const stored = (this.partitions.get(key.pk)?.get(key.sk) as WorkerClaimRecord | undefined)?.version ?? 0;
+    if (stored !== next.version)
+      throw new RetryableConflictError(`claim of worker ${next.clientId} changed: expected version ${next.version}, found ${stored}`);
     return this.write(key, { ...next, version: next.version + 1 });
   }
 }

@@ -33,6 +33,21 @@ export interface SamplerStateRecord {
 }
 
 /**
+ * The trial number an ask/tell worker's suggest is for (shared/study/ask-tell.ts): duplicates of
+ * one suggest racing each other claim with a compare-and-set on this item, so they take one number.
+ */
+export interface WorkerClaimRecord {
+  team: string;
+  studyId: string;
+  /** The worker (`clientId` of the suggest). */
+  clientId: string;
+  number: number;
+  updatedAt: string;
+  /** Compare-and-set version; 0 means "no claim stored yet". */
+  version: number;
+}
+
+/**
  * The only shared state of rung (Optuna's Storage, Vizier's datastore). Every method is one
  * single-item read or one conditional single-item write, so that the same contract holds on
  * DynamoDB, on dynalite (which has no transactions) and in memory. Multi-item changes are
@@ -84,6 +99,17 @@ export interface StudyStore {
    * RetryableConflictError when another version (or, for version 0, any state) is stored.
    */
   putSamplerState(next: SamplerStateRecord): Promise<SamplerStateRecord>;
+
+  /**
+   * Hands out the study's next trial number with one atomic single-item update of its counter (an
+   * item of its own, so no compare-and-set on the study races with it): each number goes to one
+   * caller, however many race, and none waits for another. A counter not there yet starts at
+   * `from`. Undefined, changing nothing, when the next number would be `below` or more.
+   */
+  nextTrialNumber(team: string, studyId: string, range: { from: number; below: number }): Promise<number | undefined>;
+  getWorkerClaim(team: string, studyId: string, clientId: string): Promise<WorkerClaimRecord | undefined>;
+  /** As putSamplerState: version 0 creates; RetryableConflictError when another version (or, for 0, any claim) is stored. */
+  putWorkerClaim(next: WorkerClaimRecord): Promise<WorkerClaimRecord>;
 }
 
 /** Reads every page of a paginated listing. */

@@ -1,6 +1,7 @@
 import * as z from 'zod';
-import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
+import { ConflictError, InvalidInputError, NotFoundError, RetryableConflictError } from '../errors.js';
 import { SearchSpace } from '../space/space.js';
+import { clientIdPattern } from '../store/keys.js';
 import { readAll } from '../store/port.js';
 import { outcomeFields, rungOutcome } from './objectives.js';
 import { newTrial, suggestNew } from './engine/new-trial.js';
@@ -15,15 +16,24 @@ import { finishedStudyStates, type Study, type Trial, type TrialState } from './
 /**
  * Ask/tell for workers outside Batch (Vizier's SuggestTrials/CompleteTrial, Optuna's ask/tell),
  * for studies with `strategy.execution: external`: no workflow runs; each trial is created by a
- * suggest call, numbered by the next free trial number (createTrial refuses a taken one), with
- * params from the enqueued queue or the study's sampler seeded by the trial number, as the
- * workflow's Suggest does.
+ * suggest call, with params from the enqueued queue or the study's sampler seeded by the trial
+ * number, as the workflow's Suggest does.
+ *
+ * Numbers come from the study's counter (the store's nextTrialNumber, one atomic update), so
+ * concurrent workers never race for one number. The worker then claims its number on its own
+ * item (putWorkerClaim, a compare-and-set that only duplicates of the same worker's suggest
+ * contend on), so that duplicates take one number and one trial; then the trial is written
+ * (createTrial refuses a taken number). A suggest that stops after the counter's update and
+ * before the claim skips that number: it is never handed out twice, the study is untouched, and
+ * once the counter reaches maxTrials a later suggest fills the gap (the smallest number below
+ * maxTrials without a trial). One that stops after the claim leaves its number to the worker's
+ * retry.
  */
 const metricName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_./-]{0,63}$/, 'must be a metric name');
 
 export const suggestRequestSchema = z.strictObject({
   /** Names the worker: the same client gets its active trial back until it completes it. */
-  clientId: z.string().regex(/^[A-Za-z0-9_.:@-]{1,128}$/, 'must be 1-128 letters, digits or _ . : @ -'),
+  clientId: z.string().regex(clientIdPattern, 'must be 1-128 letters, digits or _ . : @ -'),
 });
 
 export const completeRequestSchema = z
@@ -70,24 +80,60 @@ export async function suggestTrial(ctx: CasContext, team: string, studyId: strin
     study = await changeStudy(ctx, team, studyId, (s) => (s.state === 'PENDING' ? { ...s, state: 'RUNNING' } : undefined));
 
   const space = new SearchSpace(study.spec.parameters);
-  for (let attempt = 0; attempt < 50; attempt++) {
+  for (let attempt = 0; attempt < maxSuggestAttempts; attempt++) {
     if (trials.length >= study.spec.limits.maxTrials) return { done: true };
-    const number = trials.reduce((n, t) => Math.max(n, t.number + 1), 0);
+    const number = await claimNumber(ctx, study, clientId, trials);
+    if (number === undefined) return { done: true };
     const trialId = String(number);
-    const queued = await claimEnqueued(ctx, study, trialId);
+    // The study as read above: an entry enqueued since then waits for the next suggest (a compare-and-set on the study item only when one waits).
+    const waiting = (study.enqueued ?? []).some((e) => !e.trialId || e.trialId === trialId);
+    const queued = waiting ? await claimEnqueued(ctx, study, trialId) : undefined;
     // An entry enqueued before composed values were stored lacks them; withComposed adds them.
     const params = queued ? space.withComposed(queued.params) : (await suggestNew(ctx, study, trials, [number], resource.max))[0];
     const at = ctx.now().toISOString();
     const fields = { state: 'RUNNING' as const, clientId, ...(queued ? { enqueuedId: queued.id } : {}), startedAt: at };
     const { trial, created } = await ctx.store.createTrial(newTrial(ctx, study, number, params, fields));
-    if (created) return { trial, done: false, resource };
-    // Another worker took that number first: give its entry back and try the next number.
+    // Created now, or by a duplicate of this suggest that claimed the same number.
+    if (created || (trial.clientId === clientId && trial.state === 'RUNNING')) return { trial, done: false, resource };
+    // Another worker wrote that number (a gap it filled): give the entry back and take another number.
     if (queued && trial.enqueuedId !== queued.id) await releaseEnqueued(ctx, study, queued.id, trialId);
     trials = await readAll((p) => ctx.store.listTrials(team, studyId, p));
     const mine = trials.find((t) => t.clientId === clientId && t.state === 'RUNNING');
     if (mine) return { trial: mine, done: false, resource };
   }
-  throw new ConflictError('too many workers raced for the next trial number: try again');
+  throw new RetryableConflictError('too many workers raced for the trial numbers left: try again');
+}
+
+const maxSuggestAttempts = 20;
+
+/**
+ * The number this worker's suggest is for: the one its claim holds while that trial is not
+ * written (a duplicate of this suggest in flight, or one that stopped after claiming it), else a
+ * new one, from the counter or, once the counter reached maxTrials, the smallest number below it
+ * without a trial (skipped by a suggest that stopped half way, or being written by another worker:
+ * createTrial decides). Undefined when none is left.
+ */
+async function claimNumber(ctx: CasContext, study: Study, clientId: string, trials: Trial[]): Promise<number | undefined> {
+  const { team, studyId } = study;
+  const below = study.spec.limits.maxTrials;
+  const taken = new Set(trials.map((t) => t.number));
+  for (let attempt = 0; ; attempt++) {
+    const claim = await ctx.store.getWorkerClaim(team, studyId, clientId);
+    if (claim && !taken.has(claim.number)) return claim.number;
+    const from = trials.reduce((n, t) => Math.max(n, t.number + 1), 0);
+    let number = await ctx.store.nextTrialNumber(team, studyId, { from: Math.min(from, below), below });
+    if (number === undefined) {
+      number = Array.from({ length: below }, (_, i) => i).find((n) => !taken.has(n));
+      if (number === undefined) return undefined;
+    }
+    try {
+      await ctx.store.putWorkerClaim({ team, studyId, clientId, number, updatedAt: ctx.now().toISOString(), version: claim?.version ?? 0 });
+      return number;
+    } catch (e) {
+      // A duplicate of this suggest claimed first: the next round takes its number (this one is skipped).
+      if (!(e instanceof RetryableConflictError) || attempt >= maxSuggestAttempts) throw e;
+    }
+  }
 }
 
 export interface CompleteResult {

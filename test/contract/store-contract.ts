@@ -430,6 +430,70 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       });
     });
 
+    describe('trial counter and worker claims', () => {
+      it('hands out numbers from `from` on, one each, until `below`; other studies count apart; trials are not listed with it', async () => {
+        // Prepare
+        await store.createTrial(makeTrial({ number: 0 }));
+
+        // Act
+        const first = await store.nextTrialNumber('team-a', 'study-1', { from: 1, below: 4 });
+        // Once started, `from` no longer matters.
+        const second = await store.nextTrialNumber('team-a', 'study-1', { from: 0, below: 4 });
+        const third = await store.nextTrialNumber('team-a', 'study-1', { from: 0, below: 4 });
+        const past = await store.nextTrialNumber('team-a', 'study-1', { from: 0, below: 4 });
+        const raised = await store.nextTrialNumber('team-a', 'study-1', { from: 0, below: 5 });
+        const other = await store.nextTrialNumber('team-a', 'study-2', { from: 0, below: 5 });
+        const none = await store.nextTrialNumber('team-a', 'study-3', { from: 2, below: 2 });
+
+        // Assess
+        expect([first, second, third, past, raised, other, none]).toEqual([1, 2, 3, undefined, 4, 0, undefined]);
+        expect((await store.listTrials('team-a', 'study-1')).items.map((t) => t.trialId)).toEqual(['0']);
+      });
+
+      it('gives each of 40 racing callers its own number, none refused', async () => {
+        // Act
+        const numbers = await Promise.all(
+          Array.from({ length: 40 }, () => store.nextTrialNumber('team-a', 'study-1', { from: 0, below: 1000 })),
+        );
+
+        // Assess
+        expect([...numbers].sort((a, b) => a! - b!)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+      });
+
+      it('refuses a range outside the trial numbers', async () => {
+        // Act
+        const negative = await caught(store.nextTrialNumber('team-a', 'study-1', { from: -1, below: 3 }));
+        const huge = await caught(store.nextTrialNumber('team-a', 'study-1', { from: 0, below: 1e9 }));
+
+        // Assess
+        expect(negative).toBeInstanceOf(InvalidInputError);
+        expect(huge).toBeInstanceOf(InvalidInputError);
+      });
+
+      it('stores a worker claim from version 0, replaces it by compare-and-set, refuses stale versions and bad ids', async () => {
+        // Prepare
+        const claim = { team: 'team-a', studyId: 'study-1', clientId: 'w-1@host:7', number: 3, updatedAt: iso(1), version: 0 };
+
+        // Act
+        const before = await store.getWorkerClaim('team-a', 'study-1', 'w-1@host:7');
+        const created = await store.putWorkerClaim(claim);
+        const again = await caught(store.putWorkerClaim({ ...claim, number: 4 }));
+        const replaced = await store.putWorkerClaim({ ...claim, number: 5, version: created.version });
+        const stale = await caught(store.putWorkerClaim({ ...claim, number: 6, version: created.version }));
+        const badId = await caught(store.putWorkerClaim({ ...claim, clientId: 'a#b' }));
+
+        // Assess
+        expect(before).toBeUndefined();
+        expect(created.version).toBe(1);
+        expect(again).toBeInstanceOf(RetryableConflictError);
+        expect(replaced).toEqual({ ...claim, number: 5, version: 2 });
+        expect(stale).toBeInstanceOf(RetryableConflictError);
+        expect(badId).toBeInstanceOf(InvalidInputError);
+        expect(await store.getWorkerClaim('team-a', 'study-1', 'w-1@host:7')).toEqual(replaced);
+        expect(await store.getWorkerClaim('team-a', 'study-2', 'w-1@host:7')).toBeUndefined();
+      });
+    });
+
     describe('sampler state', () => {
       const state = (overrides: Partial<SamplerStateRecord> = {}): SamplerStateRecord => ({
         team: 'team-a',

@@ -8,8 +8,10 @@ describe('fault injection at every write point, steps retried', () => {
     const ref = await reference();
     const methods = new Set(ref.store.writes.map((w) => w.method));
     // Every write method but the replacement of an expired idempotency record (unit-tested on its own)
-    // and the sampler state, which only an rl study writes (faults-rl.reliability.ts).
-    expect([...methods].sort()).toEqual(writeMethods.filter((m) => m !== 'updateIdempotencyRecord' && m !== 'putSamplerState').sort());
+    // the sampler state, which only an rl study writes (faults-rl.reliability.ts), and the trial counter and
+    // worker claims, which only ask/tell suggests write (faults-steered.reliability.ts).
+    const others = ['updateIdempotencyRecord', 'putSamplerState', 'nextTrialNumber', 'putWorkerClaim'];
+    expect([...methods].sort()).toEqual(writeMethods.filter((m) => !others.includes(m)).sort());
     expect(ref.world.anomalies).toEqual([]);
   });
 
