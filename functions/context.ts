@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { StudyStore } from '../shared/store/port.js';
 
@@ -9,8 +10,9 @@ import type { StudyStore } from '../shared/store/port.js';
 export interface HandlerContext {
   store: StudyStore;
   artifactBaseUri: string;
-  jobApiToken?: string;
   now: () => Date;
+  /** node:crypto's randomBytes: job tokens' secrets (shared/study/job-token.ts). */
+  randomBytes: (size: number) => Uint8Array;
   random: () => number;
 }
 
@@ -39,6 +41,7 @@ async function fromEnvironment(): Promise<HandlerContext> {
     artifactBaseUri: required('ARTIFACT_BASE_URI'),
     now: () => new Date(),
     random: Math.random,
+    randomBytes,
   };
 }
 

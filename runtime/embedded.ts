@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -50,7 +51,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}) {
   const now = options.now ?? (() => new Date());
   const random = options.random ?? Math.random;
 
-  useHandlerContext({ store, artifactBaseUri: pathToFileURL(path.join(root, 'artifacts')).href, jobApiToken: token, now, random });
+  useHandlerContext({ store, artifactBaseUri: pathToFileURL(path.join(root, 'artifacts')).href, now, random, randomBytes });
 
   const batch = new LocalBatch({ cwd: options.jobCwd ?? process.cwd(), logDir: path.join(root, 'logs') });
   // Rendering the definitions synthesizes the CDK app (seconds): only a started study pays for it,

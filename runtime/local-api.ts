@@ -6,10 +6,12 @@ import { serve, type ServerType } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
 import { UnauthenticatedError } from '../shared/errors.js';
 import type { Caller } from '../functions/api/app.js';
+import { jobCaller } from '../functions/api/identity.js';
 
 /**
  * Local credentials: bearer tokens, each bound to a team, kept in a file readable only by its
- * owner. The local API takes the team from the token it checks, never from a header.
+ * owner. The local API takes the team from the token it checks, never from a header. Local jobs
+ * (child processes) present their trial's job token instead (shared/study/job-token.ts), as on AWS.
  */
 export interface LocalCredentials {
   tokens: Record<string, { team: string }>;
@@ -33,7 +35,9 @@ export function bearerIdentity(credentials: LocalCredentials) {
   return (c: Context): Caller => {
     const header = c.req.header('authorization') ?? '';
     // The scheme is case-insensitive (RFC 9110 §11.1): `bearer` and `BEARER` name it too.
-    const match = /^bearer +([A-Za-z0-9]+)$/i.exec(header);
+    const match = /^bearer +([A-Za-z0-9._-]+)$/i.exec(header);
+    // A job's token: the measurement route verifies it against its trial.
+    if (match?.[1].startsWith('rjt1.')) return jobCaller(match[1]);
     // Own properties only: a token named like an Object.prototype member (`constructor`) is unknown.
     const entry = match && Object.hasOwn(credentials.tokens, match[1]) ? credentials.tokens[match[1]] : undefined;
     if (!entry) throw new UnauthenticatedError('missing or unknown bearer token');

@@ -49,6 +49,9 @@ export class ItemTooLargeError extends ClientError {}
 /** The caller could not be identified. */
 export class UnauthenticatedError extends ClientError {}
 
+/** The caller is known, and its credential does not reach what it asked for (a job token naming another trial). */
+export class ForbiddenError extends ClientError {}
+
 /**
  * An error as a log line may carry it: names, messages and the stack, never the other attributes
  * an error or its cause holds (an SDK error's `Item` is a whole stored study or trial, with its

@@ -88,7 +88,7 @@ export class Trainer {
     metrics: Record<string, number>,
     options: { candidates?: Candidate[] } = {},
   ): Promise<{ shouldStop: boolean }> {
-    const { apiUrl, studyId, trialId, apiToken, team } = this.trial;
+    const { apiUrl, studyId, trialId, apiToken } = this.trial;
     const url = `${apiUrl}/studies/${encodeURIComponent(studyId)}/trials/${encodeURIComponent(trialId)}/measurements`;
     let lastError: unknown;
     for (let attempt = 0; attempt < 5; attempt++) {
@@ -97,7 +97,7 @@ export class Trainer {
           method: 'POST',
           headers: {
             'content-type': 'application/json',
-            'x-rung-team': team,
+            // The trial's own token: it alone names the team, study and trial to the API.
             ...(apiToken ? { authorization: `Bearer ${apiToken}` } : {}),
           },
           body: JSON.stringify({ step, metrics, ...(options.candidates ? { candidates: options.candidates } : {}) }),

@@ -7,11 +7,11 @@ export interface ExecutionStarter {
   start(input: { team: string; studyId: string }, name: string): Promise<void>;
 }
 
-export interface Caller {
-  team: string;
-  /** Jobs may only report measurements. */
-  kind: 'person' | 'job';
-}
+/**
+ * A person of a team, or a training job. A job's team comes from its token (shared/study/job-token.ts),
+ * which reaches only its own trial's measurements: the route verifies it (functions/api/guards.ts).
+ */
+export type Caller = { team: string; kind: 'person' } | { team: string; kind: 'job'; jobToken: string };
 
 /** What the API's routes need from the transport that serves them (API Gateway or the local server). */
 export interface ApiDeps {

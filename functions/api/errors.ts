@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import {
   ClientError,
   ConflictError,
+  ForbiddenError,
   InvalidInputError,
   ItemTooLargeError,
   loggableError,
@@ -25,9 +26,10 @@ type ErrorClass = abstract new (...args: never[]) => Error;
  * a RungError of the domain's own (GpFitError, TooManyFailedTrialsError) included, is the
  * service's fault and answers a bare 500.
  */
-const statuses: [ErrorClass, 400 | 401 | 404 | 409 | 413 | 503][] = [
+const statuses: [ErrorClass, 400 | 401 | 403 | 404 | 409 | 413 | 503][] = [
   [InvalidInputError, 400],
   [UnauthenticatedError, 401],
+  [ForbiddenError, 403],
   [NotFoundError, 404],
   [ConflictError, 409],
   // A record the request would grow past DynamoDB's item size: the same request fails again.
@@ -37,7 +39,7 @@ const statuses: [ErrorClass, 400 | 401 | 404 | 409 | 413 | 503][] = [
 ];
 
 /** The status a known error answers with; undefined for an error that must not reach the caller. */
-export function statusOf(e: unknown): 400 | 401 | 404 | 409 | 413 | 503 | undefined {
+export function statusOf(e: unknown): 400 | 401 | 403 | 404 | 409 | 413 | 503 | undefined {
   return statuses.find(([type]) => e instanceof type)?.[1];
 }
 

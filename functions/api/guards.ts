@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import { NotFoundError } from '../../shared/errors.js';
+import { verifyJobToken } from '../../shared/study/job-token.js';
 import type { ApiDeps } from './deps.js';
 
 /**
@@ -12,7 +13,17 @@ export function personTeam(deps: Pick<ApiDeps, 'identify'>, c: Context): string 
   return caller.team;
 }
 
-/** The team of any known credential, a person's or a job's: the measurement route admits both. */
-export function callerTeam(deps: Pick<ApiDeps, 'identify'>, c: Context): string {
-  return deps.identify(c).team;
+/**
+ * The team of a request on one trial's route that jobs call too: a person's team, or for a job
+ * the team of its token, once the token is verified to be the current one of exactly this trial
+ * (another trial, even of the same study, is 403; nothing is read or written for it).
+ */
+export async function trialCallerTeam(
+  deps: Pick<ApiDeps, 'identify' | 'service'>,
+  c: Context,
+  target: { studyId: string; trialId: string },
+): Promise<string> {
+  const caller = deps.identify(c);
+  if (caller.kind === 'person') return caller.team;
+  return (await verifyJobToken(deps.service.store, caller.jobToken, target)).team;
 }

@@ -38,7 +38,7 @@ async function api() {
       const mode: AuthMode = process.env.AUTH_MODE === 'cognito' ? 'cognito' : 'iam';
       return callerOf(
         mode,
-        { claims: rc.authorizer?.claims, userArn: rc.identity?.userArn ?? undefined, teamHeader: c.req.header('x-rung-team') },
+        { claims: rc.authorizer?.claims, userArn: rc.identity?.userArn ?? undefined, jobToken: c.req.header('x-rung-job-token') },
         process.env.JOB_ROLE_ARN,
       );
     },

@@ -1,4 +1,5 @@
 import { UnauthenticatedError } from '../../shared/errors.js';
+import { jobTokenScope } from '../../shared/study/job-token.js';
 import type { Caller } from './deps.js';
 
 /** Cognito groups that name a team (infra/constructs/user-pool.ts): `rung-team-vision` is the team `vision`. */
@@ -11,19 +12,25 @@ const teamPattern = /^[A-Za-z0-9_-]{1,64}$/;
  * SigV4 signature, and API Gateway puts the verified principal in the request context. A team's
  * members assume the team's role; the team id is the role's name.
  *
- * The Batch job role is the one exception: it reports measurements for the team named in
- * `x-rung-team` (only the job role can sign requests as itself, and only on that route).
+ * The Batch job role is the one exception: a job signs as the role (the only route the role may
+ * call is the measurement route) and carries its trial's token in `x-rung-job-token`, since
+ * SigV4 holds the Authorization header. The token alone names the team, study and trial; the
+ * route verifies it against the trial (functions/api/guards.ts). No header chooses a team.
  */
-export function callerFromPrincipal(userArn: string | undefined, jobRoleArn: string | undefined, teamHeader: string | undefined): Caller {
+export function callerFromPrincipal(userArn: string | undefined, jobRoleArn: string | undefined, jobToken: string | undefined): Caller {
   if (!userArn) throw new UnauthenticatedError('the request carries no verified IAM principal');
   const name = principalName(userArn);
   if (!name) throw new UnauthenticatedError('unrecognized IAM principal');
   const jobRole = jobRoleArn ? jobRoleArn.split('/').at(-1) : undefined;
-  if (jobRole && name === jobRole) {
-    if (!teamHeader || !teamPattern.test(teamHeader)) throw new UnauthenticatedError('a job must name its team in x-rung-team');
-    return { team: teamHeader, kind: 'job' };
-  }
+  if (jobRole && name === jobRole) return jobCaller(jobToken);
   return { team: name, kind: 'person' };
+}
+
+/** A job's caller from its token (RUNG_API_TOKEN), not yet checked against the trial; a missing or malformed token is 401. */
+export function jobCaller(token: string | undefined): Caller {
+  const scope = token ? jobTokenScope(token) : undefined;
+  if (!token || !scope) throw new UnauthenticatedError('a job must present its trial token (RUNG_API_TOKEN)');
+  return { team: scope.team, kind: 'job', jobToken: token };
 }
 
 /** `arn:aws:sts::1:assumed-role/ROLE/session` -> ROLE; `arn:aws:iam::1:user/path/NAME` -> NAME. */
@@ -71,7 +78,8 @@ export type AuthMode = 'iam' | 'cognito';
 export interface VerifiedRequest {
   claims?: Record<string, unknown>;
   userArn?: string;
-  teamHeader?: string;
+  /** `x-rung-job-token`: read only when the principal is the job role. */
+  jobToken?: string;
 }
 
 /**
@@ -79,9 +87,9 @@ export interface VerifiedRequest {
  * route (measurements) admits the job role only, so an IAM principal is never a person there.
  */
 export function callerOf(mode: AuthMode, request: VerifiedRequest, jobRoleArn: string | undefined): Caller {
-  if (mode === 'iam') return callerFromPrincipal(request.userArn, jobRoleArn, request.teamHeader);
+  if (mode === 'iam') return callerFromPrincipal(request.userArn, jobRoleArn, request.jobToken);
   if (request.claims) return callerFromClaims(request.claims);
-  const caller = callerFromPrincipal(request.userArn, jobRoleArn, request.teamHeader);
+  const caller = callerFromPrincipal(request.userArn, jobRoleArn, request.jobToken);
   if (caller.kind !== 'job') throw new UnauthenticatedError('people sign in with Cognito on this API');
   return caller;
 }

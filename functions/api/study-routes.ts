@@ -4,7 +4,7 @@ import { isExternal } from '../../shared/study/ladder.js';
 import { createStudy, getStudy, getTrial, listStudies, listTrials, reportMeasurement, stopStudy } from '../../shared/study/service.js';
 import { readAll } from '../../shared/store/port.js';
 import type { ApiDeps } from './deps.js';
-import { callerTeam, personTeam } from './guards.js';
+import { personTeam, trialCallerTeam } from './guards.js';
 import { idempotencyKeyOf } from './idempotency.js';
 import { jsonBody, pageOf } from './request.js';
 import { studyView, trialView } from './views.js';
@@ -56,9 +56,10 @@ export function studyRoutes(deps: ApiDeps): Hono {
   });
 
   app.post('/studies/:studyId/trials/:trialId/measurements', async (c) => {
-    const team = callerTeam(deps, c);
+    const target = { studyId: c.req.param('studyId'), trialId: c.req.param('trialId') };
+    const team = await trialCallerTeam(deps, c, target);
     const body = await jsonBody(c);
-    const result = await reportMeasurement(service, team, c.req.param('studyId'), c.req.param('trialId'), body);
+    const result = await reportMeasurement(service, team, target.studyId, target.trialId, body);
     return c.json(result, result.stored ? 201 : 200);
   });
 

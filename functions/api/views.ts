@@ -13,6 +13,6 @@ export function studyView(study: Study, trials?: Trial[], now = new Date()) {
 }
 
 export function trialView<T extends Trial>(trial: T) {
-  const { version: _version, team: _team, ...rest } = trial;
+  const { version: _version, team: _team, jobTokenHash: _jobTokenHash, ...rest } = trial;
   return rest;
 }

@@ -1,4 +1,9 @@
-"""Reports measurements to the rung API: bearer token locally, SigV4 (botocore) on AWS."""
+"""Reports measurements to the rung API with the trial's job token (RUNG_API_TOKEN).
+
+Locally the token is the bearer token. On AWS the request is also SigV4-signed with the job
+role (the gateway's IAM authorization), which takes the Authorization header, so the token
+travels in ``x-rung-job-token``. The token alone names the team, study and trial.
+"""
 from __future__ import annotations
 
 import json
@@ -8,13 +13,18 @@ import time
 import urllib.error
 import urllib.request
 from typing import Dict, Mapping, Optional
-from urllib.parse import quote
+from urllib.parse import quote, urlparse
 
 from .contract import JobContractError, TrialEnv
 
 #: Statuses worth another try: throttling and server-side trouble. The API stores a step once,
 #: so a retried report never counts twice.
 _RETRYABLE = {429, 500, 502, 503, 504}
+
+
+def _is_loopback(url: str) -> bool:
+    host = urlparse(url).hostname or ""
+    return host in ("127.0.0.1", "localhost", "::1")
 
 
 def _region_of(url: str) -> str:
@@ -32,7 +42,7 @@ def sigv4_headers(method: str, url: str, body: bytes, headers: Mapping[str, str]
         from botocore.awsrequest import AWSRequest
         from botocore.session import Session
     except ImportError as e:  # the job image has boto3; a custom image might not
-        raise JobContractError("RUNG_API_TOKEN is empty, so reports must be SigV4-signed: install boto3 in the job image") from e
+        raise JobContractError("reports to the AWS API must be SigV4-signed: install boto3 in the job image") from e
     credentials = Session().get_credentials()
     if credentials is None:
         raise JobContractError("no AWS credentials to sign the report with (the job role should provide them)")
@@ -71,10 +81,14 @@ class ApiClient:
         return f"{t.api_url}/studies/{quote(t.study_id, safe='')}/trials/{quote(t.trial_id, safe='')}/measurements"
 
     def _headers(self, url: str, body: bytes) -> Dict[str, str]:
-        headers = {"content-type": "application/json", "x-rung-team": self.trial.team}
-        if self.trial.api_token:
-            headers["authorization"] = f"Bearer {self.trial.api_token}"
+        token = self.trial.api_token
+        if not token:
+            raise JobContractError("RUNG_API_TOKEN is empty: run this program as a rung trial")
+        headers = {"content-type": "application/json"}
+        if _is_loopback(url):
+            headers["authorization"] = f"Bearer {token}"
             return headers
+        headers["x-rung-job-token"] = token
         return sigv4_headers("POST", url, body, headers)
 
     def report(self, step: int, metrics: Mapping[str, float], candidates: Optional[list] = None) -> dict:

@@ -44,7 +44,7 @@ class TrialEnv:
     rung: int
     checkpoint_uri: str
     api_url: str
-    #: Bearer token of the local API; empty on AWS, where reports are SigV4-signed.
+    #: The trial's job token: the only credential its reports carry (bearer locally, x-rung-job-token on AWS).
     api_token: str
     #: The study's trial.environment (the image entrypoint exports it; so does the local runtime).
     environment: Dict[str, str] = field(default_factory=dict)

@@ -19,7 +19,8 @@ export function checkpointUri(base: string, trial: Pick<Trial, 'team' | 'studyId
   return `${base.replace(/\/+$/, '')}/teams/${trial.team}/studies/${trial.studyId}/trials/${trial.trialId}/checkpoint`;
 }
 
-export function jobSpecFor(ctx: StepContext, study: Study, trial: Trial, resourceTo: number): JobSpec {
+/** `token`: the slice's job token (shared/study/job-token.ts), the job's only credential for the API. */
+export function jobSpecFor(ctx: StepContext, study: Study, trial: Trial, resourceTo: number, token: string): JobSpec {
   // A retraining trial runs the retraining program, with its environment over the search's.
   const retrain = trial.phase === 'retrain' ? study.spec.retrain : undefined;
   return {
@@ -42,7 +43,7 @@ export function jobSpecFor(ctx: StepContext, study: Study, trial: Trial, resourc
       // Empty: no step count; the seconds alone decide.
       RUNG_CHECKPOINT_STEPS: study.spec.trial.checkpoint?.everySteps === undefined ? '' : String(study.spec.trial.checkpoint.everySteps),
       RUNG_API_URL: study.apiUrl ?? '',
-      RUNG_API_TOKEN: ctx.jobApiToken ?? '',
+      RUNG_API_TOKEN: token,
       RUNG_ENV: JSON.stringify({ ...study.spec.trial.environment, ...retrain?.environment }),
     },
   };

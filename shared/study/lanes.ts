@@ -3,6 +3,7 @@ import { RetryableConflictError } from '../errors.js';
 import { readAll } from '../store/port.js';
 import { takeEnqueued } from './enqueue.js';
 import { jobSpecFor, type JobSpec } from './job.js';
+import { issueJobToken } from './job-token.js';
 import { rungLevelsOf } from './ladder.js';
 import { searchTrials } from './retrain.js';
 import type { laneInputSchema, observeJobInputSchema } from './step-inputs.js';
@@ -118,7 +119,7 @@ export async function nextJob(ctx: StepContext, input: LaneInput): Promise<LaneJ
               }
             : undefined,
         );
-        if (claimed.claim === claim) return jobFor(ctx, study, position, claimed, levels);
+        if (claimed.claim === claim) return await jobFor(ctx, study, position, claimed, levels);
         await settleJobs(ctx, study, claimed);
       } catch (e) {
         if (!(e instanceof RetryableConflictError)) throw e;
@@ -184,8 +185,10 @@ async function startNew(ctx: StepContext, study: Study, position: LaneInput, cre
   return jobFor(ctx, study, position, started, levels);
 }
 
-function jobFor(ctx: StepContext, study: Study, position: LaneInput, trial: Trial, levels: number[]): LaneJob {
-  return { ...position, run: true, trialId: trial.trialId, rung: trial.rung, job: jobSpecFor(ctx, study, trial, levels[trial.rung]) };
+async function jobFor(ctx: StepContext, study: Study, position: LaneInput, trial: Trial, levels: number[]): Promise<LaneJob> {
+  const issued = await issueJobToken(ctx, trial);
+  const job = jobSpecFor(ctx, study, issued.trial, levels[trial.rung], issued.token);
+  return { ...position, run: true, trialId: trial.trialId, rung: trial.rung, job };
 }
 
 /**

@@ -119,6 +119,8 @@ export interface Trial {
   clientId?: string;
   /** The enqueued configuration the trial took its params from. */
   enqueuedId?: string;
+  /** SHA-256 of the current slice's job token (shared/study/job-token.ts); never the token itself, never shown. */
+  jobTokenHash?: string;
   /** A person asked to stop the trial: its reports answer shouldStop, and it ends PRUNED. */
   stopRequested?: boolean;
   /**

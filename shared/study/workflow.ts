@@ -5,6 +5,7 @@ import { readAll } from '../store/port.js';
 import { orient, pickBest } from './best.js';
 import { takeEnqueued } from './enqueue.js';
 import { jobSpecFor, type JobSpec } from './job.js';
+import { issueJobToken } from './job-token.js';
 import { isRetrainTrial, RETRAIN_BRACKET, retrainBracket, searchTrials } from './retrain.js';
 import type {
   bracketInputSchema,
@@ -157,7 +158,8 @@ export async function startTrial(ctx: StepContext, slot: TrialSlot): Promise<Sta
     await settleJobs(ctx, study, trial);
     return skip;
   }
-  return { ...slot, run: true, job: jobSpecFor(ctx, study, trial, target.resource) };
+  const issued = await issueJobToken(ctx, trial);
+  return { ...slot, run: true, job: jobSpecFor(ctx, study, issued.trial, target.resource, issued.token) };
 }
 
 function isRunnableFor(trial: Trial, rung: number): boolean {

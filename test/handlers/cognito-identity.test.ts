@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -50,10 +51,11 @@ describe('the team from verified Cognito claims', () => {
   it('admits only the job role through IAM when people use Cognito', () => {
     // Prepare
     const person = { userArn: 'arn:aws:sts::123456789012:assumed-role/vision/alice' };
-    const job = { userArn: 'arn:aws:sts::123456789012:assumed-role/rung-jobs/batch', teamHeader: 'vision' };
+    const jobToken = `rjt1.vision.study-1.0.${'A'.repeat(43)}`;
+    const job = { userArn: 'arn:aws:sts::123456789012:assumed-role/rung-jobs/batch', jobToken };
     // Act / Assess
     expect(() => callerOf('cognito', person, jobRoleArn)).toThrow(/sign in with Cognito/);
-    expect(callerOf('cognito', job, jobRoleArn)).toEqual({ team: 'vision', kind: 'job' });
+    expect(callerOf('cognito', job, jobRoleArn)).toEqual({ team: 'vision', kind: 'job', jobToken });
     // In IAM mode claims mean nothing: the principal decides.
     expect(callerOf('iam', { ...person, claims: claimsOf('rung-team-other') }, jobRoleArn)).toEqual({ team: 'vision', kind: 'person' });
   });
@@ -97,7 +99,13 @@ describe('the Lambda API handler with AUTH_MODE=cognito', () => {
   it('keys the study by the claims’ team, not by a header or the body, and refuses a request without claims', async () => {
     // Prepare
     const store = new MemoryStore();
-    useHandlerContext({ store, artifactBaseUri: 's3://artifacts', now: () => new Date('2026-01-01T00:00:00Z'), random: () => 0.5 });
+    useHandlerContext({
+      store,
+      artifactBaseUri: 's3://artifacts',
+      now: () => new Date('2026-01-01T00:00:00Z'),
+      random: () => 0.5,
+      randomBytes,
+    });
     const { handler } = await import('../../functions/api/handler.js');
     const vision = { claims: claimsOf('rung-team-vision') };
     // Act: a team in the body is refused (unknown field); one in x-rung-team is ignored.

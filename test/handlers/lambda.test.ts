@@ -68,23 +68,22 @@ describe('Lambda handlers on the AWS path', () => {
     expect(other.statusCode).toBe(404);
   });
 
-  it('lets the job role report measurements and nothing else', async () => {
+  it('lets the job role report measurements with its trial token only, and nothing else', async () => {
     const { handler } = await import('../../functions/api/handler.js');
     const jobArn = 'arn:aws:sts::123456789012:assumed-role/rung-jobs/batch';
-    const list = await handler(event('GET', '/studies', jobArn, undefined, { 'x-rung-team': 'vision-team' }) as never, {} as never);
+    const token = `rjt1.vision-team.none.0.${'A'.repeat(43)}`;
+    const list = await handler(event('GET', '/studies', jobArn, undefined, { 'x-rung-job-token': token }) as never, {} as never);
     expect(list.statusCode).toBe(404);
-    const report = await handler(
-      event(
-        'POST',
-        '/studies/none/trials/0/measurements',
-        jobArn,
-        { step: 1, metrics: { acc: 1 } },
-        { 'x-rung-team': 'vision-team' },
-      ) as never,
-      {} as never,
-    );
-    // The route is reachable for the job (404 is about the unknown study, not the caller).
-    expect(JSON.parse(report.body).error.message).toBe('study none not found');
+    const report = (headers: Record<string, string>, trial = '0') =>
+      handler(
+        event('POST', `/studies/none/trials/${trial}/measurements`, jobArn, { step: 1, metrics: { acc: 1 } }, headers) as never,
+        {} as never,
+      );
+    // A team header names nothing any more; a token for another trial is refused before any read.
+    expect((await report({ 'x-rung-team': 'vision-team' })).statusCode).toBe(401);
+    expect((await report({ 'x-rung-job-token': token }, '1')).statusCode).toBe(403);
+    // The trial does not exist, so neither does its token.
+    expect((await report({ 'x-rung-job-token': token })).statusCode).toBe(401);
     const unsigned = await handler(event('GET', '/studies', null) as never, {} as never);
     expect(unsigned.statusCode).toBe(401);
   });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -72,7 +73,13 @@ describe('logs by default', () => {
   it('hold neither the credential, nor the job environment, nor parameter values, also when a request and a step fail', async () => {
     // Prepare
     const store = new FailingStore();
-    useHandlerContext({ store, artifactBaseUri: 's3://artifacts', now: () => new Date('2026-01-01T00:00:00Z'), random: () => 0.5 });
+    useHandlerContext({
+      store,
+      artifactBaseUri: 's3://artifacts',
+      now: () => new Date('2026-01-01T00:00:00Z'),
+      random: () => 0.5,
+      randomBytes,
+    });
     const { handler } = await import('../../functions/api/handler.js');
     const { handler: plan } = await import('../../functions/steps/plan.js');
     const event = (method: string, path: string, body?: unknown) =>

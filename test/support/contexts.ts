@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createRng } from '../../shared/rng.js';
 import { MemoryStore } from '../../shared/store/memory.js';
 import type { ServiceContext } from '../../shared/study/service.js';
@@ -13,6 +14,6 @@ export function memoryContexts(seed = 1) {
   const now = () => new Date((clock += 1000));
   const rng = createRng(seed);
   const service: ServiceContext = { store, now, random: () => rng.next() };
-  const steps: StepContext = { store, now, artifactBaseUri: 's3://bucket', jobApiToken: '' };
+  const steps: StepContext = { store, now, artifactBaseUri: 's3://bucket', randomBytes };
   return { store, service, steps };
 }

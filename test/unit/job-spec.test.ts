@@ -5,7 +5,7 @@ import type { StepContext } from '../../shared/study/workflow.js';
 import { makeStudy, makeTrial, minimalSpecInput } from '../support/factories.js';
 
 /** What the TrainTrial state hands to Batch: the job contract and the container overrides. */
-const ctx = { artifactBaseUri: 's3://bucket', jobApiToken: '' } as StepContext;
+const ctx = { artifactBaseUri: 's3://bucket' } as StepContext;
 
 function studyWith(overrides: object) {
   return makeStudy({ spec: studySpecSchema.parse({ ...structuredClone(minimalSpecInput), ...overrides }), apiUrl: 'https://api/v1' });
@@ -17,8 +17,8 @@ describe('jobSpecFor', () => {
     const four = studyWith({ trial: { command: ['python', 'train.py'], gpus: 4 } });
     const none = studyWith({ trial: { command: ['python', 'train.py'], gpus: 0 } });
     // Act
-    const a = jobSpecFor(ctx, four, makeTrial(), 3);
-    const b = jobSpecFor(ctx, none, makeTrial(), 3);
+    const a = jobSpecFor(ctx, four, makeTrial(), 3, 'token');
+    const b = jobSpecFor(ctx, none, makeTrial(), 3, 'token');
     // Assess
     expect(a.resourceRequirements).toEqual([{ Type: 'GPU', Value: '4' }]);
     expect(b.resourceRequirements).toEqual([]);
@@ -31,8 +31,8 @@ describe('jobSpecFor', () => {
       retrain: { max: 20, command: ['python', 'retrain.py'], environment: { DATA: 'b' } },
     });
     // Act
-    const search = jobSpecFor(ctx, study, makeTrial({ trialId: '1' }), 2);
-    const retrain = jobSpecFor(ctx, study, makeTrial({ trialId: '9', phase: 'retrain', source: '1' }), 20);
+    const search = jobSpecFor(ctx, study, makeTrial({ trialId: '1' }), 2, 'token');
+    const retrain = jobSpecFor(ctx, study, makeTrial({ trialId: '9', phase: 'retrain', source: '1' }), 20, 'token');
     // Assess
     expect(search.command).toEqual(['python', 'search.py']);
     expect(JSON.parse(search.env.RUNG_ENV)).toEqual({ DATA: 'a', KEEP: '1' });
@@ -47,8 +47,8 @@ describe('jobSpecFor', () => {
     const set = studyWith({ trial: { command: ['python', 'train.py'], checkpoint: { everySeconds: 60, everySteps: 5 } } });
     const unset = studyWith({ trial: { command: ['python', 'train.py'] } });
     // Act
-    const a = jobSpecFor(ctx, set, makeTrial(), 3);
-    const b = jobSpecFor(ctx, unset, makeTrial(), 3);
+    const a = jobSpecFor(ctx, set, makeTrial(), 3, 'token');
+    const b = jobSpecFor(ctx, unset, makeTrial(), 3, 'token');
     // Assess
     expect(a.env).toMatchObject({ RUNG_CHECKPOINT_SECONDS: '60', RUNG_CHECKPOINT_STEPS: '5' });
     expect(b.env).toMatchObject({ RUNG_CHECKPOINT_SECONDS: '300', RUNG_CHECKPOINT_STEPS: '' });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../shared/store/memory.js';
 import { FaultyStore, InjectedFault } from '../../shared/store/faulty.js';
@@ -143,7 +144,7 @@ describe('planRetrain', () => {
   }
   const ctxOf = (store: StepContext['store']): StepContext => {
     let clock = Date.parse('2026-01-01T00:00:00Z');
-    return { store, now: () => new Date((clock += 1000)), artifactBaseUri: 's3://bucket' };
+    return { store, now: () => new Date((clock += 1000)), artifactBaseUri: 's3://bucket', randomBytes };
   };
   const ref = { team: 'team-a', studyId: 'study-1', phase: 'retrain' as const };
 

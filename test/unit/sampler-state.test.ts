@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { RetryableConflictError } from '../../shared/errors.js';
 import { reinforceSampler } from '../../shared/samplers/reinforce.js';
@@ -57,7 +58,7 @@ async function runStudy(wrap: (inner: MemoryStore) => StudyStore = (s) => s) {
   const store = wrap(inner);
   let clock = Date.parse('2026-01-01T00:00:00Z');
   const now = () => new Date((clock += 1000));
-  const ctx: StepContext = { store, now, artifactBaseUri: 's3://bucket', jobApiToken: '' };
+  const ctx: StepContext = { store, now, artifactBaseUri: 's3://bucket', randomBytes };
   const study = await createStudy({ store, now, random: () => 0.5 }, team, rlSpec(), undefined);
   const versions: number[] = [];
   const planned = await plan(ctx, study);

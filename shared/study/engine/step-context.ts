@@ -13,8 +13,8 @@ export interface StepContext {
   now: () => Date;
   /** `s3://bucket` on AWS, `file:///abs/path` in the embedded runtime. */
   artifactBaseUri: string;
-  /** Bearer token handed to local jobs for the local API; empty on AWS (jobs sign with SigV4). */
-  jobApiToken?: string;
+  /** Random bytes (node:crypto's randomBytes): the secret of each job token (shared/study/job-token.ts). */
+  randomBytes: (size: number) => Uint8Array;
 }
 
 type StudyKey = Pick<Study, 'team' | 'studyId'>;

@@ -36,13 +36,14 @@ class ClientTest(unittest.TestCase):
         env = TrialEnv.from_env(env_for(self.api, self.folder, **extra))
         return Trial(env, api=ApiClient(env, base_delay=0.01), handle_sigterm=False)
 
-    def test_reports_with_team_header_and_bearer_token_and_retries_server_errors(self):
+    def test_reports_with_the_trial_token_alone_and_retries_server_errors(self):
         trial = self.trial()
         self.api.fail_next = [503, 500]
         self.assertFalse(trial.report(1, val_accuracy=0.5))
         path, headers, body = self.api.requests[-1]
         self.assertEqual(path, "/v1/studies/s1/trials/7/measurements")
-        self.assertEqual(headers["x-rung-team"], "team-a")
+        # No header names the team: the token alone does (and SigV4, off loopback only).
+        self.assertNotIn("x-rung-team", {k.lower() for k in headers})
         self.assertEqual(headers["authorization"], "Bearer secret")
         self.assertEqual(body, {"step": 1, "metrics": {"val_accuracy": 0.5}})
         self.assertEqual(len(self.api.requests), 3)
@@ -51,6 +52,21 @@ class ClientTest(unittest.TestCase):
         self.assertFalse(trial.report(1, val_accuracy=0.5))
         self.assertFalse(trial.report(1, val_accuracy=0.9))
         self.assertEqual(self.api.stored, {1: {"val_accuracy": 0.5}})
+
+    def test_off_loopback_the_token_travels_beside_the_sigv4_signature(self):
+        env = TrialEnv.from_env(env_for(self.api, self.folder, RUNG_API_URL="https://abc.execute-api.eu-west-1.amazonaws.com/v1"))
+        import rung_trainer.api as api_module
+        signed = {}
+        original = api_module.sigv4_headers
+        api_module.sigv4_headers = lambda method, url, body, headers: signed.update(headers) or dict(headers, authorization="AWS4-HMAC-SHA256 x")
+        try:
+            headers = ApiClient(env)._headers(ApiClient(env).measurement_url(), b"{}")
+        finally:
+            api_module.sigv4_headers = original
+        self.assertEqual(signed["x-rung-job-token"], "secret")
+        self.assertEqual(headers["authorization"], "AWS4-HMAC-SHA256 x")
+        with self.assertRaises(JobContractError):
+            ApiClient(TrialEnv.from_env(env_for(self.api, self.folder, RUNG_API_TOKEN="")))._headers("http://127.0.0.1/v1", b"{}")
 
     def test_a_rejected_report_raises_and_a_stopping_study_asks_to_stop(self):
         trial = self.trial()

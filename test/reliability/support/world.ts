@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createApi } from '../../../functions/api/app.js';
 import { bearerIdentity } from '../../../runtime/local-api.js';
 import { createRng } from '../../../shared/rng.js';
@@ -80,7 +81,7 @@ export class World {
     this.advance = (seconds) => void (t += seconds * 1000);
     const rng = createRng(options.seed ?? 1);
     this.service = { store: options.store, now, random: () => rng.next() };
-    this.steps = { store: options.store, now, artifactBaseUri: 's3://bucket', jobApiToken: '' };
+    this.steps = { store: options.store, now, artifactBaseUri: 's3://bucket', randomBytes };
     this.api = createApi({
       service: this.service,
       starter: { start: async (_input, name) => void this.starts.push(name) },
