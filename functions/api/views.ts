@@ -3,8 +3,8 @@ import type { Study, Trial } from '../../shared/study/types.js';
 
 /** What a study looks like on the API: the stored item without store internals. */
 export function studyView(study: Study, trials?: Trial[], now = new Date()) {
-  // Bookkeeping that is no part of the study's view: its version and the keys of enqueue requests.
-  const { version: _version, enqueueRequests: _requests, ...rest } = study;
+  // Bookkeeping that is no part of the study's view: its version, the keys of enqueue requests, the job key.
+  const { version: _version, enqueueRequests: _requests, jobKey: _jobKey, ...rest } = study;
   if (!trials) return rest;
   const trialCounts: Record<string, number> = {};
   for (const t of trials) trialCounts[t.state] = (trialCounts[t.state] ?? 0) + 1;

@@ -15,17 +15,16 @@ import {
   type Key,
 } from './keys.js';
 import { decodeStudyToken, decodeTrialToken, encodeTrialToken, pageLimit, pageOfStudies } from './pagination.js';
-import type { IdempotencyRecord, SamplerStateRecord, StudyStore, WorkerClaimRecord } from './port.js';
+import { maxWorkerGrants, type IdempotencyRecord, type SamplerStateRecord, type StudyStore, type TrialNumberSource } from './port.js';
 import {
   checkIdempotencyRecord,
   checkMeasurement,
-  checkNumberRange,
+  checkNumberSource,
   checkSamplerState,
   checkStudy,
   checkTrial,
-  checkWorkerClaim,
 } from './validate.js';
-import { idempotencyKey, samplerStateKey, trialCounterKey, workerClaimKey } from './keys.js';
+import { idempotencyKey, samplerStateKey, trialCounterKey, validateClientId } from './keys.js';
 
 export interface DynamoStoreOptions {
   /**
@@ -42,7 +41,7 @@ export const translateConfig: TranslateConfig = {
   unmarshallOptions: { wrapNumbers: (value: string) => Number(value) },
 };
 
-type Entity = 'study' | 'trial' | 'measurement' | 'idempotency' | 'samplerState' | 'trialCounter' | 'workerClaim';
+type Entity = 'study' | 'trial' | 'measurement' | 'idempotency' | 'samplerState' | 'trialCounter';
 const keyAttributes = ['pk', 'sk', 'entity'] as const;
 
 function isConditionalCheckFailed(err: unknown): err is { name: string; Item?: unknown } {
@@ -280,35 +279,108 @@ export class DynamoStore implements StudyStore {
     return prune(stored);
   }
 
-  /** One UpdateItem: `next` starts at `from` when absent and grows by one, on condition that it is below `below`. */
-  async nextTrialNumber(team: string, studyId: string, range: { from: number; below: number }): Promise<number | undefined> {
-    checkNumberRange(range);
+  async getTrialGrant(team: string, studyId: string, clientId: string): Promise<number | undefined> {
+    const counter = await this.get<TrialCounter>(trialCounterKey(team, studyId));
+    return counter?.grants?.[validateClientId(clientId)];
+  }
+
+  /**
+   * One UpdateItem sets the counter and the worker's grant together (every operand reads the item
+   * as it was, so the grant is the counter's value before the increment). A refusal is explained
+   * from the item as it then is; the first grant of a study creates the grants map first, as a
+   * nested path cannot be set under a missing map.
+   */
+  async grantTrialNumber(
+    team: string,
+    studyId: string,
+    clientId: string,
+    source: TrialNumberSource,
+    replacing: number | undefined,
+  ): Promise<number | undefined> {
+    checkNumberSource(source, replacing);
+    validateClientId(clientId);
     const key = trialCounterKey(team, studyId);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        const out = await this.doc.send(new UpdateCommand({ TableName: this.tableName, Key: key, ...grantUpdate(clientId, source, replacing) }));
+        return 'number' in source ? source.number : Number(out.Attributes!.next) - 1;
+      } catch (err) {
+        if (!isConditionalCheckFailed(err) && !isMissingMap(err)) throw itemSizeError(err, key);
+      }
+      const counter = await this.get<TrialCounter>(key);
+      if (!counter?.grants) {
+        await this.createGrants(key);
+        continue;
+      }
+      const granted = counter.grants[clientId];
+      if (granted !== replacing) return granted;
+      if ('below' in source && (counter.next ?? source.from) >= source.below) return undefined;
+      if (granted === undefined && Object.keys(counter.grants).length >= maxWorkerGrants)
+        throw new ConflictError(`study ${studyId} has had ${maxWorkerGrants} ask/tell workers: reuse their clientIds`);
+    }
+    throw new RetryableConflictError(`the trial counter of study ${studyId} kept changing: try again`);
+  }
+
+  /** An empty grants map on the counter item (kept when one is there: a racing first grant made it). */
+  private async createGrants(key: Key): Promise<void> {
     try {
-      const out = await this.doc.send(
+      await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: key,
-          UpdateExpression: 'SET #next = if_not_exists(#next, :from) + :one, #entity = :entity',
-          // A missing attribute fails any comparison: without the first clause an absent counter would never start.
-          ConditionExpression: range.from < range.below ? 'attribute_not_exists(#next) OR #next < :below' : '#next < :below',
-          ExpressionAttributeNames: { '#next': 'next', '#entity': 'entity' },
-          ExpressionAttributeValues: { ':from': range.from, ':one': 1, ':below': range.below, ':entity': 'trialCounter' },
-          ReturnValues: 'UPDATED_NEW',
+          UpdateExpression: 'SET #grants = :empty, #entity = :entity',
+          ConditionExpression: 'attribute_not_exists(#grants)',
+          ExpressionAttributeNames: { '#grants': 'grants', '#entity': 'entity' },
+          ExpressionAttributeValues: { ':empty': {}, ':entity': 'trialCounter' },
         }),
       );
-      return Number(out.Attributes!.next) - 1;
     } catch (err) {
-      if (isConditionalCheckFailed(err)) return undefined;
-      throw err;
+      if (!isConditionalCheckFailed(err)) throw err;
     }
   }
+}
 
-  async getWorkerClaim(team: string, studyId: string, clientId: string): Promise<WorkerClaimRecord | undefined> {
-    return this.get<WorkerClaimRecord>(workerClaimKey(team, studyId, clientId));
-  }
+/** The study's trial counter item: the next number and each worker's last grant. */
+interface TrialCounter {
+  next?: number;
+  grants?: Record<string, number>;
+}
 
-  async putWorkerClaim(next: WorkerClaimRecord): Promise<WorkerClaimRecord> {
-    return this.putVersioned(checkWorkerClaim(next), 'workerClaim', next, `claim of worker ${next.clientId}`);
+/** DynamoDB's refusal to set a nested path under a map that is not there. */
+function isMissingMap(err: unknown): boolean {
+  const e = err as { name?: unknown; message?: unknown };
+  return e?.name === 'ValidationException' && typeof e.message === 'string' && /document path/i.test(e.message);
+}
+
+/** The UpdateItem of one grant: the counter's next number (and its increment) or a given number, while the worker's grant is `replacing`. */
+function grantUpdate(clientId: string, source: TrialNumberSource, replacing: number | undefined) {
+  const names: Record<string, string> = { '#grants': 'grants', '#client': clientId, '#entity': 'entity' };
+  const values: Record<string, unknown> = { ':entity': 'trialCounter' };
+  const conditions = ['attribute_exists(#grants)'];
+  if (replacing === undefined) {
+    // A new worker adds an entry: the map stays within maxWorkerGrants.
+    conditions.push('attribute_not_exists(#grants.#client)', 'size(#grants) < :cap');
+    values[':cap'] = maxWorkerGrants;
+  } else {
+    conditions.push('#grants.#client = :replacing');
+    values[':replacing'] = replacing;
   }
+  let update: string;
+  if ('number' in source) {
+    update = 'SET #grants.#client = :number, #entity = :entity';
+    values[':number'] = source.number;
+  } else {
+    names['#next'] = 'next';
+    update = 'SET #next = if_not_exists(#next, :from) + :one, #grants.#client = if_not_exists(#next, :from), #entity = :entity';
+    // A missing attribute fails any comparison: without the first clause an absent counter would never start.
+    conditions.push(source.from < source.below ? '(attribute_not_exists(#next) OR #next < :below)' : '#next < :below');
+    Object.assign(values, { ':from': source.from, ':one': 1, ':below': source.below });
+  }
+  return {
+    UpdateExpression: update,
+    ConditionExpression: conditions.join(' AND '),
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+    ReturnValues: 'UPDATED_NEW' as const,
+  };
 }

@@ -1,5 +1,5 @@
 import type { Measurement, Page, PageRequest, Study, Trial } from '../study/types.js';
-import type { IdempotencyRecord, SamplerStateRecord, StudyStore, WorkerClaimRecord } from './port.js';
+import type { IdempotencyRecord, SamplerStateRecord, StudyStore, TrialNumberSource } from './port.js';
 
 /** The writes of StudyStore: each one is a single conditional item write. */
 export const writeMethods = [
@@ -11,8 +11,7 @@ export const writeMethods = [
   'createIdempotencyRecord',
   'updateIdempotencyRecord',
   'putSamplerState',
-  'nextTrialNumber',
-  'putWorkerClaim',
+  'grantTrialNumber',
 ] as const;
 export type WriteMethod = (typeof writeMethods)[number];
 
@@ -155,13 +154,16 @@ export class FaultyStore implements StudyStore {
   putSamplerState(next: SamplerStateRecord): Promise<SamplerStateRecord> {
     return this.write('putSamplerState', () => this.inner.putSamplerState(next));
   }
-  nextTrialNumber(team: string, studyId: string, range: { from: number; below: number }): Promise<number | undefined> {
-    return this.write('nextTrialNumber', () => this.inner.nextTrialNumber(team, studyId, range));
+  getTrialGrant(team: string, studyId: string, clientId: string): Promise<number | undefined> {
+    return this.inner.getTrialGrant(team, studyId, clientId);
   }
-  getWorkerClaim(team: string, studyId: string, clientId: string): Promise<WorkerClaimRecord | undefined> {
-    return this.inner.getWorkerClaim(team, studyId, clientId);
-  }
-  putWorkerClaim(next: WorkerClaimRecord): Promise<WorkerClaimRecord> {
-    return this.write('putWorkerClaim', () => this.inner.putWorkerClaim(next));
+  grantTrialNumber(
+    team: string,
+    studyId: string,
+    clientId: string,
+    source: TrialNumberSource,
+    replacing: number | undefined,
+  ): Promise<number | undefined> {
+    return this.write('grantTrialNumber', () => this.inner.grantTrialNumber(team, studyId, clientId, source, replacing));
   }
 }

@@ -173,15 +173,9 @@ export function trialCounterKey(team: string, studyId: string): Key {
 
 /** An ask/tell worker's name (`clientId` of a suggest). */
 export const clientIdPattern = /^[A-Za-z0-9_.:@-]{1,128}$/;
-export const WORKER_CLAIM_SK_PREFIX = 'WORKER#';
 
 export function validateClientId(clientId: unknown): string {
   if (typeof clientId !== 'string' || !clientIdPattern.test(clientId))
     throw invalid('clientId', 'must be 1-128 letters, digits or _ . : @ -');
   return clientId;
-}
-
-/** A worker's claim on the trial number of its suggest, in the trials' partition. */
-export function workerClaimKey(team: string, studyId: string, clientId: string): Key {
-  return { pk: trialPartition(team, studyId), sk: `${WORKER_CLAIM_SK_PREFIX}${validateClientId(clientId)}` };
 }

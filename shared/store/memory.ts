@@ -13,17 +13,16 @@ import {
   type Key,
 } from './keys.js';
 import { decodeTrialToken, encodeTrialToken, pageLimit, pageOfStudies } from './pagination.js';
-import type { IdempotencyRecord, SamplerStateRecord, StudyStore, WorkerClaimRecord } from './port.js';
+import { maxWorkerGrants, type IdempotencyRecord, type SamplerStateRecord, type StudyStore, type TrialNumberSource } from './port.js';
 import {
   checkIdempotencyRecord,
   checkMeasurement,
-  checkNumberRange,
+  checkNumberSource,
   checkSamplerState,
   checkStudy,
   checkTrial,
-  checkWorkerClaim,
 } from './validate.js';
-import { idempotencyKey, samplerStateKey, trialCounterKey, workerClaimKey } from './keys.js';
+import { idempotencyKey, samplerStateKey, trialCounterKey, validateClientId } from './keys.js';
 
 /**
  * A StudyStore in process memory, for unit tests and one-shot local runs. It keeps the same keys,
@@ -161,24 +160,35 @@ export class MemoryStore implements StudyStore {
     return this.write(key, { ...next, version: next.version + 1 });
   }
 
-  async nextTrialNumber(team: string, studyId: string, range: { from: number; below: number }): Promise<number | undefined> {
-    checkNumberRange(range);
+  async getTrialGrant(team: string, studyId: string, clientId: string): Promise<number | undefined> {
+    return this.read<TrialCounter>(trialCounterKey(team, studyId))?.grants?.[validateClientId(clientId)];
+  }
+
+  async grantTrialNumber(
+    team: string,
+    studyId: string,
+    clientId: string,
+    source: TrialNumberSource,
+    replacing: number | undefined,
+  ): Promise<number | undefined> {
+    checkNumberSource(source, replacing);
     const key = trialCounterKey(team, studyId);
-    const next = (this.partitions.get(key.pk)?.get(key.sk) as { next: number } | undefined)?.next ?? range.from;
-    if (next >= range.below) return undefined;
-    this.write(key, { next: next + 1 });
-    return next;
+    const counter = this.read<TrialCounter>(key) ?? {};
+    const grants = counter.grants ?? {};
+    const granted = grants[validateClientId(clientId)];
+    if (granted !== replacing) return granted;
+    const next = counter.next ?? ('from' in source ? source.from : undefined);
+    if ('below' in source && next! >= source.below) return undefined;
+    if (granted === undefined && Object.keys(grants).length >= maxWorkerGrants)
+      throw new ConflictError(`study ${studyId} has had ${maxWorkerGrants} ask/tell workers: reuse their clientIds`);
+    const number = 'number' in source ? source.number : next!;
+    this.write(key, { ...counter, ...('from' in source ? { next: number + 1 } : {}), grants: { ...grants, [clientId]: number } });
+    return number;
   }
+}
 
-  async getWorkerClaim(team: string, studyId: string, clientId: string): Promise<WorkerClaimRecord | undefined> {
-    return this.read<WorkerClaimRecord>(workerClaimKey(team, studyId, clientId));
-  }
-
-  async putWorkerClaim(next: WorkerClaimRecord): Promise<WorkerClaimRecord> {
-    const key = checkWorkerClaim(next);
-    const stored = (this.partitions.get(key.pk)?.get(key.sk) as WorkerClaimRecord | undefined)?.version ?? 0;
-    if (stored !== next.version)
-      throw new RetryableConflictError(`claim of worker ${next.clientId} changed: expected version ${next.version}, found ${stored}`);
-    return this.write(key, { ...next, version: next.version + 1 });
-  }
+/** The study's trial counter item: the next number and each worker's last grant. */
+interface TrialCounter {
+  next?: number;
+  grants?: Record<string, number>;
 }

@@ -32,20 +32,11 @@ export interface SamplerStateRecord {
   version: number;
 }
 
-/**
- * The trial number an ask/tell worker's suggest is for (shared/study/ask-tell.ts): duplicates of
- * one suggest racing each other claim with a compare-and-set on this item, so they take one number.
- */
-export interface WorkerClaimRecord {
-  team: string;
-  studyId: string;
-  /** The worker (`clientId` of the suggest). */
-  clientId: string;
-  number: number;
-  updatedAt: string;
-  /** Compare-and-set version; 0 means "no claim stored yet". */
-  version: number;
-}
+/** How a trial number is granted (StudyStore.grantTrialNumber): the counter's next below `below`, or one given `number`. */
+export type TrialNumberSource = { from: number; below: number } | { number: number };
+
+/** Distinct ask/tell workers (clientIds) one study may have: their grants share one item of at most 400 KB. */
+export const maxWorkerGrants = 2000;
 
 /**
  * The only shared state of rung (Optuna's Storage, Vizier's datastore). Every method is one
@@ -100,16 +91,27 @@ export interface StudyStore {
    */
   putSamplerState(next: SamplerStateRecord): Promise<SamplerStateRecord>;
 
+  /** The trial number last granted to the ask/tell worker `clientId` of the study, if any. */
+  getTrialGrant(team: string, studyId: string, clientId: string): Promise<number | undefined>;
   /**
-   * Hands out the study's next trial number with one atomic single-item update of its counter (an
-   * item of its own, so no compare-and-set on the study races with it): each number goes to one
-   * caller, however many race, and none waits for another. A counter not there yet starts at
-   * `from`. Undefined, changing nothing, when the next number would be `below` or more.
+   * Grants the worker a trial number with one atomic single-item update of the study's counter (an
+   * item of its own, so no compare-and-set on the study races with it), which records the grant in
+   * the same write: a caller that never heard the answer finds its number with getTrialGrant, so a
+   * crash loses no number. With `{ from, below }` the number is the counter's next (a counter not
+   * there yet starts at `from`): each goes to one caller, however many race, and none waits for
+   * another. With `{ number }` it is that one. The write happens only while the worker's grant is
+   * `replacing` (undefined: none); else nothing changes and the stored grant is returned (a
+   * duplicate of the same suggest was granted first). Undefined, changing nothing, when the
+   * counter's next would be `below` or more. ConflictError when the study has maxWorkerGrants
+   * workers already and this is a new one.
    */
-  nextTrialNumber(team: string, studyId: string, range: { from: number; below: number }): Promise<number | undefined>;
-  getWorkerClaim(team: string, studyId: string, clientId: string): Promise<WorkerClaimRecord | undefined>;
-  /** As putSamplerState: version 0 creates; RetryableConflictError when another version (or, for 0, any claim) is stored. */
-  putWorkerClaim(next: WorkerClaimRecord): Promise<WorkerClaimRecord>;
+  grantTrialNumber(
+    team: string,
+    studyId: string,
+    clientId: string,
+    source: TrialNumberSource,
+    replacing: number | undefined,
+  ): Promise<number | undefined>;
 }
 
 /** Reads every page of a paginated listing. */

@@ -8,11 +8,10 @@ import {
   trialKey,
   validateStep,
   validateTrialId,
-  workerClaimKey,
   validateTrialIdentity,
   type Key,
 } from './keys.js';
-import type { IdempotencyRecord, SamplerStateRecord, WorkerClaimRecord } from './port.js';
+import type { IdempotencyRecord, SamplerStateRecord, TrialNumberSource } from './port.js';
 
 /**
  * Checks that every store applies before a write, so that all stores accept and refuse the same
@@ -98,16 +97,19 @@ export function checkSamplerState(record: SamplerStateRecord): Key {
   return samplerStateKey(record.team, record.studyId);
 }
 
-export function checkWorkerClaim(record: WorkerClaimRecord): Key {
-  if (typeof record !== 'object' || record === null) throw invalid('', 'must be a worker claim');
-  checkVersion(record.version);
-  if (typeof record.number !== 'number') throw invalid('number', 'must be a trial number');
-  validateTrialId(String(record.number));
-  return workerClaimKey(record.team, record.studyId, record.clientId);
-}
-
 /** A range of trial numbers to hand out from: non-negative integers, `below` at most the 10^8 that trial ids hold. */
 export function checkNumberRange(range: { from: number; below: number }): void {
   for (const [name, value] of Object.entries(range))
     if (!Number.isSafeInteger(value) || value < 0 || value > 1e8) throw invalid(name, 'must be an integer from 0 to 100000000');
+}
+
+/** Where a granted trial number comes from (StudyStore.grantTrialNumber), and the grant it replaces. */
+export function checkNumberSource(source: TrialNumberSource, replacing: number | undefined): void {
+  if ('number' in source) checkTrialNumber('number', source.number);
+  else checkNumberRange(source);
+  if (replacing !== undefined) checkTrialNumber('replacing', replacing);
+}
+
+function checkTrialNumber(name: string, value: number): void {
+  if (!Number.isSafeInteger(value) || value < 0 || value >= 1e8) throw invalid(name, 'must be a trial number from 0 to 99999999');
 }

@@ -19,15 +19,11 @@ import { finishedStudyStates, type Study, type Trial, type TrialState } from './
  * suggest call, with params from the enqueued queue or the study's sampler seeded by the trial
  * number, as the workflow's Suggest does.
  *
- * Numbers come from the study's counter (the store's nextTrialNumber, one atomic update), so
- * concurrent workers never race for one number. The worker then claims its number on its own
- * item (putWorkerClaim, a compare-and-set that only duplicates of the same worker's suggest
- * contend on), so that duplicates take one number and one trial; then the trial is written
- * (createTrial refuses a taken number). A suggest that stops after the counter's update and
- * before the claim skips that number: it is never handed out twice, the study is untouched, and
- * once the counter reaches maxTrials a later suggest fills the gap (the smallest number below
- * maxTrials without a trial). One that stops after the claim leaves its number to the worker's
- * retry.
+ * Numbers come from the study's counter (the store's grantTrialNumber, one atomic update), so
+ * concurrent workers never race for one number, and the same write records the number as the
+ * worker's grant: duplicates of one suggest find it and take one number and one trial, and a
+ * suggest that stops after the grant leaves its number to the worker's retry, so no number is
+ * skipped. Then the trial is written (createTrial refuses a taken number).
  */
 const metricName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_./-]{0,63}$/, 'must be a metric name');
 
@@ -107,33 +103,23 @@ export async function suggestTrial(ctx: CasContext, team: string, studyId: strin
 const maxSuggestAttempts = 20;
 
 /**
- * The number this worker's suggest is for: the one its claim holds while that trial is not
- * written (a duplicate of this suggest in flight, or one that stopped after claiming it), else a
- * new one, from the counter or, once the counter reached maxTrials, the smallest number below it
- * without a trial (skipped by a suggest that stopped half way, or being written by another worker:
- * createTrial decides). Undefined when none is left.
+ * The number this worker's suggest is for: its grant while that trial is not written (a duplicate
+ * of this suggest in flight, or one that stopped after the grant), else a new grant from the
+ * counter or, once the counter reached maxTrials, the smallest number below it without a trial
+ * (granted to a worker that never came back, or being written by another worker: createTrial
+ * decides). Undefined when none is left.
  */
 async function claimNumber(ctx: CasContext, study: Study, clientId: string, trials: Trial[]): Promise<number | undefined> {
   const { team, studyId } = study;
   const below = study.spec.limits.maxTrials;
   const taken = new Set(trials.map((t) => t.number));
-  for (let attempt = 0; ; attempt++) {
-    const claim = await ctx.store.getWorkerClaim(team, studyId, clientId);
-    if (claim && !taken.has(claim.number)) return claim.number;
-    const from = trials.reduce((n, t) => Math.max(n, t.number + 1), 0);
-    let number = await ctx.store.nextTrialNumber(team, studyId, { from: Math.min(from, below), below });
-    if (number === undefined) {
-      number = Array.from({ length: below }, (_, i) => i).find((n) => !taken.has(n));
-      if (number === undefined) return undefined;
-    }
-    try {
-      await ctx.store.putWorkerClaim({ team, studyId, clientId, number, updatedAt: ctx.now().toISOString(), version: claim?.version ?? 0 });
-      return number;
-    } catch (e) {
-      // A duplicate of this suggest claimed first: the next round takes its number (this one is skipped).
-      if (!(e instanceof RetryableConflictError) || attempt >= maxSuggestAttempts) throw e;
-    }
-  }
+  const grant = await ctx.store.getTrialGrant(team, studyId, clientId);
+  if (grant !== undefined && !taken.has(grant)) return grant;
+  const from = trials.reduce((n, t) => Math.max(n, t.number + 1), 0);
+  const next = await ctx.store.grantTrialNumber(team, studyId, clientId, { from: Math.min(from, below), below }, grant);
+  if (next !== undefined) return next;
+  const gap = Array.from({ length: below }, (_, i) => i).find((n) => !taken.has(n));
+  return gap === undefined ? undefined : await ctx.store.grantTrialNumber(team, studyId, clientId, { number: gap }, grant);
 }
 
 export interface CompleteResult {

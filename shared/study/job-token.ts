@@ -1,19 +1,24 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { ForbiddenError, UnauthenticatedError } from '../errors.js';
 import type { StudyStore } from '../store/port.js';
-import { updateTrialWith, type StepContext } from './engine/step-context.js';
-import type { Trial } from './types.js';
+import { updateStudyWith, updateTrialWith, type StepContext } from './engine/step-context.js';
+import type { Study, Trial } from './types.js';
 
 /**
  * A job's credential: one per trial slice, minted when the slice's job is built (StartTrial, or a
  * lane's NextJob) and handed to the job in RUNG_API_TOKEN. It reaches the measurement route of
  * its own trial and nothing else: team, study and trial come from the token, never from a header.
  *
- * The token is `rjt1.<team>.<studyId>.<trialId>.<secret>`: the secret is 32 random bytes
- * (base64url), and the trial stores only the SHA-256 of the whole token (`jobTokenHash`), which
- * the API compares. The ids in clear let the API find the one trial to check without an index;
- * they are no secret (the job's environment holds them anyway). A new slice replaces the hash, so
- * the token of an earlier slice (a job that should have ended) stops working.
+ * The token is `rjt1.<team>.<studyId>.<trialId>.<secret>`. The secret is the HMAC-SHA256 of the
+ * trial and its slice (the index of the trial's open job) under the study's job key (32 random
+ * bytes drawn once per study), so every delivery of one StartTrial or NextJob answers the same
+ * token: Step Functions delivers at least once, and a duplicate that minted a new token would lock
+ * out the job started from the other answer. The trial stores only the SHA-256 of the whole token
+ * (`jobTokenHash`), which the API compares. The ids in clear let the API find the one trial to
+ * check without an index; they are no secret (the job's environment holds them anyway). A new
+ * slice replaces the hash, so the token of an earlier slice (a job that should have ended) stops
+ * working. The job key is never shown by the API (functions/api/views.ts); whoever reads the
+ * table directly could mint tokens, as whoever writes it could change the study anyway.
  *
  * On AWS the token travels in the Batch job's environment overrides: whoever may call
  * batch:DescribeJobs in the account can read it while the slice runs. That is accepted: such a
@@ -49,12 +54,22 @@ export function jobTokenFor(trial: JobTokenScope, secret: Uint8Array): string {
   return `${PREFIX}.${trial.team}.${trial.studyId}.${trial.trialId}.${Buffer.from(secret).toString('base64url')}`;
 }
 
-/** Mints the token of the slice about to start and stores its hash on the trial (the token itself is never stored). */
+/** The token of the slice about to start; its hash is stored on the trial (the token itself never is). */
 export async function issueJobToken(ctx: StepContext, trial: Trial): Promise<{ token: string; trial: Trial }> {
-  const token = jobTokenFor(trial, ctx.randomBytes(SECRET_BYTES));
+  const key = await jobKeyOf(ctx, trial);
+  const slice = Math.max(0, (trial.jobs?.length ?? 0) - 1);
+  const secret = createHmac('sha256', key).update(`${trial.trialId}.${slice}`).digest();
+  const token = jobTokenFor(trial, secret);
   const hash = jobTokenHash(token);
-  const stored = await updateTrialWith(ctx, trial, (t) => ({ ...t, jobTokenHash: hash }));
+  const stored = await updateTrialWith(ctx, trial, (t) => (t.jobTokenHash === hash ? undefined : { ...t, jobTokenHash: hash }));
   return { token, trial: stored };
+}
+
+/** The study's job key, drawn on its first job (a compare-and-set: racing first jobs agree on one). */
+async function jobKeyOf(ctx: StepContext, ref: Pick<Study, 'team' | 'studyId'>): Promise<Buffer> {
+  const drawn = Buffer.from(ctx.randomBytes(SECRET_BYTES)).toString('base64url');
+  const study = await updateStudyWith(ctx, ref, (s) => (s.jobKey ? undefined : { ...s, jobKey: drawn }));
+  return Buffer.from(study.jobKey!, 'base64url');
 }
 
 /**

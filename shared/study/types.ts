@@ -45,6 +45,8 @@ export interface Study {
    * first configuration it added: a request retried after its answer was lost adds nothing again.
    */
   enqueueRequests?: { key: string; firstId: number; at: string }[];
+  /** Key of the study's job tokens (base64url, shared/study/job-token.ts): drawn on its first job, never shown. */
+  jobKey?: string;
   /** Dollars spent so far on the study's jobs (shared/cost: runtime times the instance price), where the jobs can be priced. */
   costUsd?: number;
   /** Budget ledger (only with `limits.maxCostUsd`). */

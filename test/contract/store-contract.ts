@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConflictError, InvalidInputError, ItemTooLargeError, NotFoundError, RetryableConflictError } from '../../shared/errors.js';
-import { readAll, type SamplerStateRecord, type StudyStore } from '../../shared/store/port.js';
+import { maxWorkerGrants, readAll, type SamplerStateRecord, type StudyStore } from '../../shared/store/port.js';
 import { maxSamplerStateBytes } from '../../shared/store/validate.js';
 import type { Measurement, Study, Trial } from '../../shared/study/types.js';
 import { makeMeasurement, makeStudy, makeTrial } from '../support/factories.js';
@@ -430,67 +430,83 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       });
     });
 
-    describe('trial counter and worker claims', () => {
+    describe('trial counter and worker grants', () => {
+      // Each call as a new worker: the counter alone.
+      let worker = 0;
+      const next = (studyId: string, range: { from: number; below: number }) =>
+        store.grantTrialNumber('team-a', studyId, `w${worker++}`, range, undefined);
+
       it('hands out numbers from `from` on, one each, until `below`; other studies count apart; trials are not listed with it', async () => {
         // Prepare
         await store.createTrial(makeTrial({ number: 0 }));
 
         // Act
-        const first = await store.nextTrialNumber('team-a', 'study-1', { from: 1, below: 4 });
+        const first = await next('study-1', { from: 1, below: 4 });
         // Once started, `from` no longer matters.
-        const second = await store.nextTrialNumber('team-a', 'study-1', { from: 0, below: 4 });
-        const third = await store.nextTrialNumber('team-a', 'study-1', { from: 0, below: 4 });
-        const past = await store.nextTrialNumber('team-a', 'study-1', { from: 0, below: 4 });
-        const raised = await store.nextTrialNumber('team-a', 'study-1', { from: 0, below: 5 });
-        const other = await store.nextTrialNumber('team-a', 'study-2', { from: 0, below: 5 });
-        const none = await store.nextTrialNumber('team-a', 'study-3', { from: 2, below: 2 });
+        const second = await next('study-1', { from: 0, below: 4 });
+        const third = await next('study-1', { from: 0, below: 4 });
+        const past = await next('study-1', { from: 0, below: 4 });
+        const raised = await next('study-1', { from: 0, below: 5 });
+        const other = await next('study-2', { from: 0, below: 5 });
+        const none = await next('study-3', { from: 2, below: 2 });
 
         // Assess
         expect([first, second, third, past, raised, other, none]).toEqual([1, 2, 3, undefined, 4, 0, undefined]);
         expect((await store.listTrials('team-a', 'study-1')).items.map((t) => t.trialId)).toEqual(['0']);
       });
 
-      it('gives each of 40 racing callers its own number, none refused', async () => {
+      it('gives each of 40 racing workers its own number, none refused', async () => {
         // Act
-        const numbers = await Promise.all(
-          Array.from({ length: 40 }, () => store.nextTrialNumber('team-a', 'study-1', { from: 0, below: 1000 })),
-        );
+        const numbers = await Promise.all(Array.from({ length: 40 }, () => next('study-1', { from: 0, below: 1000 })));
 
         // Assess
         expect([...numbers].sort((a, b) => a! - b!)).toEqual(Array.from({ length: 40 }, (_, i) => i));
       });
 
-      it('refuses a range outside the trial numbers', async () => {
+      it('records the grant in the same write, so duplicates of one suggest, racing or retried, take one number', async () => {
         // Act
-        const negative = await caught(store.nextTrialNumber('team-a', 'study-1', { from: -1, below: 3 }));
-        const huge = await caught(store.nextTrialNumber('team-a', 'study-1', { from: 0, below: 1e9 }));
+        const racing = await Promise.all(
+          Array.from({ length: 6 }, () => store.grantTrialNumber('team-a', 'study-1', 'w-1@host:7', { from: 0, below: 100 }, undefined)),
+        );
+        const held = await store.getTrialGrant('team-a', 'study-1', 'w-1@host:7');
+        const retried = await store.grantTrialNumber('team-a', 'study-1', 'w-1@host:7', { from: 0, below: 100 }, undefined);
+        const replaced = await store.grantTrialNumber('team-a', 'study-1', 'w-1@host:7', { from: 0, below: 100 }, held);
+        const stale = await store.grantTrialNumber('team-a', 'study-1', 'w-1@host:7', { from: 0, below: 100 }, held);
+        const gap = await store.grantTrialNumber('team-a', 'study-1', 'w-2', { number: 7 }, undefined);
+        const otherStudy = await store.getTrialGrant('team-a', 'study-2', 'w-1@host:7');
+        const counted = await next('study-1', { from: 0, below: 100 });
 
         // Assess
-        expect(negative).toBeInstanceOf(InvalidInputError);
-        expect(huge).toBeInstanceOf(InvalidInputError);
+        expect(racing).toEqual(Array(6).fill(0));
+        expect([held, retried, replaced, stale, gap, otherStudy, counted]).toEqual([0, 0, 1, 1, 7, undefined, 2]);
+        expect(await store.getTrialGrant('team-a', 'study-1', 'w-1@host:7')).toBe(1);
       });
 
-      it('stores a worker claim from version 0, replaces it by compare-and-set, refuses stale versions and bad ids', async () => {
+      it(`holds at most ${maxWorkerGrants} workers per study: a new one beyond is a ConflictError, known ones go on`, async () => {
         // Prepare
-        const claim = { team: 'team-a', studyId: 'study-1', clientId: 'w-1@host:7', number: 3, updatedAt: iso(1), version: 0 };
+        for (let i = 0; i < maxWorkerGrants; i += 100)
+          await Promise.all(Array.from({ length: 100 }, (_, j) => store.grantTrialNumber('team-a', 'study-1', `w${i + j}`, { number: 0 }, undefined)));
 
         // Act
-        const before = await store.getWorkerClaim('team-a', 'study-1', 'w-1@host:7');
-        const created = await store.putWorkerClaim(claim);
-        const again = await caught(store.putWorkerClaim({ ...claim, number: 4 }));
-        const replaced = await store.putWorkerClaim({ ...claim, number: 5, version: created.version });
-        const stale = await caught(store.putWorkerClaim({ ...claim, number: 6, version: created.version }));
-        const badId = await caught(store.putWorkerClaim({ ...claim, clientId: 'a#b' }));
+        const beyond = await caught(store.grantTrialNumber('team-a', 'study-1', 'one-more', { from: 0, below: 10 }, undefined));
+        const known = await store.grantTrialNumber('team-a', 'study-1', 'w5', { from: 0, below: 10 }, 0);
 
         // Assess
-        expect(before).toBeUndefined();
-        expect(created.version).toBe(1);
-        expect(again).toBeInstanceOf(RetryableConflictError);
-        expect(replaced).toEqual({ ...claim, number: 5, version: 2 });
-        expect(stale).toBeInstanceOf(RetryableConflictError);
-        expect(badId).toBeInstanceOf(InvalidInputError);
-        expect(await store.getWorkerClaim('team-a', 'study-1', 'w-1@host:7')).toEqual(replaced);
-        expect(await store.getWorkerClaim('team-a', 'study-2', 'w-1@host:7')).toBeUndefined();
+        expect(beyond).toBeInstanceOf(ConflictError);
+        expect(known).toBe(0);
+        expect(await store.getTrialGrant('team-a', 'study-1', 'one-more')).toBeUndefined();
+      });
+
+      it('refuses a range or number outside the trial numbers and a bad worker name, and changes nothing', async () => {
+        // Act
+        const negative = await caught(store.grantTrialNumber('team-a', 'study-1', 'w', { from: -1, below: 3 }, undefined));
+        const huge = await caught(store.grantTrialNumber('team-a', 'study-1', 'w', { from: 0, below: 1e9 }, undefined));
+        const fraction = await caught(store.grantTrialNumber('team-a', 'study-1', 'w', { number: 1.5 }, undefined));
+        const badId = await caught(store.grantTrialNumber('team-a', 'study-1', 'a#b', { from: 0, below: 3 }, undefined));
+
+        // Assess
+        for (const e of [negative, huge, fraction, badId]) expect(e).toBeInstanceOf(InvalidInputError);
+        expect(await next('study-1', { from: 0, below: 3 })).toBe(0);
       });
     });
 

@@ -99,13 +99,13 @@ describe.each(stores)('concurrent suggests on %s', (_name, makeStore) => {
 });
 
 describe('a suggest that stops half way', () => {
-  it('after the counter moved: its number is skipped, never handed out twice, and filled once the counter reaches maxTrials', async () => {
+  it('after the grant: the retry takes the same number, none skipped, none handed out twice', async () => {
     // Prepare
     const store = new FaultyStore(new MemoryStore());
     const call = apiOn(store);
     const { body: study } = await call('POST', '/studies', spec(2));
     const base = `/studies/${study.studyId}/trials/suggest`;
-    // The first suggest writes the study's start, then the counter.
+    // The first suggest writes the study's start, then the grant.
     store.arm({ at: store.writes.length + 2, when: 'after' });
     // Act
     const failed = await call('POST', base, { clientId: 'a' }).catch((e: unknown) => e);
@@ -114,30 +114,29 @@ describe('a suggest that stops half way', () => {
     const third = await call('POST', base, { clientId: 'c' });
     const shown = await call('GET', `/studies/${study.studyId}`);
     // Assess
-    expect(store.fired?.method).toBe('nextTrialNumber');
+    expect(store.fired?.method).toBe('grantTrialNumber');
     expect(failed instanceof InjectedFault || (failed as { status: number }).status === 500).toBe(true);
-    expect(retried.body.trial).toMatchObject({ trialId: '1', clientId: 'a' });
-    expect(other.body.trial).toMatchObject({ trialId: '0', clientId: 'b' });
+    expect(retried.body.trial).toMatchObject({ trialId: '0', clientId: 'a' });
+    expect(other.body.trial).toMatchObject({ trialId: '1', clientId: 'b' });
     expect(third.body).toEqual({ done: true, trial: null });
     expect(shown.body).toMatchObject({ state: 'RUNNING', trialCounts: { RUNNING: 2 } });
   });
 
-  it('after its claim: the retry takes the same number, none skipped', async () => {
+  it('a worker that never comes back after its grant: its number is filled once the counter reaches maxTrials', async () => {
     // Prepare
     const store = new FaultyStore(new MemoryStore());
     const call = apiOn(store);
-    const { body: study } = await call('POST', '/studies', spec(3));
+    const { body: study } = await call('POST', '/studies', spec(2));
     const base = `/studies/${study.studyId}/trials/suggest`;
-    // The first suggest writes the study's start, the counter, then the claim.
-    store.arm({ at: store.writes.length + 3, when: 'after' });
-    // Act
-    const failed = await call('POST', base, { clientId: 'a' }).catch((e: unknown) => e);
-    const retried = await call('POST', base, { clientId: 'a' });
+    store.arm({ at: store.writes.length + 2, when: 'after' });
+    // Act: worker a is granted 0 and stops; b takes 1, then c finds the counter at maxTrials.
+    await call('POST', base, { clientId: 'a' }).catch(() => undefined);
     const other = await call('POST', base, { clientId: 'b' });
+    const third = await call('POST', base, { clientId: 'c' });
+    const late = await call('POST', base, { clientId: 'a' });
     // Assess
-    expect(store.fired?.method).toBe('putWorkerClaim');
-    expect(failed).toBeDefined();
-    expect(retried.body.trial).toMatchObject({ trialId: '0', clientId: 'a' });
     expect(other.body.trial).toMatchObject({ trialId: '1', clientId: 'b' });
+    expect(third.body.trial).toMatchObject({ trialId: '0', clientId: 'c' });
+    expect(late.body).toEqual({ done: true, trial: null });
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createApi } from '../../functions/api/app.js';
 import { callerOf } from '../../functions/api/identity.js';
 import { bearerIdentity } from '../../runtime/local-api.js';
+import { openJob } from '../../shared/study/engine/ledger.js';
 import { issueJobToken, jobTokenHash, verifyJobToken } from '../../shared/study/job-token.js';
 import { ForbiddenError, UnauthenticatedError } from '../../shared/errors.js';
 import { memoryContexts } from '../support/contexts.js';
@@ -66,6 +67,25 @@ describe('job credentials', () => {
     expect(shown).not.toHaveProperty('jobTokenHash');
   });
 
+  it('answer every delivery of one slice with the same token, from a job key the API never shows', async () => {
+    // Prepare
+    const { store, api, a0, steps, personToken } = await world();
+    // Act: StartTrial or NextJob delivered again for the same slice; racing first jobs of another study.
+    const again = await issueJobToken(steps, (await store.getTrial('team-a', 'study-1', '0'))!);
+    const [b, c] = await Promise.all(
+      ['0', '0'].map(async (id) => issueJobToken(steps, (await store.getTrial('team-a', 'study-2', id))!)),
+    );
+    const study = await store.getStudy('team-a', 'study-1');
+    const shown = await (await api.request('/studies/study-1', { headers: { authorization: `Bearer ${personToken}` } })).json();
+    // Assess
+    expect(again.token).toBe(a0.token);
+    expect(b.token).toBe(c.token);
+    expect(b.token.split('.').at(-1)).not.toBe(a0.token.split('.').at(-1));
+    expect(study!.jobKey).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(JSON.stringify(shown)).not.toContain(study!.jobKey);
+    expect(shown).not.toHaveProperty('jobKey');
+  });
+
   it('let a job report to its own trial only: another trial of its study, another study, another team’s are 403 with nothing stored', async () => {
     // Prepare
     const { post, a0, measured } = await world();
@@ -90,8 +110,10 @@ describe('job credentials', () => {
     const { post, a0, steps, store, api, measured } = await world();
     const forged = `${a0.token.slice(0, a0.token.lastIndexOf('.'))}.${'A'.repeat(43)}`;
     const forgedForB = a0.token.replace('team-a', 'team-b');
-    // Act: the next slice gets a new token, which retires the first.
-    const next = await issueJobToken(steps, (await store.getTrial('team-a', 'study-1', '0'))!);
+    // Act: the next slice (a second job opened on the trial) gets a new token, which retires the first.
+    const trial = (await store.getTrial('team-a', 'study-1', '0'))!;
+    const sliced = await store.updateTrial({ ...trial, jobs: [...(trial.jobs ?? []), openJob(steps, 0, undefined), openJob(steps, 1, undefined)] });
+    const next = await issueJobToken(steps, sliced);
     const results = {
       forged: (await post(forged, 'study-1', '0')).status,
       forgedForB: (await post(forgedForB, 'study-1', '0')).status,

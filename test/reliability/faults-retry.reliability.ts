@@ -9,8 +9,8 @@ describe('fault injection at every write point, steps retried', () => {
     const methods = new Set(ref.store.writes.map((w) => w.method));
     // Every write method but the replacement of an expired idempotency record (unit-tested on its own)
     // the sampler state, which only an rl study writes (faults-rl.reliability.ts), and the trial counter and
-    // worker claims, which only ask/tell suggests write (faults-steered.reliability.ts).
-    const others = ['updateIdempotencyRecord', 'putSamplerState', 'nextTrialNumber', 'putWorkerClaim'];
+    // its worker grants, which only ask/tell suggests write (faults-steered.reliability.ts).
+    const others = ['updateIdempotencyRecord', 'putSamplerState', 'grantTrialNumber'];
     expect([...methods].sort()).toEqual(writeMethods.filter((m) => !others.includes(m)).sort());
     expect(ref.world.anomalies).toEqual([]);
   });

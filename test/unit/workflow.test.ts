@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { memoryContexts } from '../support/contexts.js';
 import { readAll } from '../../shared/store/port.js';
-import { createStudy, reportMeasurement, stopStudy } from '../../shared/study/service.js';
+import { createStudy, MeasurementConflictError, reportMeasurement, stopStudy } from '../../shared/study/service.js';
 import {
   finalize,
   observe,
@@ -103,7 +103,8 @@ describe('study workflow steps', () => {
       await startTrial(ctx.steps, slot);
       const { RUNG_PARAMS } = started.job!.env;
       await train(ctx, 'team-a', study.studyId, slot.trialId, 0, 1, JSON.parse(RUNG_PARAMS).x);
-      await train(ctx, 'team-a', study.studyId, slot.trialId, 0, 1, 0); // a retried job reporting other values
+      // A retried job reporting other values: refused (409), the first report stands.
+      await expect(train(ctx, 'team-a', study.studyId, slot.trialId, 0, 1, 0)).rejects.toThrow(MeasurementConflictError);
       await observe(ctx.steps, slot);
       await observe(ctx.steps, slot);
       // A retried StartTrial after Observe finds the rung done and starts no job.
