@@ -7,7 +7,6 @@ import {
   studyKey,
   trialKey,
   validateStep,
-  validateTrialId,
   validateTrialIdentity,
   type Key,
 } from './keys.js';
