@@ -16,14 +16,7 @@ import {
 } from './keys.js';
 import { decodeStudyToken, decodeTrialToken, encodeTrialToken, pageLimit, pageOfStudies } from './pagination.js';
 import { maxWorkerGrants, type IdempotencyRecord, type SamplerStateRecord, type StudyStore, type TrialNumberSource } from './port.js';
-import {
-  checkIdempotencyRecord,
-  checkMeasurement,
-  checkNumberSource,
-  checkSamplerState,
-  checkStudy,
-  checkTrial,
-} from './validate.js';
+import { checkIdempotencyRecord, checkMeasurement, checkNumberSource, checkSamplerState, checkStudy, checkTrial } from './validate.js';
 import { idempotencyKey, samplerStateKey, trialCounterKey, validateClientId } from './keys.js';
 
 export interface DynamoStoreOptions {
@@ -302,7 +295,9 @@ export class DynamoStore implements StudyStore {
     const key = trialCounterKey(team, studyId);
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
-        const out = await this.doc.send(new UpdateCommand({ TableName: this.tableName, Key: key, ...grantUpdate(clientId, source, replacing) }));
+        const out = await this.doc.send(
+          new UpdateCommand({ TableName: this.tableName, Key: key, ...grantUpdate(clientId, source, replacing) }),
+        );
         return 'number' in source ? source.number : Number(out.Attributes!.next) - 1;
       } catch (err) {
         if (!isConditionalCheckFailed(err) && !isMissingMap(err)) throw itemSizeError(err, key);

@@ -14,14 +14,7 @@ import {
 } from './keys.js';
 import { decodeTrialToken, encodeTrialToken, pageLimit, pageOfStudies } from './pagination.js';
 import { maxWorkerGrants, type IdempotencyRecord, type SamplerStateRecord, type StudyStore, type TrialNumberSource } from './port.js';
-import {
-  checkIdempotencyRecord,
-  checkMeasurement,
-  checkNumberSource,
-  checkSamplerState,
-  checkStudy,
-  checkTrial,
-} from './validate.js';
+import { checkIdempotencyRecord, checkMeasurement, checkNumberSource, checkSamplerState, checkStudy, checkTrial } from './validate.js';
 import { idempotencyKey, samplerStateKey, trialCounterKey, validateClientId } from './keys.js';
 
 /**

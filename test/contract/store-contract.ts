@@ -485,7 +485,9 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       it(`holds at most ${maxWorkerGrants} workers per study: a new one beyond is a ConflictError, known ones go on`, async () => {
         // Prepare
         for (let i = 0; i < maxWorkerGrants; i += 100)
-          await Promise.all(Array.from({ length: 100 }, (_, j) => store.grantTrialNumber('team-a', 'study-1', `w${i + j}`, { number: 0 }, undefined)));
+          await Promise.all(
+            Array.from({ length: 100 }, (_, j) => store.grantTrialNumber('team-a', 'study-1', `w${i + j}`, { number: 0 }, undefined)),
+          );
 
         // Act
         const beyond = await caught(store.grantTrialNumber('team-a', 'study-1', 'one-more', { from: 0, below: 10 }, undefined));

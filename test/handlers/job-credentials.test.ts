@@ -72,9 +72,7 @@ describe('job credentials', () => {
     const { store, api, a0, steps, personToken } = await world();
     // Act: StartTrial or NextJob delivered again for the same slice; racing first jobs of another study.
     const again = await issueJobToken(steps, (await store.getTrial('team-a', 'study-1', '0'))!);
-    const [b, c] = await Promise.all(
-      ['0', '0'].map(async (id) => issueJobToken(steps, (await store.getTrial('team-a', 'study-2', id))!)),
-    );
+    const [b, c] = await Promise.all(['0', '0'].map(async (id) => issueJobToken(steps, (await store.getTrial('team-a', 'study-2', id))!)));
     const study = await store.getStudy('team-a', 'study-1');
     const shown = await (await api.request('/studies/study-1', { headers: { authorization: `Bearer ${personToken}` } })).json();
     // Assess
@@ -112,7 +110,10 @@ describe('job credentials', () => {
     const forgedForB = a0.token.replace('team-a', 'team-b');
     // Act: the next slice (a second job opened on the trial) gets a new token, which retires the first.
     const trial = (await store.getTrial('team-a', 'study-1', '0'))!;
-    const sliced = await store.updateTrial({ ...trial, jobs: [...(trial.jobs ?? []), openJob(steps, 0, undefined), openJob(steps, 1, undefined)] });
+    const sliced = await store.updateTrial({
+      ...trial,
+      jobs: [...(trial.jobs ?? []), openJob(steps, 0, undefined), openJob(steps, 1, undefined)],
+    });
     const next = await issueJobToken(steps, sliced);
     const results = {
       forged: (await post(forged, 'study-1', '0')).status,
