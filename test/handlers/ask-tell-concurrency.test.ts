@@ -7,7 +7,7 @@ import { callApi, testApi, useDynalite } from '../support/rest-api.js';
 /**
  * Trial numbers of concurrent ask/tell suggests: taken from the study's counter, so racing workers
  * never lose a number to each other (no createTrial finds its number taken), duplicates of one
- * worker's suggest take one trial, and a suggest that stops half way skips a number at most.
+ * worker's suggest take one trial, and a suggest that stops half way skips no number.
  */
 const dynalite = useDynalite();
 let table = 0;
