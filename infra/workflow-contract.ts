@@ -68,6 +68,7 @@ export const LOGICAL_IDS = {
   laneMachine: 'LaneMachine',
   jobDefinition: 'TrainingJobDefinition',
   jobQueue: 'TrainingJobQueue',
+  onDemandJobQueue: 'OnDemandJobQueue',
 } as const;
 
 // ---------------------------------------------------------------- errors and their retries

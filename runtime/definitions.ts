@@ -35,11 +35,18 @@ export interface RetryStrategy {
   EvaluateOnExit?: { Action: string; OnExitCode?: string; OnReason?: string; OnStatusReason?: string }[];
 }
 
+/** A Batch job queue of the template: whether its first compute environment is Spot (its jobs may be reclaimed). */
+export interface RenderedJobQueue {
+  spotFirst: boolean;
+}
+
 export interface RenderedDefinitions {
   studyMachine: object;
   bracketMachine: object;
   laneMachine: object;
   jobDefinition: RenderedJobDefinition;
+  /** The template's job queues by local ARN: LocalBatch takes jobs on these only. */
+  jobQueues: Record<string, RenderedJobQueue>;
 }
 
 export class DefinitionRenderError extends Error {
@@ -137,6 +144,22 @@ function jobDefinition(resources: Resources, logicalId: string): RenderedJobDefi
   };
 }
 
+function jobQueues(resources: Resources): Record<string, RenderedJobQueue> {
+  const queues: Record<string, RenderedJobQueue> = {};
+  for (const [logicalId, resource] of Object.entries(resources)) {
+    if (resource.Type !== 'AWS::Batch::JobQueue') continue;
+    const order = (resource.Properties?.ComputeEnvironmentOrder ?? []) as { Order: number; ComputeEnvironment: unknown }[];
+    const first = [...order].sort((a, b) => a.Order - b.Order)[0];
+    const ref = first?.ComputeEnvironment as { 'Fn::GetAtt'?: [string, string]; Ref?: string } | undefined;
+    const environment = resources[ref?.['Fn::GetAtt']?.[0] ?? ref?.Ref ?? ''];
+    if (environment?.Type !== 'AWS::Batch::ComputeEnvironment')
+      throw new DefinitionRenderError(`job queue ${logicalId} names no compute environment of the template`);
+    const type = (environment.Properties?.ComputeResources as { Type?: string } | undefined)?.Type;
+    queues[localArn(resources, logicalId)] = { spotFirst: type === 'SPOT' || type === 'FARGATE_SPOT' };
+  }
+  return queues;
+}
+
 let rendered: RenderedDefinitions | undefined;
 
 /**
@@ -158,5 +181,6 @@ function render(): RenderedDefinitions {
     bracketMachine: stateMachine(resources, LOGICAL_IDS.bracketMachine),
     laneMachine: stateMachine(resources, LOGICAL_IDS.laneMachine),
     jobDefinition: jobDefinition(resources, LOGICAL_IDS.jobDefinition),
+    jobQueues: jobQueues(resources),
   };
 }

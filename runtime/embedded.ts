@@ -62,6 +62,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}) {
       const definitions = renderDefinitions();
       batch.defaultCommand = definitions.jobDefinition.command;
       batch.retryStrategy = definitions.jobDefinition.retryStrategy;
+      batch.jobQueues = definitions.jobQueues;
       executions = new LocalExecutions({
         studyMachine: definitions.studyMachine as never,
         bracketMachine: definitions.bracketMachine as never,

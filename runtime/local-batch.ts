@@ -3,7 +3,7 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { appendFile, readFile } from 'node:fs/promises';
 import { constants } from 'node:os';
 import path from 'node:path';
-import type { RetryStrategy } from './definitions.js';
+import type { RenderedJobQueue, RetryStrategy } from './definitions.js';
 
 /** The resolved Parameters of a `batch:submitJob.sync` Task state. */
 export interface SubmitJobParameters {
@@ -94,6 +94,8 @@ export function retryAction(strategy: RetryStrategy | undefined, outcome: Attemp
 
 interface RunningJob {
   jobName: string;
+  /** The queue's first compute environment is Spot: the attempt may be reclaimed. */
+  spot: boolean;
   attempt: number;
   child: ChildProcess;
   /** Set when the runtime stops the attempt from outside: the status reason Batch would give it. */
@@ -116,14 +118,19 @@ export class LocalBatch {
   defaultCommand: string[] | undefined;
   /** The job definition's retry strategy; without one, a job has one attempt (Batch's default). */
   retryStrategy: RetryStrategy | undefined;
+  /**
+   * The template's job queues by ARN (set with the definitions): a job for another queue is refused
+   * as Batch refuses it. Undefined takes any queue, as Spot first (a LocalBatch on its own, in tests).
+   */
+  jobQueues: Record<string, RenderedJobQueue> | undefined;
 
   constructor(private readonly options: LocalBatchOptions) {
     this.defaultCommand = options.defaultCommand;
   }
 
   /** The jobs running now: their process ids, for a test or a tool that interrupts one as Batch would. */
-  running(): { jobName: string; attempt: number; pid: number | undefined }[] {
-    return [...this.jobs].map((j) => ({ jobName: j.jobName, attempt: j.attempt, pid: j.child.pid }));
+  running(): { jobName: string; attempt: number; pid: number | undefined; spot: boolean }[] {
+    return [...this.jobs].map((j) => ({ jobName: j.jobName, attempt: j.attempt, pid: j.child.pid, spot: j.spot }));
   }
 
   async submitJobSync(params: SubmitJobParameters): Promise<object> {
@@ -134,6 +141,8 @@ export class LocalBatch {
     const request = Buffer.byteLength(JSON.stringify(params), 'utf8');
     if (request > maxSubmitJobBytes)
       throw new BatchClientException(`SubmitJob request must be at most ${maxSubmitJobBytes} bytes (${request})`);
+    const queue = this.jobQueues ? this.jobQueues[params.JobQueue ?? ''] : { spotFirst: true };
+    if (!queue) throw new BatchClientException(`JobQueue ${params.JobQueue} does not exist`);
     const command = params.ContainerOverrides?.Command ?? this.defaultCommand;
     if (!command || command.length === 0)
       throw new BatchJobFailed({ JobName: params.JobName, Status: 'FAILED', StatusReason: 'no command' });
@@ -145,7 +154,7 @@ export class LocalBatch {
     // the sum of those, never the queue time between them).
     const history: { StartedAt: number; StoppedAt: number; StatusReason: string; Container: { ExitCode: number | null } }[] = [];
     for (let attempt = 1; ; attempt++) {
-      const result = await this.runAttempt(params, command, attempt, logPath);
+      const result = await this.runAttempt(params, command, attempt, logPath, queue.spotFirst);
       history.push({
         StartedAt: result.startedAt,
         StoppedAt: result.stoppedAt,
@@ -184,15 +193,22 @@ export class LocalBatch {
     command: string[],
     attempt: number,
     logPath: string,
+    spot: boolean,
   ): Promise<AttemptOutcome & { startedAt: number; stoppedAt: number }> {
     const delay = this.options.startDelaySeconds ?? 0;
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay * 1000));
     const startedAt = Date.now();
-    const outcome = await this.runProcess(params, command, attempt, logPath);
+    const outcome = await this.runProcess(params, command, attempt, logPath, spot);
     return { ...outcome, startedAt, stoppedAt: Date.now() };
   }
 
-  private async runProcess(params: SubmitJobParameters, command: string[], attempt: number, logPath: string): Promise<AttemptOutcome> {
+  private async runProcess(
+    params: SubmitJobParameters,
+    command: string[],
+    attempt: number,
+    logPath: string,
+    spot: boolean,
+  ): Promise<AttemptOutcome> {
     const env: NodeJS.ProcessEnv = { ...process.env };
     for (const { Name, Value } of params.ContainerOverrides?.Environment ?? []) env[Name] = Value;
     // On AWS the image's entrypoint exports RUNG_ENV; here the runtime does it.
@@ -203,7 +219,7 @@ export class LocalBatch {
     // `node` means this Node.js: jobs run with the same version as the runtime, as in one image.
     const program = command[0] === 'node' ? process.execPath : command[0];
     const child = spawn(program, command.slice(1), { cwd: this.options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const job: RunningJob = { jobName: params.JobName, attempt, child };
+    const job: RunningJob = { jobName: params.JobName, spot, attempt, child };
     this.jobs.add(job);
     child.stdout?.pipe(log, { end: false });
     child.stderr?.pipe(log, { end: false });
@@ -258,11 +274,12 @@ export class LocalBatch {
   /**
    * A Spot reclaim of the job's instance: the attempt dies with SIGKILL (a standalone task gets no
    * SIGTERM) and ends with Batch's `Host EC2 ... terminated.` reason, which the retry strategy
-   * retries. Returns false when no attempt of that job runs.
+   * retries. Returns false when no attempt of that job runs, or when it runs on-demand (a queue
+   * without Spot first: `trial.spot: false`), which no reclaim reaches.
    */
   reclaim(jobName: string): boolean {
     const job = [...this.jobs].find((j) => j.jobName === jobName);
-    if (!job) return false;
+    if (!job || !job.spot) return false;
     this.stop(job, 'SIGKILL', spotReclaimReason);
     return true;
   }

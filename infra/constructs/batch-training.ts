@@ -67,12 +67,16 @@ export interface BatchTrainingProps {
 }
 
 /**
- * GPU training on AWS Batch: a Spot compute environment first and an on-demand one as
- * fallback in one job queue, both scaling to zero, and the GPU job definition whose
- * container runs one trial slice (the job contract in docs/workflow.md).
+ * GPU training on AWS Batch: a Spot compute environment and an on-demand one, both scaling to
+ * zero; two job queues, one per purchase option (`trial.spot`): Spot first with on-demand as
+ * fallback, and on-demand only; and the GPU job definition whose container runs one trial slice
+ * (the job contract in docs/workflow.md).
  */
 export class BatchTraining extends Construct {
+  /** Spot first, on-demand when no Spot environment can take the job (shared/study/job.ts `jobQueues[0]`). */
   readonly jobQueue: batch.JobQueue;
+  /** On-demand only: studies with `trial.spot: false` (`jobQueues[1]`). */
+  readonly onDemandJobQueue: batch.JobQueue;
   readonly jobDefinition: batch.EcsJobDefinition;
   readonly jobRole: iam.Role;
   readonly spotEnvironment: batch.ManagedEc2EcsComputeEnvironment;
@@ -130,18 +134,24 @@ export class BatchTraining extends Construct {
       );
     }
 
+    // A job that no compute environment can ever run would wait at the head of the queue forever.
+    const jobStateTimeLimitActions = [
+      { reason: batch.JobStateTimeLimitActionsReason.JOB_RESOURCE_REQUIREMENT, maxTime: Duration.minutes(10) },
+      { reason: batch.JobStateTimeLimitActionsReason.COMPUTE_ENVIRONMENT_MAX_RESOURCE, maxTime: Duration.minutes(10) },
+      { reason: batch.JobStateTimeLimitActionsReason.INSUFFICIENT_INSTANCE_CAPACITY, maxTime: Duration.hours(6) },
+    ];
     this.jobQueue = new batch.JobQueue(this, 'GpuQueue', {
       priority: 1,
       computeEnvironments: [
         { computeEnvironment: this.spotEnvironment, order: 1 },
         { computeEnvironment: this.onDemandEnvironment, order: 2 },
       ],
-      // A job that no compute environment can ever run would wait at the head of the queue forever.
-      jobStateTimeLimitActions: [
-        { reason: batch.JobStateTimeLimitActionsReason.JOB_RESOURCE_REQUIREMENT, maxTime: Duration.minutes(10) },
-        { reason: batch.JobStateTimeLimitActionsReason.COMPUTE_ENVIRONMENT_MAX_RESOURCE, maxTime: Duration.minutes(10) },
-        { reason: batch.JobStateTimeLimitActionsReason.INSUFFICIENT_INSTANCE_CAPACITY, maxTime: Duration.hours(6) },
-      ],
+      jobStateTimeLimitActions,
+    });
+    this.onDemandJobQueue = new batch.JobQueue(this, 'OnDemandGpuQueue', {
+      priority: 1,
+      computeEnvironments: [{ computeEnvironment: this.onDemandEnvironment, order: 1 }],
+      jobStateTimeLimitActions,
     });
 
     // The job role: the trial's own AWS identity (checkpoints in S3, measurements through the API).

@@ -6,6 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { jobQueues } from '../../shared/study/job.js';
 import { childTaskTimeoutSeconds, trainTaskTimeoutSeconds } from '../../shared/study/timeouts.js';
 import { RETRY_RULES } from './batch-training.js';
 import {
@@ -39,7 +40,10 @@ const batchJob = path<{ StartedAt: number; StoppedAt: number; Attempts: { Starte
 
 export interface StudyWorkflowProps {
   readonly steps: StepFunctions;
+  /** Spot first, then on-demand (jobQueues[0] of shared/study/job.ts). */
   readonly jobQueue: batch.IJobQueue;
+  /** On-demand only (jobQueues[1]). */
+  readonly onDemandJobQueue: batch.IJobQueue;
   readonly jobDefinition: batch.IJobDefinition;
 }
 
@@ -52,15 +56,25 @@ export interface StudyWorkflowProps {
 class BatchSubmitJobWithStateTimeout extends tasks.BatchSubmitJob {
   private readonly stateTimeout: Duration;
 
-  constructor(scope: Construct, id: string, props: tasks.BatchSubmitJobJsonPathProps & { stateTimeout: Duration }) {
-    const { stateTimeout, ...rest } = props;
-    super(scope, id, rest);
+  /** The job queues in the order of shared/study/job.ts `jobQueues`: `$.job.queue` picks one. */
+  private readonly queues: batch.IJobQueue[];
+
+  constructor(
+    scope: Construct,
+    id: string,
+    props: Omit<tasks.BatchSubmitJobJsonPathProps, 'jobQueueArn'> & { stateTimeout: Duration; queues: batch.IJobQueue[] },
+  ) {
+    const { stateTimeout, queues, ...rest } = props;
+    super(scope, id, { ...rest, jobQueueArn: queues[0]!.jobQueueArn });
     this.stateTimeout = stateTimeout;
+    this.queues = queues;
     // What `.sync` needs beyond CDK's batch:SubmitJob: Step Functions polls the job with
     // DescribeJobs (no resource-level permissions) and terminates it with TerminateJob when the
     // execution is stopped or the state times out, so that no GPU job outlives its state.
     const stack = Stack.of(this);
     this.taskPolicies?.push(
+      // CDK grants SubmitJob on the first queue: the others too.
+      new iam.PolicyStatement({ actions: ['batch:SubmitJob'], resources: queues.slice(1).map((q) => q.jobQueueArn) }),
       new iam.PolicyStatement({ actions: ['batch:DescribeJobs'], resources: ['*'] }),
       new iam.PolicyStatement({
         actions: ['batch:TerminateJob'],
@@ -73,12 +87,16 @@ class BatchSubmitJobWithStateTimeout extends tasks.BatchSubmitJob {
     const state = super.toStateJson(topLevelQueryLanguage) as {
       Parameters: Record<string, unknown> & { ContainerOverrides?: Record<string, unknown> };
     };
+    const { JobQueue: _fixed, ...parameters } = state.Parameters;
+    const queueArns = this.queues.map((q) => `'${q.jobQueueArn}'`).join(', ');
     return {
       ...state,
       // The study's `trial.retries` sets the attempts. An override replaces the job definition's
       // whole strategy, so it repeats the rules (Spot reclaims and the checkpoint-and-retry code).
       Parameters: {
-        ...state.Parameters,
+        ...parameters,
+        // The study's `trial.spot` picks the queue: Spot first, or on-demand only.
+        'JobQueue.$': `States.ArrayGetItem(States.Array(${queueArns}), ${started('job', 'queue')})`,
         // The study's `trial.gpus` (CDK's gpuCount takes a fixed number only): an empty list keeps
         // the job definition's one GPU.
         ContainerOverrides: { ...state.Parameters.ContainerOverrides, 'ResourceRequirements.$': started('job', 'resourceRequirements') },
@@ -293,7 +311,7 @@ export class StudyWorkflow extends Construct {
       stateName,
       integrationPattern: sfn.IntegrationPattern.RUN_JOB,
       jobName: sfn.JsonPath.stringAt(started('job', 'jobName')),
-      jobQueueArn: props.jobQueue.jobQueueArn,
+      queues: jobQueues.map((q) => ({ spotFirst: props.jobQueue, onDemand: props.onDemandJobQueue })[q]),
       jobDefinitionArn: props.jobDefinition.jobDefinitionArn,
       containerOverrides: {
         command: sfn.JsonPath.listAt(started('job', 'command')),

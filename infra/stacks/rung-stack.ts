@@ -71,6 +71,7 @@ export class RungStack extends Stack {
     });
     this.stableLogicalId(this.training.jobDefinition, LOGICAL_IDS.jobDefinition);
     this.stableLogicalId(this.training.jobQueue, LOGICAL_IDS.jobQueue);
+    this.stableLogicalId(this.training.onDemandJobQueue, LOGICAL_IDS.onDemandJobQueue);
 
     const stepEnvironment = {
       TABLE_NAME: table.tableName,
@@ -98,6 +99,7 @@ export class RungStack extends Stack {
     this.workflow = new StudyWorkflow(this, 'Workflow', {
       steps: this.stepFunctions,
       jobQueue: this.training.jobQueue,
+      onDemandJobQueue: this.training.onDemandJobQueue,
       jobDefinition: this.training.jobDefinition,
     });
     const { studyMachine } = this.workflow;
@@ -178,6 +180,7 @@ export class RungStack extends Stack {
     new CfnOutput(this, 'BucketName', { value: artifactBucket.bucketName });
     new CfnOutput(this, 'StudyMachineArn', { value: studyMachine.stateMachineArn });
     new CfnOutput(this, 'JobQueueArn', { value: this.training.jobQueue.jobQueueArn });
+    new CfnOutput(this, 'OnDemandJobQueueArn', { value: this.training.onDemandJobQueue.jobQueueArn });
   }
 
   /**

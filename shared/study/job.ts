@@ -2,9 +2,17 @@ import { defaultCheckpointSeconds, defaultJobTimeoutSeconds, type JobEnvName } f
 import type { StepContext } from './engine/step-context.js';
 import type { Study, Trial } from './types.js';
 
+/**
+ * The stack's job queues, in the order TrainTrial indexes them with `JobSpec.queue`: Spot first
+ * (on-demand when no Spot environment can take the job), and on-demand only.
+ */
+export const jobQueues = ['spotFirst', 'onDemand'] as const;
+
 /** What the TrainTrial state hands to Batch (or to a local process): docs/workflow.md, the job contract. */
 export interface JobSpec {
   jobName: string;
+  /** Index into jobQueues: the study's `trial.spot` (false forces on-demand). */
+  queue: number;
   command: string[];
   /** Batch attempts: the study's `trial.retries` + 1 (Spot reclaims and exit 143 are retried). */
   attempts: number;
@@ -26,6 +34,7 @@ export function jobSpecFor(ctx: StepContext, study: Study, trial: Trial, resourc
   return {
     // Batch job names: up to 128 letters, digits, hyphens and underscores.
     jobName: `${study.studyId}-t${trial.trialId}-r${trial.rung}`.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 128),
+    queue: jobQueues.indexOf(study.spec.trial.spot ? 'spotFirst' : 'onDemand'),
     command: retrain?.command ?? study.spec.trial.command,
     attempts: study.spec.trial.retries + 1,
     timeoutSeconds: Math.max(60, Math.round(study.spec.trial.timeout ?? defaultJobTimeoutSeconds)),

@@ -91,7 +91,14 @@ describe('renderDefinitions', () => {
     expect(allStates(study).find(([n]) => n === 'Plan')![1].Resource).toBe('arn:aws:lambda:local:000000000000:function:PlanFunction');
     expect(allStates(bracket).find(([n]) => n === 'RunRung/TrainTrial')![1].Parameters).toMatchObject({
       JobDefinition: 'arn:aws:batch:local:000000000000:job-definition/TrainingJobDefinition',
-      JobQueue: 'arn:aws:batch:local:000000000000:job-queue/TrainingJobQueue',
+      // The study's `trial.spot` picks the queue, in the order of shared/study/job.ts jobQueues.
+      'JobQueue.$':
+        "States.ArrayGetItem(States.Array('arn:aws:batch:local:000000000000:job-queue/TrainingJobQueue', " +
+        "'arn:aws:batch:local:000000000000:job-queue/OnDemandJobQueue'), $.job.queue)",
+    });
+    expect(rendered.jobQueues).toEqual({
+      'arn:aws:batch:local:000000000000:job-queue/TrainingJobQueue': { spotFirst: true },
+      'arn:aws:batch:local:000000000000:job-queue/OnDemandJobQueue': { spotFirst: false },
     });
   });
 

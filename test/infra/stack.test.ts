@@ -131,6 +131,22 @@ describe('batch', () => {
     }
   });
 
+  it('has a queue per purchase option: Spot first then on-demand, and on-demand only (`trial.spot: false`)', () => {
+    // Act
+    const environments = Object.fromEntries(ofType('AWS::Batch::ComputeEnvironment').map(([id, r]) => [id, r.Properties]));
+    const typesOf = (queueId: string) =>
+      [...resources[queueId]!.Properties.ComputeEnvironmentOrder]
+        .sort((a: any, b: any) => a.Order - b.Order)
+        .map((o: any) => environments[o.ComputeEnvironment['Fn::GetAtt'][0]].ComputeResources.Type);
+
+    // Assess
+    expect(typesOf(LOGICAL_IDS.jobQueue)).toEqual(['SPOT', 'EC2']);
+    expect(typesOf(LOGICAL_IDS.onDemandJobQueue)).toEqual(['EC2']);
+    expect(resources[LOGICAL_IDS.onDemandJobQueue]!.Properties.JobStateTimeLimitActions).toEqual(
+      resources[LOGICAL_IDS.jobQueue]!.Properties.JobStateTimeLimitActions,
+    );
+  });
+
   it('takes GPU instance types, maxvCpus and private subnets from context', () => {
     // Prepare
     const context = { 'rung:gpuInstanceTypes': 'g6e.xlarge,p5.48xlarge', 'rung:maxvCpus': '16', 'rung:privateSubnets': 'true' };
@@ -229,7 +245,17 @@ describe('what Step Functions needs from Batch and after an execution', () => {
       expect(statements.filter((s) => actions(s).includes('batch:TerminateJob')).map((s) => s.Resource)).toEqual([
         expect.stringMatching(/^arn:aws:batch:[a-z0-9-]+:\d{12}:job\/\*$/),
       ]);
-      expect(statements.flatMap(actions)).toContain('batch:SubmitJob');
+      // SubmitJob on both queues (one per purchase option) and the job definition, nothing else.
+      const submitTo = statements.filter((s) => actions(s).includes('batch:SubmitJob')).flatMap((s) => [s.Resource].flat());
+      const queueArn = (id: string) => ({ 'Fn::GetAtt': [id, 'JobQueueArn'] });
+      expect(submitTo).toHaveLength(3);
+      expect(submitTo).toEqual(
+        expect.arrayContaining([
+          queueArn(LOGICAL_IDS.jobQueue),
+          queueArn(LOGICAL_IDS.onDemandJobQueue),
+          expect.stringMatching(/^arn:aws:batch:[a-z0-9-]+:\d{12}:job-definition\/\*$/),
+        ]),
+      );
     }
     // The StudyMachine submits no job.
     expect(statementsOf(LOGICAL_IDS.studyMachine).flatMap((s) => [s.Action].flat())).not.toContain('batch:DescribeJobs');

@@ -69,6 +69,29 @@ describe('LocalBatch holds jobs to AWS Batch', () => {
     expect(local.reclaim('no-such-job')).toBe(false);
   });
 
+  it("takes jobs only on the template's queues (Batch.ClientException otherwise), and reclaims none on an on-demand queue", async () => {
+    // Prepare
+    const local = await batch();
+    local.jobQueues = { 'arn:spot-first': { spotFirst: true }, 'arn:on-demand': { spotFirst: false } };
+    const params = job('setTimeout(() => {}, 300)', { JobQueue: 'arn:on-demand' });
+
+    // Act
+    const unknown = await local.submitJobSync(job('1', { JobQueue: 'arn:other' })).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    const running = local.submitJobSync(params);
+    while (local.running().length === 0) await new Promise((r) => setTimeout(r, 20));
+    const reclaimed = local.reclaim(params.JobName);
+    const result = (await running) as { Status: string };
+
+    // Assess
+    expect(unknown?.name).toBe('Batch.ClientException');
+    expect(unknown?.message).toBe('JobQueue arn:other does not exist');
+    expect(reclaimed).toBe(false);
+    expect(result.Status).toBe('SUCCEEDED');
+  });
+
   it('refuses container overrides over 8 KiB as SubmitJob does (Batch.ClientException), running nothing', async () => {
     // Prepare
     const local = await batch();
