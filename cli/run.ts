@@ -1,3 +1,4 @@
+import { constants } from 'node:os';
 import path from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { InvalidInputError } from '../shared/errors.js';
@@ -34,7 +35,26 @@ export function progressLine(study: Study, trials: Trial[], planned: number) {
   return { done, planned, text: `${running.length} running · ${where || study.state.toLowerCase()} · ${best}` };
 }
 
-/** `rung run spec.yaml`: one study on the embedded runtime, with progress, ending with the best trials. */
+/** The exit status of a command ended by a signal, as shells report it: 130 for SIGINT, 143 for SIGTERM. */
+export function signalExitCode(signal: NodeJS.Signals): number {
+  return 128 + constants.signals[signal];
+}
+
+/** The signals that stop a study gracefully (the first) or at once (the second). */
+const stopSignals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+/** How long a stopped study may take to wind down: the jobs' 30 s between SIGTERM and SIGKILL, and a margin. */
+const stopWaitMs = 45_000;
+/** After a second signal: how long the runtime may take to record the ending before the process exits anyway. */
+const forcedExitMs = 5_000;
+/** The terminal escape that shows the cursor again (the progress bar hides it). */
+const showCursor = '\x1b[?25h';
+
+/**
+ * `rung run spec.yaml`: one study on the embedded runtime, with progress, ending with the best trials.
+ * A first SIGINT/SIGTERM/SIGHUP stops the study as `POST /studies/{id}/stop` does, terminates its
+ * running jobs (SIGTERM, SIGKILL 30 s later), waits for the study to end STOPPED and prints it; the
+ * command then exits 128 + the signal's number (130, 143). A second signal kills the jobs and exits at once.
+ */
 export async function runCommand(file: string, opts: { data: string; port?: number; json?: boolean }): Promise<number> {
   const { raw, spec } = await loadSpecFile(file);
   const dataDir = path.resolve(opts.data);
@@ -48,15 +68,69 @@ export async function runCommand(file: string, opts: { data: string; port?: numb
     ...(files ? { mount: (root: Parameters<typeof mountDashboard>[0]) => mountDashboard(root, files) } : {}),
   });
   const forget = announceServer(dataDir, runtime.apiUrl!);
-  const onSignal = () => {
-    void runtime.close().finally(() => process.exit(130));
+  const interactive = process.stdout.isTTY && !opts.json;
+  let bar: SingleBar | undefined;
+  const stopBar = () => {
+    bar?.stop();
+    bar = undefined;
   };
-  process.once('SIGINT', onSignal);
+  // The bar hides the cursor: every way out shows it again (process.exit included).
+  const restoreCursor = () => {
+    if (interactive) process.stdout.write(showCursor);
+  };
+  process.on('exit', restoreCursor);
+
+  /** The study, once created: what a signal stops. */
+  let created: string | undefined;
+  let interrupted: NodeJS.Signals | undefined;
+  let stopping: Promise<void> | undefined;
+  let stopTimer: NodeJS.Timeout | undefined;
+  const terminated = 'Terminated: the study was stopped (rung run was interrupted)';
+  // The execution of a study asked to stop ends STOPPED when aborted (its ending is recorded as the
+  // execution-status rule does on AWS): the command then goes on to print the study.
+  const abort = () => runtime.executions.abortAll();
+  // The same path as POST /studies/{id}/stop, then TerminateJob for the running jobs. Stopping first
+  // means that no trial starts in place of a terminated one.
+  const stopStudy = async () => {
+    const studyId = created;
+    if (!studyId) return;
+    const res = await runtime.request('POST', `/studies/${encodeURIComponent(studyId)}/stop`).catch((e: unknown) => ({
+      status: 0,
+      body: { error: { message: e instanceof Error ? e.message : String(e) } },
+    }));
+    // 409: it ended meanwhile, and there is nothing to stop.
+    if (res.status !== 202 && res.status !== 200 && res.status !== 409)
+      console.error(`could not stop study ${studyId}: ${res.body.error?.message ?? `HTTP ${res.status}`}`);
+    runtime.batch.terminateAll(terminated);
+    // A bounded wait: the jobs have 30 s to exit before SIGKILL; past the bound the executions are aborted.
+    stopTimer = setTimeout(abort, stopWaitMs);
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted) {
+      // The second signal: no more waiting for the jobs, nor for the workflow to wind down.
+      console.error(`${signal}: killing the running jobs and exiting now`);
+      runtime.batch.terminateAll(terminated, true);
+      if (stopping) void stopping.then(abort);
+      setTimeout(() => process.exit(signalExitCode(interrupted!)), forcedExitMs).unref();
+      return;
+    }
+    interrupted = signal;
+    stopBar();
+    const again = signal === 'SIGINT' ? 'Ctrl-C again' : `${signal} again`;
+    console.error(
+      `\n${signal}: stopping ${created ? `study ${created}` : 'the study'}: no new trial starts, running jobs get SIGTERM (SIGKILL after 30 s); ${again} to kill them now`,
+    );
+    if (created) stopping = stopStudy();
+  };
+  for (const signal of stopSignals) process.on(signal, onSignal);
   try {
-    const created = await runtime.request('POST', '/studies', raw);
-    if (created.status === 400) throw new InvalidInputError(created.body.error.details ?? [], 'invalid study spec');
-    if (created.status !== 201) throw new Error(created.body.error?.message ?? `HTTP ${created.status}`);
-    const { studyId, team } = created.body as Study;
+    const res = await runtime.request('POST', '/studies', raw);
+    if (res.status === 400) throw new InvalidInputError(res.body.error.details ?? [], 'invalid study spec');
+    if (res.status !== 201) throw new Error(res.body.error?.message ?? `HTTP ${res.status}`);
+    const { studyId, team } = res.body as Study;
+    created = studyId;
+    // Interrupted while the study was being created: stop it now that it exists.
+    if (interrupted) await (stopping = stopStudy());
     // The retraining phase adds at most topK times the sweep's combinations.
     const retraining = spec.retrain ? spec.retrain.topK * sweepSize(spec.retrain.sweep) : 0;
     const planned = planBrackets(spec.strategy.scheduler, spec.limits.maxTrials).reduce((n, b) => n + b.rungs[0].trials, 0) + retraining;
@@ -69,11 +143,10 @@ export async function runCommand(file: string, opts: { data: string; port?: numb
       console.log(`watch it live: ${dashboardUrl(runtime.apiUrl!, runtime.token)}&study=${studyId}`);
     }
 
-    const interactive = process.stdout.isTTY && !opts.json;
-    const bar = interactive
-      ? new SingleBar({ format: ' {bar} {value}/{total} trials · {text}', barsize: 24, hideCursor: true, clearOnComplete: false })
-      : undefined;
-    bar?.start(planned, 0, { text: 'starting' });
+    if (interactive && !interrupted) {
+      bar = new SingleBar({ format: ' {bar} {value}/{total} trials · {text}', barsize: 24, hideCursor: true, clearOnComplete: false });
+      bar.start(planned, 0, { text: 'starting' });
+    }
     let lastLine = '';
     const poll = async () => {
       const study = await runtime.store.getStudy(team, studyId);
@@ -81,7 +154,7 @@ export async function runCommand(file: string, opts: { data: string; port?: numb
       const trials = await readAll((p) => runtime.store.listTrials(team, studyId, p));
       const line = progressLine(study, trials, planned);
       if (bar) bar.update(line.done, { text: line.text });
-      else if (!opts.json && `${line.done}` !== lastLine) {
+      else if (!opts.json && !interrupted && `${line.done}` !== lastLine) {
         lastLine = `${line.done}`;
         console.log(`  ${line.done}/${line.planned} trials · ${line.text}`);
       }
@@ -90,7 +163,7 @@ export async function runCommand(file: string, opts: { data: string; port?: numb
     await runtime.executions.wait(studyId).catch(() => undefined);
     clearInterval(timer);
     await poll();
-    bar?.stop();
+    stopBar();
 
     const study = (await runtime.store.getStudy(team, studyId))!;
     const trials = await readAll((p) => runtime.store.listTrials(team, studyId, p));
@@ -126,11 +199,21 @@ export async function runCommand(file: string, opts: { data: string; port?: numb
       const more = (cmd: string) =>
         `npx rung ${cmd} ${studyId}${dataDir === path.resolve('.rung') ? '' : ` --data ${/[\s'"]/.test(opts.data) ? JSON.stringify(opts.data) : opts.data}`}`;
       console.log(`more: ${[more('status'), more('trials'), ...(spec.objectives ? [more('pareto')] : [])].join(' · ')}`);
+      // A stopped study does not resume; a new one can start from its best configurations.
+      if (interrupted)
+        console.log(
+          `continue: start a new study with strategy.warmStart: { studies: [${studyId}] } to run its best configurations first`,
+        );
     }
+    if (interrupted) return signalExitCode(interrupted);
     return finishedStudyStates.includes(study.state) && study.state !== 'FAILED' ? 0 : 1;
   } finally {
-    process.off('SIGINT', onSignal);
+    clearTimeout(stopTimer);
+    stopBar();
     forget();
     await runtime.close();
+    for (const signal of stopSignals) process.off(signal, onSignal);
+    process.off('exit', restoreCursor);
+    restoreCursor();
   }
 }

@@ -185,6 +185,8 @@ export class LocalExecutions implements ExecutionStarter {
       throw e;
     });
     result.catch(() => undefined);
+    // settle() waits for it too: an aborted execution's ending is recorded before the store closes.
+    this.track(result);
     this.executions.set(name, result);
   }
 
@@ -199,7 +201,10 @@ export class LocalExecutions implements ExecutionStarter {
     for (const abort of this.aborts) abort();
   }
 
-  /** Resolves once no Task work runs (after abortAll, before the store closes), or after `timeoutMs`. */
+  /**
+   * Resolves once no Task work runs and every execution has ended, an aborted one with its ending
+   * recorded (after abortAll, before the store closes), or after `timeoutMs`.
+   */
   async settle(timeoutMs = 10_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (this.inFlight.size > 0 && Date.now() < deadline) {

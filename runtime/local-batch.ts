@@ -92,6 +92,22 @@ export function retryAction(strategy: RetryStrategy | undefined, outcome: Attemp
   return 'RETRY';
 }
 
+/** Jobs run in their own process groups where there are process groups (not on Windows). */
+const ownGroups = process.platform !== 'win32';
+
+/** Sends the signal to the job's whole process group (the process alone without groups); a group already gone is fine. */
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (!ownGroups || child.pid === undefined) {
+    child.kill(signal);
+    return;
+  }
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // ESRCH: nothing of the job is left.
+  }
+}
+
 interface RunningJob {
   jobName: string;
   /** The queue's first compute environment is Spot: the attempt may be reclaimed. */
@@ -113,6 +129,8 @@ interface RunningJob {
 export class LocalBatch {
   private readonly jobs = new Set<RunningJob>();
   private closed = false;
+  /** Set by terminateAll: the reason every job since ends with, as TerminateJob gives it (no retry, no new job). */
+  private terminated: string | undefined;
 
   /** Set once the job definition is known (it comes from the synthesized template). */
   defaultCommand: string[] | undefined;
@@ -134,7 +152,12 @@ export class LocalBatch {
   }
 
   async submitJobSync(params: SubmitJobParameters): Promise<object> {
-    if (this.closed) throw new BatchJobFailed({ JobName: params.JobName, Status: 'FAILED', StatusReason: 'the runtime is shutting down' });
+    if (this.closed || this.terminated)
+      throw new BatchJobFailed({
+        JobName: params.JobName,
+        Status: 'FAILED',
+        StatusReason: this.terminated ?? 'the runtime is shutting down',
+      });
     const overrides = Buffer.byteLength(JSON.stringify(params.ContainerOverrides ?? {}), 'utf8');
     if (overrides > maxContainerOverridesBytes)
       throw new BatchClientException(`Container overrides length must be at most ${maxContainerOverridesBytes} (${overrides} bytes)`);
@@ -170,7 +193,8 @@ export class LocalBatch {
       };
       if (result.exitCode === 0) return { ...summary, Status: 'SUCCEEDED' };
       // Batch does not retry an attempt that ran out of time, whatever its exit code.
-      const action = this.closed || result.timedOut ? 'EXIT' : retryAction(strategy, result);
+      // Nor one terminated from outside (TerminateJob), nor any once the runtime closes.
+      const action = this.closed || this.terminated || result.timedOut ? 'EXIT' : retryAction(strategy, result);
       if (action === 'RETRY' && attempt < attempts) {
         await appendFile(
           logPath,
@@ -218,9 +242,18 @@ export class LocalBatch {
     const log = createWriteStream(logPath, { flags: 'a' });
     // `node` means this Node.js: jobs run with the same version as the runtime, as in one image.
     const program = command[0] === 'node' ? process.execPath : command[0];
-    const child = spawn(program, command.slice(1), { cwd: this.options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Its own process group, as a container is its own world: a Ctrl-C in the terminal reaches the
+    // runtime, which stops its jobs as Batch would (SIGTERM, then SIGKILL), not the jobs directly.
+    const child = spawn(program, command.slice(1), {
+      cwd: this.options.cwd,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: ownGroups,
+    });
     const job: RunningJob = { jobName: params.JobName, spot, attempt, child };
     this.jobs.add(job);
+    // A container ends with its main process: whatever that process started is killed with it.
+    child.once('exit', () => killGroup(child, 'SIGKILL'));
     child.stdout?.pipe(log, { end: false });
     child.stderr?.pipe(log, { end: false });
     let timedOut = false;
@@ -264,9 +297,11 @@ export class LocalBatch {
    */
   private stop(job: RunningJob, signal: 'SIGTERM' | 'SIGKILL', reason?: string): void {
     if (reason) job.stoppedFor = reason;
-    job.child.kill(signal);
+    // SIGTERM goes to the main process (`docker stop` signals PID 1); SIGKILL ends the whole container.
+    if (signal === 'SIGKILL') killGroup(job.child, 'SIGKILL');
+    else job.child.kill(signal);
     if (signal === 'SIGTERM' && !job.killTimer) {
-      job.killTimer = setTimeout(() => job.child.kill('SIGKILL'), (this.options.killGraceSeconds ?? 30) * 1000);
+      job.killTimer = setTimeout(() => killGroup(job.child, 'SIGKILL'), (this.options.killGraceSeconds ?? 30) * 1000);
       job.killTimer.unref();
     }
   }
@@ -282,6 +317,16 @@ export class LocalBatch {
     if (!job || !job.spot) return false;
     this.stop(job, 'SIGKILL', spotReclaimReason);
     return true;
+  }
+
+  /**
+   * TerminateJob for every job (a study stopped from the CLI): each running job gets SIGTERM, then
+   * SIGKILL after the grace period, and ends FAILED with `reason`, never retried; a job submitted
+   * from now on fails at once with the same reason. `now`: SIGKILL at once.
+   */
+  terminateAll(reason: string, now = false): void {
+    this.terminated = reason;
+    for (const job of this.jobs) this.stop(job, now ? 'SIGKILL' : 'SIGTERM', reason);
   }
 
   /** Stops every running job (SIGTERM, then SIGKILL after the grace period, as Batch does when a job is cancelled). */
