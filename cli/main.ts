@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { InvalidInputError } from '../shared/errors.js';
@@ -32,8 +33,11 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 /** Exit codes: 0 success, 1 the study or request failed, 2 bad input. */
 export const exitCodes = { ok: 0, failed: 1, invalid: 2 } as const;
 
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+
 const program = new Command()
   .name('rung')
+  .version(version, '-V, --version', "print rung's version")
   .description('Hyperparameter optimization and neural architecture search, on your AWS account or on this machine')
   .showHelpAfterError();
 

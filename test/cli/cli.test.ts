@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -16,6 +16,16 @@ function rung(...args: string[]) {
 }
 
 describe('rung CLI', () => {
+  it('prints the version of package.json with --version', () => {
+    // Prepare
+    const { version } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+    // Act
+    const res = rung('--version');
+    // Assess
+    expect(res.code).toBe(0);
+    expect(res.stdout.trim()).toBe(version);
+  });
+
   it('validates the quickstart spec', () => {
     const res = rung('validate', 'examples/quickstart/study.yaml');
     expect(res.code).toBe(0);
