@@ -1,7 +1,11 @@
 #!/usr/bin/env node
-import path from 'node:path';
-import { Command, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
 import { InvalidInputError } from '../shared/errors.js';
+import { errorBody } from '../functions/api/errors.js';
+import { ApiAnswerError, errorEnvelope, errorText, exitCodeOf, exitCodes } from './errors.js';
+import { dataFolder } from './data-dir.js';
+import { parsePort } from './options.js';
 import { loadSpecFile } from './spec-file.js';
 import { importanceText, paretoText, plural, studiesTable, trialsTable } from './output.js';
 import { retrainAdvice } from '../shared/study/retrain-advice.js';
@@ -29,34 +33,48 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   throw e;
 });
 
-/** Exit codes: 0 success, 1 the study or request failed, 2 bad input. */
-export const exitCodes = { ok: 0, failed: 1, invalid: 2 } as const;
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+
+/** Under `--json`, errors are JSON too: the API's envelope, one line on stderr. */
+const json = process.argv.includes('--json');
 
 const program = new Command()
   .name('rung')
+  .version(version, '-V, --version', "print rung's version")
   .description('Hyperparameter optimization and neural architecture search, on your AWS account or on this machine')
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // A mistyped command or option is bad input (exit 2); the error is JSON under --json.
+  .exitOverride()
+  .configureOutput({
+    outputError: (text, write) =>
+      json ? process.stderr.write(`${JSON.stringify(errorBody('InvalidInput', text.trim().replace(/^error: /, '')))}\n`) : write(text),
+    // Under --json, the help that follows an error would break the one line of JSON.
+    ...(json ? { writeErr: () => undefined } : {}),
+  })
+  .addHelpText(
+    'after',
+    `
+Exit codes: 0 success, 1 the study, the request or the environment failed (a port in use, a
+read-only data folder), 2 bad input (a spec, an option, a --data folder that does not exist).
+With --json, the result is JSON on stdout and an error is one line on stderr in the API's error
+envelope: {"error":{"code":"InvalidInput","message":"...","details":[{"path":"...","message":"..."}]}}.`,
+  );
 
 const dataOption = () => new Option('--data <dir>', 'where the embedded runtime keeps its database, checkpoints and logs').default('.rung');
+const jsonOption = (what = 'machine-readable output') =>
+  new Option('--json', `${what}; an error is {"error":{"code","message","details"}} on stderr`);
 
-function fail(e: unknown, json: boolean): never {
-  if (e instanceof InvalidInputError) {
-    if (json) console.log(JSON.stringify({ valid: false, issues: e.issues }));
-    else {
-      console.error(e.message.split(':')[0]);
-      for (const i of e.issues) console.error(`  ${i.path || '(root)'}: ${i.message}`);
-    }
-    process.exit(exitCodes.invalid);
-  }
-  console.error(e instanceof Error ? e.message : String(e));
-  process.exit(exitCodes.failed);
+function fail(e: unknown, asJson: boolean): never {
+  if (asJson) process.stderr.write(`${JSON.stringify(errorEnvelope(e))}\n`);
+  else for (const line of errorText(e)) console.error(line);
+  process.exit(exitCodeOf(e));
 }
 
 program
   .command('validate')
   .description('check a study spec and print every problem with its path and rule (exit code 2 if any)')
   .argument('<spec>', 'study spec, YAML or JSON')
-  .option('--json', 'machine-readable output')
+  .addOption(jsonOption())
   .action(async (file: string, opts: { json?: boolean }) => {
     try {
       const { spec } = await loadSpecFile(file);
@@ -73,6 +91,8 @@ program
         if (advice) console.error(`note: ${advice}`);
       }
     } catch (e) {
+      // The verdict is the command's result (stdout); the error follows as for any command.
+      if (opts.json && e instanceof InvalidInputError) console.log(JSON.stringify({ valid: false, issues: e.issues }));
       fail(e, Boolean(opts.json));
     }
   });
@@ -84,7 +104,7 @@ program
   .option('--seconds-per-resource <seconds>', 'seconds one resource unit (epoch) takes; default: trial.secondsPerResource', (v) =>
     Number(v),
   )
-  .option('--json', 'machine-readable output')
+  .addOption(jsonOption())
   .action(async (file: string, opts: { secondsPerResource?: number; json?: boolean }) => {
     try {
       process.exitCode = await (await import('./estimate.js')).estimateCommand(file, opts);
@@ -98,8 +118,8 @@ program
   .description('run a study end to end on the embedded runtime (no AWS account needed)')
   .argument('<spec>', 'study spec, YAML or JSON')
   .addOption(dataOption())
-  .option('--port <port>', 'port of the local API (default: any free port)', (v) => Number(v))
-  .option('--json', 'print the finished study as JSON instead of tables')
+  .option('--port <port>', 'port of the local API (default: any free port)', parsePort)
+  .addOption(jsonOption('print the finished study as JSON instead of tables'))
   .action(async (file: string, opts: { data: string; port?: number; json?: boolean }) => {
     try {
       process.exitCode = await runCommand(file, opts);
@@ -112,12 +132,12 @@ program
   .command('serve')
   .description('serve the REST API on 127.0.0.1 and run the studies it receives on the embedded runtime')
   .addOption(dataOption())
-  .option('--port <port>', 'port to listen on', (v) => Number(v), 8787)
+  .option('--port <port>', 'port to listen on', parsePort, 8787)
   .action(async (opts: { data: string; port: number }) => {
     try {
       await serveCommand(opts);
     } catch (e) {
-      fail(e, false);
+      fail(e, json);
     }
   });
 
@@ -127,7 +147,7 @@ program
   .requiredOption('--api <url>', "the stack's ApiUrl output (https://{id}.execute-api.{region}.amazonaws.com/v1)")
   .option('--region <region>', 'region of the API (default: from the URL)')
   .option('--profile <profile>', 'AWS profile to sign with (default: the SDK default chain)')
-  .option('--port <port>', 'port to listen on', (v) => Number(v), 8788)
+  .option('--port <port>', 'port to listen on', parsePort, 8788)
   .option(
     '--id-token <jwt>',
     'a stack with rung:auth = cognito: your Cognito ID token, sent instead of a signature (default: $RUNG_ID_TOKEN)',
@@ -136,7 +156,7 @@ program
     try {
       await (await import('./dashboard-proxy.js')).dashboardCommand(opts);
     } catch (e) {
-      fail(e, false);
+      fail(e, json);
     }
   });
 
@@ -146,18 +166,26 @@ program
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- API answers are JSON of many shapes; each command reads the fields it prints
 async function withApi(opts: { data: string; json?: boolean }, read: (get: (route: string) => Promise<any>) => Promise<void>) {
-  const api = await connect(path.resolve(opts.data));
-  try {
-    await read(async (route) => {
+  await withConnection(opts.data, Boolean(opts.json), (api) =>
+    read(async (route) => {
       const res = await api.request('GET', route);
-      if (res.status !== 200) throw new Error(res.body.error?.message ?? `HTTP ${res.status}`);
+      if (res.status !== 200) throw new ApiAnswerError(res.status, res.body);
       return res.body;
-    });
+    }),
+  );
+}
+
+/** Opens the API on an existing data folder (a missing one is bad input), runs `use`, ends on any error with its exit code. */
+async function withConnection(data: string, asJson: boolean, use: (api: Awaited<ReturnType<typeof connect>>) => Promise<void>) {
+  let api: Awaited<ReturnType<typeof connect>> | undefined;
+  try {
+    api = await connect(dataFolder(data, 'existing'));
+    await use(api);
   } catch (e) {
-    fail(e, Boolean(opts.json));
-  } finally {
-    await api.close();
+    await api?.close().catch(() => undefined);
+    fail(e, asJson);
   }
+  await api.close();
 }
 
 program
@@ -165,7 +193,7 @@ program
   .description('list studies, or show one study')
   .argument('[studyId]')
   .addOption(dataOption())
-  .option('--json', 'machine-readable output')
+  .addOption(jsonOption())
   .action((studyId: string | undefined, opts: { data: string; json?: boolean }) =>
     withApi(opts, async (get) => {
       const body = await get(studyId ? `/studies/${encodeURIComponent(studyId)}` : '/studies?limit=100');
@@ -195,7 +223,7 @@ program
   .description('what mattered in a study: the importance of each parameter, and the mean objective of each choice')
   .argument('<studyId>')
   .addOption(dataOption())
-  .option('--json', 'machine-readable output')
+  .addOption(jsonOption())
   .action((studyId: string, opts: { data: string; json?: boolean }) =>
     withApi(opts, async (get) => {
       const body = await get(`/studies/${encodeURIComponent(studyId)}/importance`);
@@ -210,7 +238,7 @@ program
   )
   .argument('<studyId>')
   .addOption(dataOption())
-  .option('--json', 'machine-readable output')
+  .addOption(jsonOption())
   .action((studyId: string, opts: { data: string; json?: boolean }) =>
     withApi(opts, async (get) => {
       const body = await get(`/studies/${encodeURIComponent(studyId)}/pareto`);
@@ -223,7 +251,7 @@ program
   .description("list a study's trials")
   .argument('<studyId>')
   .addOption(dataOption())
-  .option('--json', 'machine-readable output')
+  .addOption(jsonOption())
   .action((studyId: string, opts: { data: string; json?: boolean }) =>
     withApi(opts, async (get) => {
       const study = await get(`/studies/${encodeURIComponent(studyId)}`);
@@ -247,19 +275,14 @@ program
   .argument('<studyId>')
   .addOption(dataOption())
   .option('--out <file>', 'where to write the report', 'report.html')
-  .action(async (studyId: string, opts: { data: string; out: string }) => {
-    const api = await connect(path.resolve(opts.data));
-    try {
+  .action((studyId: string, opts: { data: string; out: string }) =>
+    withConnection(opts.data, json, async (api) => {
       const { loadStudyData, reportFor } = await import('./report.js');
       const { writeFileSync } = await import('node:fs');
       writeFileSync(opts.out, reportFor(await loadStudyData(api, studyId)));
       console.log(`wrote ${opts.out}`);
-    } catch (e) {
-      fail(e, false);
-    } finally {
-      await api.close();
-    }
-  });
+    }),
+  );
 
 program
   .command('export')
@@ -268,20 +291,21 @@ program
   .addOption(dataOption())
   .addOption(new Option('--format <format>', 'csv or jsonl').choices(['csv', 'jsonl']).default('csv'))
   .option('--out <file>', 'write to a file instead of standard output')
-  .action(async (studyId: string, opts: { data: string; format: 'csv' | 'jsonl'; out?: string }) => {
-    const api = await connect(path.resolve(opts.data));
-    try {
+  .action((studyId: string, opts: { data: string; format: 'csv' | 'jsonl'; out?: string }) =>
+    withConnection(opts.data, json, async (api) => {
       const { loadStudyData } = await import('./report.js');
       const { trialsCsv, trialsJsonl } = await import('./export.js');
       const data = await loadStudyData(api, studyId);
       const text = opts.format === 'csv' ? trialsCsv(data) : trialsJsonl(data);
       if (opts.out) (await import('node:fs')).writeFileSync(opts.out, text);
       else process.stdout.write(text);
-    } catch (e) {
-      fail(e, false);
-    } finally {
-      await api.close();
-    }
-  });
+    }),
+  );
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  // Commander has printed its message (and the help); --help and --version end here too, with 0.
+  if (e instanceof CommanderError) process.exit(e.exitCode === 0 ? exitCodes.ok : exitCodes.invalid);
+  fail(e, json);
+}

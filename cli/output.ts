@@ -1,6 +1,9 @@
 import Table from 'cli-table3';
 import type { Params } from '../shared/space/schema.js';
 
+/** Plain text (no colour codes) and compact: a rule under the header only, one line per row. */
+const style = { head: [], border: [], compact: true };
+
 /** `1 trial`, `2 trials`: a count with its noun, singular for one. */
 export function plural(n: number, noun: string, nouns = `${noun}s`): string {
   return `${n} ${n === 1 ? noun : nouns}`;
@@ -32,7 +35,7 @@ export interface TrialRow {
 export function trialsTable(trials: TrialRow[], metric: string): string {
   const table = new Table({
     head: ['trial', 'state', 'bracket', 'rung', 'resource', metric, 'parameters'],
-    style: { head: [], border: [] },
+    style,
   });
   for (const t of trials) {
     // A retraining trial shows where its candidate came from instead of a bracket number.
@@ -53,7 +56,7 @@ export function trialsTable(trials: TrialRow[], metric: string): string {
 export function studiesTable(
   studies: { studyId: string; name: string; state: string; createdAt: string; best?: { value: number } }[],
 ): string {
-  const table = new Table({ head: ['study', 'name', 'state', 'created', 'best'], style: { head: [], border: [] } });
+  const table = new Table({ head: ['study', 'name', 'state', 'created', 'best'], style });
   for (const s of studies) table.push([s.studyId, s.name, s.state, s.createdAt, s.best ? formatValue(s.best.value) : '-']);
   return table.toString();
 }
@@ -65,7 +68,7 @@ export function importanceText(e: {
 }): string {
   const table = new Table({
     head: ['parameter', 'importance', 'share', 'best choices (mean objective, trials)'],
-    style: { head: [], border: [] },
+    style,
   });
   for (const p of e.parameters) {
     const effects = (p.effects ?? [])
@@ -89,7 +92,7 @@ export function paretoText(r: {
   const arrow = (goal: string) => (goal === 'maximize' ? '↑' : '↓');
   const table = new Table({
     head: ['trial', 'set', ...r.objectives.map((o) => `${o.metric} ${arrow(o.goal)}`), 'parameters'],
-    style: { head: [], border: [] },
+    style,
   });
   const rows = (set: string, points: typeof r.front) => {
     for (const p of points)

@@ -13,6 +13,8 @@ import { dashboardFiles } from '../dashboard/build.js';
 import { sweepSize } from '../shared/study/retrain.js';
 import { mountDashboard } from '../dashboard/serve.js';
 import { announceServer } from './connection.js';
+import { dataFolder } from './data-dir.js';
+import { listenError } from './errors.js';
 import { dashboardUrl } from './serve.js';
 import { formatParams, formatValue, paretoText, trialsTable } from './output.js';
 import { loadSpecFile } from './spec-file.js';
@@ -57,7 +59,7 @@ const showCursor = '\x1b[?25h';
  */
 export async function runCommand(file: string, opts: { data: string; port?: number; json?: boolean }): Promise<number> {
   const { raw, spec } = await loadSpecFile(file);
-  const dataDir = path.resolve(opts.data);
+  const dataDir = dataFolder(opts.data, 'create');
   const started = Date.now();
   // The dashboard beside the API (as `rung serve` has it), so that the study can be watched live.
   const files = opts.json ? undefined : await dashboardFiles();
@@ -66,6 +68,8 @@ export async function runCommand(file: string, opts: { data: string; port?: numb
     jobCwd: path.dirname(path.resolve(file)),
     port: opts.port,
     ...(files ? { mount: (root: Parameters<typeof mountDashboard>[0]) => mountDashboard(root, files) } : {}),
+  }).catch((e: unknown) => {
+    throw listenError(e, opts.port);
   });
   const forget = announceServer(dataDir, runtime.apiUrl!);
   const interactive = process.stdout.isTTY && !opts.json;

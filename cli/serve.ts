@@ -1,15 +1,18 @@
-import path from 'node:path';
 import { startEmbedded } from '../runtime/embedded.js';
 import { dashboardFiles } from '../dashboard/build.js';
 import { mountDashboard } from '../dashboard/serve.js';
 import { announceServer } from './connection.js';
+import { dataFolder } from './data-dir.js';
+import { listenError } from './errors.js';
 
 /** `rung serve`: the REST API on loopback; studies it receives run on the embedded runtime. */
 export async function serveCommand(opts: { data: string; port: number }): Promise<void> {
-  const dataDir = path.resolve(opts.data);
+  const dataDir = dataFolder(opts.data, 'create');
   // The dashboard is bundled in memory at start (esbuild, about a second); nothing built is kept.
   const files = await dashboardFiles();
-  const runtime = await startEmbedded({ dataDir, port: opts.port, mount: (root) => mountDashboard(root, files) });
+  const runtime = await startEmbedded({ dataDir, port: opts.port, mount: (root) => mountDashboard(root, files) }).catch((e: unknown) => {
+    throw listenError(e, opts.port);
+  });
   const forget = announceServer(dataDir, runtime.apiUrl!);
   console.log(`rung API on ${runtime.apiUrl}`);
   console.log(`authorization: Bearer <token from ${runtime.credentialsFile}>`);

@@ -83,7 +83,16 @@ export async function startEmbedded(options: EmbeddedOptions = {}) {
     publicUrl: () => apiUrl,
     log: { error: (message, ...extra) => console.error(message, ...extra) },
   });
-  const server = options.listen === false ? undefined : await listenLocal(api, options.port, options.mount);
+  let server: Awaited<ReturnType<typeof listenLocal>> | undefined;
+  try {
+    server = options.listen === false ? undefined : await listenLocal(api, options.port, options.mount);
+  } catch (e) {
+    // A port in use: let go of the database (LevelDB's lock) before saying so.
+    useHandlerContext(undefined);
+    client.destroy();
+    await dynamo.close();
+    throw e;
+  }
   apiUrl = server?.url;
 
   return {

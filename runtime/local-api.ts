@@ -59,13 +59,16 @@ export async function listenLocal(
   mount?: (root: Hono) => void,
 ): Promise<{ url: string; server: ServerType; close(): Promise<void> }> {
   const root = localRoot(api, mount);
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const server = serve({ fetch: root.fetch, hostname: '127.0.0.1', port }, (info: AddressInfo) => {
+      server.off('error', reject);
       resolve({
         url: `http://127.0.0.1:${info.port}/v1`,
         server,
         close: () => new Promise<void>((done) => server.close(() => done())),
       });
     });
+    // A port in use (EADDRINUSE) rejects here instead of crashing the process as an unhandled 'error'.
+    server.once('error', reject);
   });
 }

@@ -23,6 +23,34 @@ describe('CLI tables', () => {
     }
   });
 
+  it('are compact: a rule under the header only, one line per row (53 lines for 49 trials)', () => {
+    // Prepare
+    const trials = Array.from({ length: 49 }, (_, i) => ({
+      trialId: String(i),
+      state: 'COMPLETE',
+      bracket: 0,
+      rung: 0,
+      resource: 1,
+      value: i / 100,
+      params: { lr: 0.1 },
+    }));
+    const studies = Array.from({ length: 3 }, (_, i) => ({
+      studyId: `s-${i}`,
+      name: 's',
+      state: 'COMPLETED',
+      createdAt: '2025-01-01T00:00:00Z',
+    }));
+    // Act
+    const trialLines = trialsTable(trials, 'acc').split('\n');
+    const studyLines = studiesTable(studies).split('\n');
+    // Assess: top border, header, header rule, the rows, bottom border.
+    expect(trialLines).toHaveLength(49 + 4);
+    expect(trialLines[2]).toMatch(/^├─/);
+    expect(trialLines.slice(3, -1).every((l) => l.startsWith('│ '))).toBe(true);
+    expect(studyLines).toHaveLength(3 + 4);
+    expect(studyLines.filter((l) => l.startsWith('├'))).toHaveLength(1);
+  });
+
   it('counts in the singular for one', () => {
     expect(plural(1, 'trial')).toBe('1 trial');
     expect(plural(0, 'trial')).toBe('0 trials');
