@@ -205,9 +205,7 @@ export async function runCommand(file: string, opts: { data: string; port?: numb
       console.log(`more: ${[more('status'), more('trials'), ...(spec.objectives ? [more('pareto')] : [])].join(' · ')}`);
       // A stopped study does not resume; a new one can start from its best configurations.
       if (interrupted)
-        console.log(
-          `continue: start a new study with strategy.warmStart: { studies: [${studyId}] } to run its best configurations first`,
-        );
+        console.log(`continue: start a new study with strategy.warmStart: { studies: [${studyId}] } to run its best configurations first`);
     }
     if (interrupted) return signalExitCode(interrupted);
     return finishedStudyStates.includes(study.state) && study.state !== 'FAILED' ? 0 : 1;

@@ -6,6 +6,12 @@ export interface RungSettings {
   readonly gpuInstanceTypes: string[];
   /** `rung:maxvCpus`: upper bound of each compute environment (the Spot one and the on-demand one). */
   readonly maxvCpus: number;
+  /**
+   * `rung:spotCapacityWaitMinutes`: how long a job may wait RUNNABLE on the Spot queue for
+   * capacity (10 to 1440, Batch's bounds) before Batch cancels it and the workflow runs it on the
+   * on-demand queue instead.
+   */
+  readonly spotCapacityWaitMinutes: number;
   /** `rung:privateSubnets`: private subnets behind one NAT gateway (costs money while idle) instead of public subnets only. */
   readonly privateSubnets: boolean;
   /**
@@ -34,6 +40,7 @@ export type AuthMode = 'iam' | 'cognito';
 export const DEFAULT_SETTINGS: RungSettings = {
   gpuInstanceTypes: ['g5.xlarge', 'g6.xlarge'],
   maxvCpus: 64,
+  spotCapacityWaitMinutes: 30,
   privateSubnets: false,
   auth: 'iam',
   apiExecutionLogs: 'off',
@@ -62,6 +69,12 @@ function parsePositiveInt(key: string, value: unknown): number {
   if (typeof n !== 'number' || !Number.isInteger(n) || n <= 0) {
     throw new RungSettingsError(`${key} must be a positive integer, got ${JSON.stringify(value)}`);
   }
+  return n;
+}
+
+function parseMinutes(key: string, value: unknown, min: number, max: number): number {
+  const n = parsePositiveInt(key, value);
+  if (n < min || n > max) throw new RungSettingsError(`${key} must be from ${min} to ${max} minutes, got ${n}`);
   return n;
 }
 
@@ -95,12 +108,15 @@ export function readRungSettings(scope: Construct): RungSettings {
   const types = get('rung:gpuInstanceTypes');
   const maxvCpus = get('rung:maxvCpus');
   const privateSubnets = get('rung:privateSubnets');
+  const spotWait = get('rung:spotCapacityWaitMinutes');
   const auth = get('rung:auth') === undefined ? DEFAULT_SETTINGS.auth : parseAuth(get('rung:auth'));
   const poolArn = get('rung:cognitoUserPoolArn');
   if (poolArn !== undefined && auth !== 'cognito') throw new RungSettingsError('rung:cognitoUserPoolArn needs rung:auth=cognito');
   return {
     gpuInstanceTypes: types === undefined ? DEFAULT_SETTINGS.gpuInstanceTypes : parseList('rung:gpuInstanceTypes', types),
     maxvCpus: maxvCpus === undefined ? DEFAULT_SETTINGS.maxvCpus : parsePositiveInt('rung:maxvCpus', maxvCpus),
+    spotCapacityWaitMinutes:
+      spotWait === undefined ? DEFAULT_SETTINGS.spotCapacityWaitMinutes : parseMinutes('rung:spotCapacityWaitMinutes', spotWait, 10, 1440),
     privateSubnets: privateSubnets === undefined ? DEFAULT_SETTINGS.privateSubnets : parseBoolean('rung:privateSubnets', privateSubnets),
     auth,
     apiExecutionLogs:

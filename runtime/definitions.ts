@@ -35,9 +35,12 @@ export interface RetryStrategy {
   EvaluateOnExit?: { Action: string; OnExitCode?: string; OnReason?: string; OnStatusReason?: string }[];
 }
 
-/** A Batch job queue of the template: whether its first compute environment is Spot (its jobs may be reclaimed). */
+/** A Batch job queue of the template. */
 export interface RenderedJobQueue {
-  spotFirst: boolean;
+  /** Its first compute environment is Spot: its jobs may be reclaimed, and wait for Spot capacity. */
+  spot: boolean;
+  /** How long a job waits RUNNABLE for capacity before Batch cancels it (JobStateTimeLimitActions), if bounded. */
+  capacityWaitSeconds?: number;
 }
 
 export interface RenderedDefinitions {
@@ -155,7 +158,12 @@ function jobQueues(resources: Resources): Record<string, RenderedJobQueue> {
     if (environment?.Type !== 'AWS::Batch::ComputeEnvironment')
       throw new DefinitionRenderError(`job queue ${logicalId} names no compute environment of the template`);
     const type = (environment.Properties?.ComputeResources as { Type?: string } | undefined)?.Type;
-    queues[localArn(resources, logicalId)] = { spotFirst: type === 'SPOT' || type === 'FARGATE_SPOT' };
+    const limits = (resource.Properties?.JobStateTimeLimitActions ?? []) as { Reason: string; MaxTimeSeconds: number }[];
+    const capacityWait = limits.find((l) => l.Reason === 'CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY')?.MaxTimeSeconds;
+    queues[localArn(resources, logicalId)] = {
+      spot: type === 'SPOT' || type === 'FARGATE_SPOT',
+      ...(capacityWait !== undefined ? { capacityWaitSeconds: capacityWait } : {}),
+    };
   }
   return queues;
 }

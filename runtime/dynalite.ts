@@ -124,7 +124,7 @@ function inProcessHandler(serve: RequestListener) {
           reject(err as Error);
           return;
         }
-        if (request.body !== undefined && request.body.length > 0) req.emit('data', Buffer.from(request.body));
+        if (request.body !== undefined && request.body.length > 0) req.emit('data', bodyBytes(request.body));
         req.emit('end');
       });
     },
@@ -134,6 +134,14 @@ function inProcessHandler(serve: RequestListener) {
     },
     destroy() {},
   };
+}
+
+/**
+ * The request body's bytes, without a copy through a string: the SDK's body is a Uint8Array whose
+ * string methods (valueOf, which Buffer.from calls) warn that they will throw in a later version.
+ */
+function bodyBytes(body: string | Uint8Array): Buffer {
+  return typeof body === 'string' ? Buffer.from(body) : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
 }
 
 /**

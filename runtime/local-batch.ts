@@ -3,6 +3,7 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { appendFile, readFile } from 'node:fs/promises';
 import { constants } from 'node:os';
 import path from 'node:path';
+import { runnableLimitReason } from '../shared/study/job.js';
 import type { RenderedJobQueue, RetryStrategy } from './definitions.js';
 
 /** The resolved Parameters of a `batch:submitJob.sync` Task state. */
@@ -141,6 +142,11 @@ export class LocalBatch {
    * as Batch refuses it. Undefined takes any queue, as Spot first (a LocalBatch on its own, in tests).
    */
   jobQueues: Record<string, RenderedJobQueue> | undefined;
+  /**
+   * No Spot capacity (a test's switch): a job on a Spot queue waits RUNNABLE for the queue's
+   * capacity limit (`waitSeconds` instead, when given) and is then cancelled with Batch's reason.
+   */
+  spotShortage: { waitSeconds?: number } | undefined;
 
   constructor(private readonly options: LocalBatchOptions) {
     this.defaultCommand = options.defaultCommand;
@@ -164,8 +170,20 @@ export class LocalBatch {
     const request = Buffer.byteLength(JSON.stringify(params), 'utf8');
     if (request > maxSubmitJobBytes)
       throw new BatchClientException(`SubmitJob request must be at most ${maxSubmitJobBytes} bytes (${request})`);
-    const queue = this.jobQueues ? this.jobQueues[params.JobQueue ?? ''] : { spotFirst: true };
+    const queue = this.jobQueues ? this.jobQueues[params.JobQueue ?? ''] : { spot: true };
     if (!queue) throw new BatchClientException(`JobQueue ${params.JobQueue} does not exist`);
+    if (queue.spot && this.spotShortage) {
+      const wait = this.spotShortage.waitSeconds ?? queue.capacityWaitSeconds;
+      // Unbounded: the job would wait RUNNABLE until capacity comes (the state's own timeout ends it on AWS).
+      if (wait === undefined) throw new Error(`no Spot capacity and queue ${params.JobQueue} has no capacity limit`);
+      await new Promise((resolve) => setTimeout(resolve, wait * 1000));
+      throw new BatchJobFailed({
+        JobName: params.JobName,
+        Status: 'FAILED',
+        StatusReason: `${runnableLimitReason}CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY`,
+        Attempts: [],
+      });
+    }
     const command = params.ContainerOverrides?.Command ?? this.defaultCommand;
     if (!command || command.length === 0)
       throw new BatchJobFailed({ JobName: params.JobName, Status: 'FAILED', StatusReason: 'no command' });
@@ -177,7 +195,7 @@ export class LocalBatch {
     // the sum of those, never the queue time between them).
     const history: { StartedAt: number; StoppedAt: number; StatusReason: string; Container: { ExitCode: number | null } }[] = [];
     for (let attempt = 1; ; attempt++) {
-      const result = await this.runAttempt(params, command, attempt, logPath, queue.spotFirst);
+      const result = await this.runAttempt(params, command, attempt, logPath, queue.spot);
       history.push({
         StartedAt: result.startedAt,
         StoppedAt: result.stoppedAt,

@@ -63,17 +63,23 @@ export interface BatchTrainingProps {
   readonly securityGroup: ec2.ISecurityGroup;
   readonly gpuInstanceTypes: string[];
   readonly maxvCpus: number;
+  /** Minutes a job may wait on the Spot queue for capacity before Batch cancels it (the workflow then runs it on demand). */
+  readonly spotCapacityWaitMinutes: number;
   readonly artifactBucket: s3.IBucket;
 }
 
 /**
  * GPU training on AWS Batch: a Spot compute environment and an on-demand one, both scaling to
- * zero; two job queues, one per purchase option (`trial.spot`): Spot first with on-demand as
- * fallback, and on-demand only; and the GPU job definition whose container runs one trial slice
- * (the job contract in docs/workflow.md).
+ * zero; a job queue for each (`trial.spot` picks one); and the GPU job definition whose container
+ * runs one trial slice (the job contract in docs/workflow.md).
+ *
+ * Batch moves a job to a queue's second compute environment only when the first is INVALID or
+ * can never fit it, not when Spot capacity is short, so the Spot queue has no on-demand
+ * environment: it cancels a job that waited `spotCapacityWaitMinutes` for capacity, and the
+ * workflow runs it again on the on-demand queue (infra/constructs/study-workflow.ts).
  */
 export class BatchTraining extends Construct {
-  /** Spot first, on-demand when no Spot environment can take the job (shared/study/job.ts `jobQueues[0]`). */
+  /** Spot only, with a bounded wait for capacity (shared/study/job.ts `jobQueues[0]`). */
   readonly jobQueue: batch.JobQueue;
   /** On-demand only: studies with `trial.spot: false` (`jobQueues[1]`). */
   readonly onDemandJobQueue: batch.JobQueue;
@@ -135,23 +141,28 @@ export class BatchTraining extends Construct {
     }
 
     // A job that no compute environment can ever run would wait at the head of the queue forever.
-    const jobStateTimeLimitActions = [
+    const misconfigured = [
       { reason: batch.JobStateTimeLimitActionsReason.JOB_RESOURCE_REQUIREMENT, maxTime: Duration.minutes(10) },
       { reason: batch.JobStateTimeLimitActionsReason.COMPUTE_ENVIRONMENT_MAX_RESOURCE, maxTime: Duration.minutes(10) },
-      { reason: batch.JobStateTimeLimitActionsReason.INSUFFICIENT_INSTANCE_CAPACITY, maxTime: Duration.hours(6) },
     ];
     this.jobQueue = new batch.JobQueue(this, 'GpuQueue', {
       priority: 1,
-      computeEnvironments: [
-        { computeEnvironment: this.spotEnvironment, order: 1 },
-        { computeEnvironment: this.onDemandEnvironment, order: 2 },
+      computeEnvironments: [{ computeEnvironment: this.spotEnvironment, order: 1 }],
+      jobStateTimeLimitActions: [
+        ...misconfigured,
+        {
+          reason: batch.JobStateTimeLimitActionsReason.INSUFFICIENT_INSTANCE_CAPACITY,
+          maxTime: Duration.minutes(props.spotCapacityWaitMinutes),
+        },
       ],
-      jobStateTimeLimitActions,
     });
     this.onDemandJobQueue = new batch.JobQueue(this, 'OnDemandGpuQueue', {
       priority: 1,
       computeEnvironments: [{ computeEnvironment: this.onDemandEnvironment, order: 1 }],
-      jobStateTimeLimitActions,
+      jobStateTimeLimitActions: [
+        ...misconfigured,
+        { reason: batch.JobStateTimeLimitActionsReason.INSUFFICIENT_INSTANCE_CAPACITY, maxTime: Duration.hours(6) },
+      ],
     });
 
     // The job role: the trial's own AWS identity (checkpoints in S3, measurements through the API).

@@ -6,7 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { jobQueues } from '../../shared/study/job.js';
+import { jobQueues, runnableLimitReason } from '../../shared/study/job.js';
 import { childTaskTimeoutSeconds, trainTaskTimeoutSeconds } from '../../shared/study/timeouts.js';
 import { RETRY_RULES } from './batch-training.js';
 import {
@@ -40,7 +40,7 @@ const batchJob = path<{ StartedAt: number; StoppedAt: number; Attempts: { Starte
 
 export interface StudyWorkflowProps {
   readonly steps: StepFunctions;
-  /** Spot first, then on-demand (jobQueues[0] of shared/study/job.ts). */
+  /** Spot, with a bounded wait for capacity (jobQueues[0] of shared/study/job.ts). */
   readonly jobQueue: batch.IJobQueue;
   /** On-demand only (jobQueues[1]). */
   readonly onDemandJobQueue: batch.IJobQueue;
@@ -165,7 +165,7 @@ export class StudyWorkflow extends Construct {
     // The iteration results are discarded by RunRung; OutputPath keeps each one a trial id so
     // that a rung of hundreds of trials stays far below the 256 KiB state payload limit.
     const observe = invoke(B.observe, { resultPath: sfn.JsonPath.DISCARD, outputPath: observed('trialId') });
-    trainTrial.addCatch(observe, { errors: [sfn.Errors.ALL], resultPath: observed('jobError') });
+    this.onDemandFallback('', B, trainTrial, observe, observed('jobError'));
     const trialSkipped = new sfn.Succeed(this, B.trialSkipped, { stateName: B.trialSkipped, outputPath: started('trialId') });
 
     const shouldTrain = sfn.Choice.jsonPath(this, B.shouldTrain, { stateName: B.shouldTrain })
@@ -195,7 +195,7 @@ export class StudyWorkflow extends Construct {
     const laneTrain = this.trainTrial(props, L.trainTrial, 'Lane');
     // ObserveJob returns the next NextJob input (the lane's position), replacing the state.
     const observeJob = invoke(L.observeJob);
-    laneTrain.addCatch(observeJob, { errors: [sfn.Errors.ALL], resultPath: laneObserved('jobError') });
+    this.onDemandFallback('Lane', L, laneTrain, observeJob, laneObserved('jobError'));
     const laneDone = new sfn.Succeed(this, L.laneDone, { stateName: L.laneDone });
     const hasJob = sfn.Choice.jsonPath(this, L.hasJob, { stateName: L.hasJob })
       .when(sfn.Condition.booleanEquals(laneJob('run'), true), laneTrain.next(observeJob).next(nextJob))
@@ -311,7 +311,7 @@ export class StudyWorkflow extends Construct {
       stateName,
       integrationPattern: sfn.IntegrationPattern.RUN_JOB,
       jobName: sfn.JsonPath.stringAt(started('job', 'jobName')),
-      queues: jobQueues.map((q) => ({ spotFirst: props.jobQueue, onDemand: props.onDemandJobQueue })[q]),
+      queues: jobQueues.map((q) => ({ spot: props.jobQueue, onDemand: props.onDemandJobQueue })[q]),
       jobDefinitionArn: props.jobDefinition.jobDefinitionArn,
       containerOverrides: {
         command: sfn.JsonPath.listAt(started('job', 'command')),
@@ -337,6 +337,49 @@ export class StudyWorkflow extends Construct {
       jitterStrategy: sfn.JitterType.FULL,
     });
     return trainTrial;
+  }
+
+  /**
+   * A job that Batch cancelled on the Spot queue after its RUNNABLE time limit (no Spot capacity
+   * for `rung:spotCapacityWaitMinutes`, or a Spot environment that cannot take it) runs again on
+   * the on-demand queue; any other failure reaches `observe` as `jobError`. The Catch writes
+   * `$.caught`, and JobFailed copies it to `jobError` (InputPath selects it, ResultPath places it
+   * into the state), so a slice that ran on demand after the wait carries no error. Choice rules
+   * run in order: a caught error without a Cause never reaches the match (a missing path would
+   * fail the execution).
+   */
+  private onDemandFallback(
+    idPrefix: string,
+    names: { spotUnavailable: string; onDemandInstead: string; jobFailed: string },
+    train: sfn.TaskStateBase,
+    observe: sfn.IChainable,
+    jobErrorPath: string,
+  ): void {
+    const queue = started('job', 'queue');
+    const caught = '$.caught';
+    const onDemand = new sfn.Pass(this, `${idPrefix}${names.onDemandInstead}`, {
+      stateName: names.onDemandInstead,
+      result: sfn.Result.fromNumber(jobQueues.indexOf('onDemand')),
+      resultPath: queue,
+    });
+    const jobFailed = new sfn.Pass(this, `${idPrefix}${names.jobFailed}`, {
+      stateName: names.jobFailed,
+      inputPath: caught,
+      resultPath: jobErrorPath,
+    });
+    jobFailed.next(observe);
+    const cause = `${caught}.Cause`;
+    const spotUnavailable = sfn.Choice.jsonPath(this, `${idPrefix}${names.spotUnavailable}`, { stateName: names.spotUnavailable })
+      .when(sfn.Condition.not(sfn.Condition.isPresent(cause)), jobFailed)
+      .when(
+        sfn.Condition.and(
+          sfn.Condition.numberEquals(queue, jobQueues.indexOf('spot')),
+          sfn.Condition.stringMatches(cause, `*${runnableLimitReason}*`),
+        ),
+        onDemand.next(train),
+      )
+      .otherwise(jobFailed);
+    train.addCatch(spotUnavailable, { errors: [sfn.Errors.ALL], resultPath: caught });
   }
 
   private machine(name: string, definition: sfn.IChainable): sfn.StateMachine {

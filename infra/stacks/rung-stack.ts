@@ -67,6 +67,7 @@ export class RungStack extends Stack {
       securityGroup: this.network.batchSecurityGroup,
       gpuInstanceTypes: settings.gpuInstanceTypes,
       maxvCpus: settings.maxvCpus,
+      spotCapacityWaitMinutes: settings.spotCapacityWaitMinutes,
       artifactBucket,
     });
     this.stableLogicalId(this.training.jobDefinition, LOGICAL_IDS.jobDefinition);

@@ -3,10 +3,17 @@ import type { StepContext } from './engine/step-context.js';
 import type { Study, Trial } from './types.js';
 
 /**
- * The stack's job queues, in the order TrainTrial indexes them with `JobSpec.queue`: Spot first
- * (on-demand when no Spot environment can take the job), and on-demand only.
+ * The stack's job queues, in the order TrainTrial indexes them with `JobSpec.queue`: Spot (a job
+ * that waits too long for capacity is cancelled and runs again on demand), and on-demand.
  */
-export const jobQueues = ['spotFirst', 'onDemand'] as const;
+export const jobQueues = ['spot', 'onDemand'] as const;
+
+/**
+ * The start of the status reason of a job that Batch cancelled after it waited RUNNABLE past a
+ * queue's time limit (AWS Batch, "Jobs stuck in RUNNABLE"): on the Spot queue, the workflow then
+ * runs the slice on the on-demand queue.
+ */
+export const runnableLimitReason = 'Canceled by JobStateTimeLimit action due to reason: ';
 
 /** What the TrainTrial state hands to Batch (or to a local process): docs/workflow.md, the job contract. */
 export interface JobSpec {
@@ -34,7 +41,7 @@ export function jobSpecFor(ctx: StepContext, study: Study, trial: Trial, resourc
   return {
     // Batch job names: up to 128 letters, digits, hyphens and underscores.
     jobName: `${study.studyId}-t${trial.trialId}-r${trial.rung}`.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 128),
-    queue: jobQueues.indexOf(study.spec.trial.spot ? 'spotFirst' : 'onDemand'),
+    queue: jobQueues.indexOf(study.spec.trial.spot ? 'spot' : 'onDemand'),
     command: retrain?.command ?? study.spec.trial.command,
     attempts: study.spec.trial.retries + 1,
     timeoutSeconds: Math.max(60, Math.round(study.spec.trial.timeout ?? defaultJobTimeoutSeconds)),

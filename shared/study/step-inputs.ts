@@ -9,7 +9,7 @@ import * as z from 'zod';
 
 const id = z.string().min(1).max(128);
 const trialId = z.string().regex(/^\d{1,8}$/);
-/** A failed `.sync` job as its Catch delivers it (ResultPath `$.jobError`). */
+/** A failed `.sync` job as JobFailed delivers it (`$.jobError`, what the Catch wrote). */
 const jobError = z.object({ Error: z.string().optional(), Cause: z.string().optional() });
 /** The `.sync` job's description when the state keeps it (Batch's StartedAt/StoppedAt, epoch ms), for its runtime and cost. */
 const jobResult = z

@@ -11,9 +11,7 @@ const env = { ...process.env, NODE_NO_WARNINGS: '1' };
 function jobPids(data: string): number[] {
   const logs = path.join(data, 'logs');
   if (!existsSync(logs)) return [];
-  return readdirSync(logs).flatMap((f) =>
-    [...readFileSync(path.join(logs, f), 'utf8').matchAll(/pid (\d+)/g)].map((m) => Number(m[1])),
-  );
+  return readdirSync(logs).flatMap((f) => [...readFileSync(path.join(logs, f), 'utf8').matchAll(/pid (\d+)/g)].map((m) => Number(m[1])));
 }
 
 /** Alive, and not a zombie waiting to be reaped (a killed process whose parent has gone). */

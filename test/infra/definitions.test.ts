@@ -97,8 +97,8 @@ describe('renderDefinitions', () => {
         "'arn:aws:batch:local:000000000000:job-queue/OnDemandJobQueue'), $.job.queue)",
     });
     expect(rendered.jobQueues).toEqual({
-      'arn:aws:batch:local:000000000000:job-queue/TrainingJobQueue': { spotFirst: true },
-      'arn:aws:batch:local:000000000000:job-queue/OnDemandJobQueue': { spotFirst: false },
+      'arn:aws:batch:local:000000000000:job-queue/TrainingJobQueue': { spot: true, capacityWaitSeconds: 1800 },
+      'arn:aws:batch:local:000000000000:job-queue/OnDemandJobQueue': { spot: false, capacityWaitSeconds: 21_600 },
     });
   });
 
@@ -311,8 +311,25 @@ describe('the contract of docs/workflow.md', () => {
       Resource: 'arn:aws:states:::batch:submitJob.sync',
       Next: 'Observe',
       Retry: [expect.objectContaining({ ErrorEquals: ['Batch.AWSBatchException'] })],
-      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.jobError', Next: 'Observe' }],
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.caught', Next: 'SpotUnavailable' }],
     });
+    // A Spot job that Batch cancelled for its wait in RUNNABLE runs again on demand; any other failure is observed.
+    expect(b.SpotUnavailable).toEqual({
+      Type: 'Choice',
+      Choices: [
+        { Not: { Variable: '$.caught.Cause', IsPresent: true }, Next: 'JobFailed' },
+        {
+          And: [
+            { Variable: '$.job.queue', NumericEquals: 0 },
+            { Variable: '$.caught.Cause', StringMatches: '*Canceled by JobStateTimeLimit action due to reason: *' },
+          ],
+          Next: 'OnDemandInstead',
+        },
+      ],
+      Default: 'JobFailed',
+    });
+    expect(b.OnDemandInstead).toEqual({ Type: 'Pass', Result: 1, ResultPath: '$.job.queue', Next: 'TrainTrial' });
+    expect(b.JobFailed).toEqual({ Type: 'Pass', InputPath: '$.caught', ResultPath: '$.jobError', Next: 'Observe' });
     expect(b.TrainTrial.Parameters).toMatchObject({
       'JobName.$': '$.job.jobName',
       ContainerOverrides: { 'Command.$': '$.job.command', 'ResourceRequirements.$': '$.job.resourceRequirements' },
@@ -344,8 +361,10 @@ describe('the contract of docs/workflow.md', () => {
     expect(l.TrainTrial).toMatchObject({
       Resource: 'arn:aws:states:::batch:submitJob.sync',
       Next: 'ObserveJob',
-      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.jobError', Next: 'ObserveJob' }],
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.caught', Next: 'SpotUnavailable' }],
     });
+    expect(l.SpotUnavailable).toEqual(b.SpotUnavailable);
+    expect(l.JobFailed).toEqual({ ...b.JobFailed, Next: 'ObserveJob' });
     expect(l.TrainTrial.Parameters).toEqual(b.TrainTrial.Parameters);
     expect(l.ObserveJob).toMatchObject({ Type: 'Task', Next: 'NextJob' });
     expect(l.LaneDone.Type).toBe('Succeed');

@@ -114,36 +114,47 @@ describe('network', () => {
 });
 
 describe('batch', () => {
-  it('scales both GPU compute environments to zero: Spot (price-capacity-optimized) first, on-demand second', () => {
+  it('scales both GPU compute environments to zero: Spot (price-capacity-optimized) and on-demand', () => {
     // Act
-    const environments = Object.fromEntries(ofType('AWS::Batch::ComputeEnvironment').map(([id, r]) => [id, r.Properties]));
-    const queue = resources[LOGICAL_IDS.jobQueue]!.Properties;
-    const byOrder = [...queue.ComputeEnvironmentOrder].sort((a: any, b: any) => a.Order - b.Order);
-    const [first, second] = byOrder.map((o: any) => environments[o.ComputeEnvironment['Fn::GetAtt'][0]].ComputeResources);
+    const environments = ofType('AWS::Batch::ComputeEnvironment').map(([, r]) => r.Properties.ComputeResources);
+    const spot = environments.find((r: any) => r.Type === 'SPOT');
+    const onDemand = environments.find((r: any) => r.Type === 'EC2');
 
     // Assess
-    expect(byOrder).toHaveLength(2);
-    expect(first).toMatchObject({ Type: 'SPOT', AllocationStrategy: 'SPOT_PRICE_CAPACITY_OPTIMIZED', MinvCpus: 0, MaxvCpus: 64 });
-    expect(second).toMatchObject({ Type: 'EC2', MinvCpus: 0, MaxvCpus: 64 });
-    for (const resources of [first, second]) {
+    expect(environments).toHaveLength(2);
+    expect(spot).toMatchObject({ AllocationStrategy: 'SPOT_PRICE_CAPACITY_OPTIMIZED', MinvCpus: 0, MaxvCpus: 64 });
+    expect(onDemand).toMatchObject({ MinvCpus: 0, MaxvCpus: 64 });
+    for (const resources of [spot, onDemand]) {
       expect(resources.InstanceTypes).toEqual(['g5.xlarge', 'g6.xlarge']);
       expect(resources.Ec2Configuration).toEqual([{ ImageType: 'ECS_AL2023_NVIDIA' }]);
     }
   });
 
-  it('has a queue per purchase option: Spot first then on-demand, and on-demand only (`trial.spot: false`)', () => {
+  it('has a queue per purchase option: Spot with a bounded wait for capacity, and on-demand (`trial.spot: false`)', () => {
     // Act
     const environments = Object.fromEntries(ofType('AWS::Batch::ComputeEnvironment').map(([id, r]) => [id, r.Properties]));
     const typesOf = (queueId: string) =>
       [...resources[queueId]!.Properties.ComputeEnvironmentOrder]
         .sort((a: any, b: any) => a.Order - b.Order)
         .map((o: any) => environments[o.ComputeEnvironment['Fn::GetAtt'][0]].ComputeResources.Type);
+    const capacityWait = (queueId: string, context: Record<string, string> = {}) =>
+      (Object.keys(context).length > 0 ? synthRung(context).template.toJSON().Resources : resources)[
+        queueId
+      ].Properties.JobStateTimeLimitActions.find((a: any) => a.Reason === 'CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY');
 
-    // Assess
-    expect(typesOf(LOGICAL_IDS.jobQueue)).toEqual(['SPOT', 'EC2']);
+    // Assess: Batch would not move a job to a second environment for lack of Spot capacity, so the Spot queue has none.
+    expect(typesOf(LOGICAL_IDS.jobQueue)).toEqual(['SPOT']);
     expect(typesOf(LOGICAL_IDS.onDemandJobQueue)).toEqual(['EC2']);
-    expect(resources[LOGICAL_IDS.onDemandJobQueue]!.Properties.JobStateTimeLimitActions).toEqual(
-      resources[LOGICAL_IDS.jobQueue]!.Properties.JobStateTimeLimitActions,
+    expect(capacityWait(LOGICAL_IDS.jobQueue)).toEqual({
+      Action: 'CANCEL',
+      MaxTimeSeconds: 1800,
+      Reason: 'CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY',
+      State: 'RUNNABLE',
+    });
+    expect(capacityWait(LOGICAL_IDS.onDemandJobQueue).MaxTimeSeconds).toBe(21_600);
+    expect(capacityWait(LOGICAL_IDS.jobQueue, { 'rung:spotCapacityWaitMinutes': '12' }).MaxTimeSeconds).toBe(720);
+    expect(() => synthRung({ 'rung:spotCapacityWaitMinutes': '5' })).toThrow(
+      /rung:spotCapacityWaitMinutes must be from 10 to 1440 minutes, got 5/,
     );
   });
 

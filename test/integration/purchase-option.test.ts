@@ -3,9 +3,10 @@ import { createStudy, finish, useEmbedded } from '../support/embedded.js';
 
 /**
  * `trial.spot` on the embedded runtime, which runs the synthesized TrainTrial state: its JobQueue
- * is picked from the stack's two queues by the job's `queue` (Spot first, or on-demand only), and
- * LocalBatch takes jobs only on the template's queues, as Batch does. A job on the Spot-first queue
- * can be reclaimed (and is retried); one on the on-demand queue cannot.
+ * is picked from the stack's two queues by the job's `queue` (Spot, or on-demand), and LocalBatch
+ * takes jobs only on the template's queues, as Batch does. A job on the Spot queue can be
+ * reclaimed (and is retried); one on the on-demand queue cannot. Without Spot capacity, Batch
+ * cancels a Spot job after the queue's wait and the workflow runs the slice on demand.
  */
 const env = useEmbedded('rung-purchase-');
 
@@ -57,5 +58,32 @@ describe('trial.spot picks the job queue', () => {
     expect(ended.state, ended.error).toBe('COMPLETED');
     expect(trials.map((t) => t.state)).toEqual(['COMPLETE']);
     expect(env.trialLog(study.studyId, trials[0]!).some((l) => l.includes('retrying, attempt 2'))).toBe(reclaimed);
+  });
+
+  it("no Spot capacity: the job is cancelled after the queue's wait and the slice runs on demand", async () => {
+    // Prepare
+    env.runtime.batch.spotShortage = { waitSeconds: 0.3 };
+    try {
+      const study = await createStudy(env.runtime, {
+        name: 'purchase-shortage',
+        objective: { metric: 'acc', goal: 'maximize' },
+        parameters: { x: { type: 'float', min: 0, max: 1 } },
+        strategy: { sampler: 'random', scheduler: { type: 'asha', min: 1, max: 3, eta: 3 }, seed: 2 },
+        limits: { maxTrials: 2, parallelism: 1 },
+        trial: { command: job, gpus: 0, retries: 0 },
+      });
+
+      // Act
+      const running = await firstRunningJob();
+      const { study: ended, trials } = await finish(env.runtime, study.studyId);
+
+      // Assess: the on-demand run's result is the slice's; the cancelled wait left no error behind.
+      expect(running.spot).toBe(false);
+      expect(ended.state, ended.error).toBe('COMPLETED');
+      expect(trials.filter((t) => t.state === 'FAILED')).toEqual([]);
+      expect(trials.filter((t) => t.state === 'COMPLETE').length).toBeGreaterThan(0);
+    } finally {
+      env.runtime.batch.spotShortage = undefined;
+    }
   });
 });

@@ -72,7 +72,7 @@ describe('LocalBatch holds jobs to AWS Batch', () => {
   it("takes jobs only on the template's queues (Batch.ClientException otherwise), and reclaims none on an on-demand queue", async () => {
     // Prepare
     const local = await batch();
-    local.jobQueues = { 'arn:spot-first': { spotFirst: true }, 'arn:on-demand': { spotFirst: false } };
+    local.jobQueues = { 'arn:spot-first': { spot: true }, 'arn:on-demand': { spot: false } };
     const params = job('setTimeout(() => {}, 300)', { JobQueue: 'arn:on-demand' });
 
     // Act
