@@ -18,6 +18,10 @@ export async function serveCommand(opts: { data: string; port: number }): Promis
   console.log(`authorization: Bearer <token from ${runtime.credentialsFile}>`);
   // The token rides in the fragment, which browsers never send to a server; the page moves it to sessionStorage.
   console.log(`dashboard: ${dashboardUrl(runtime.apiUrl!, runtime.token)}`);
+  if (runtime.orphans.length > 0)
+    console.log(
+      `ended ${runtime.orphans.length} studies that an earlier process left unfinished (resume them): ${runtime.orphans.join(', ')}`,
+    );
   console.log('press Ctrl-C to stop');
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

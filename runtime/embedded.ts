@@ -11,6 +11,7 @@ import { renderDefinitions } from './definitions.js';
 import { createLocalDynamoClient, ensureTable, startDynalite } from './dynalite.js';
 import { bearerIdentity, listenLocal, loadOrCreateCredentials } from './local-api.js';
 import { LocalBatch } from './local-batch.js';
+import { endOrphans } from './orphans.js';
 import { LocalExecutions, type LocalExecutionsOptions } from './executions.js';
 
 export interface EmbeddedOptions {
@@ -51,7 +52,13 @@ export async function startEmbedded(options: EmbeddedOptions = {}) {
   const now = options.now ?? (() => new Date());
   const random = options.random ?? Math.random;
 
-  useHandlerContext({ store, artifactBaseUri: pathToFileURL(path.join(root, 'artifacts')).href, now, random, randomBytes });
+  const artifactBaseUri = pathToFileURL(path.join(root, 'artifacts')).href;
+  useHandlerContext({ store, artifactBaseUri, now, random, randomBytes });
+  // Whatever an earlier process left running on this folder has nothing running it now.
+  const orphans = await endOrphans(
+    { store, now, artifactBaseUri, randomBytes },
+    Object.values(credentials.tokens).map((t) => t.team),
+  );
 
   const batch = new LocalBatch({ cwd: options.jobCwd ?? process.cwd(), logDir: path.join(root, 'logs') });
   // Rendering the definitions synthesizes the CDK app (seconds): only a started study pays for it,
@@ -98,6 +105,8 @@ export async function startEmbedded(options: EmbeddedOptions = {}) {
   return {
     store,
     api,
+    /** Studies an earlier process left unfinished, ended at start (FAILED, resumable; STOPPED when stopping). */
+    orphans,
     /** The local stand-in for Batch (running jobs, for tests that interrupt one). */
     batch,
     get executions() {

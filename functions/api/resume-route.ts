@@ -12,7 +12,8 @@ import { studyView } from './views.js';
 export function resumeRoute(deps: ApiDeps): Hono {
   return new Hono().post('/studies/:studyId/resume', async (c) => {
     const team = personTeam(deps, c);
-    const study = await resumeStudy(deps.service, team, c.req.param('studyId'));
+    // The API's address now: the embedded runtime's port changes from one process to the next.
+    const study = await resumeStudy(deps.service, team, c.req.param('studyId'), deps.publicUrl(c));
     await deps.starter.start({ team, studyId: study.studyId }, executionName(study));
     return c.json(studyView(study), 202);
   });

@@ -111,7 +111,7 @@ export function executionName(study: Pick<Study, 'studyId' | 'attempt'>): string
  * trial-rung already done (their results stay) and runs the rest. A study already resumed and not
  * yet running (PENDING) answers as it is, so that a retried resume starts the same execution.
  */
-export async function resumeStudy(ctx: ServiceContext, team: string, studyId: string): Promise<Study> {
+export async function resumeStudy(ctx: ServiceContext, team: string, studyId: string, apiUrl?: string): Promise<Study> {
   for (let attempt = 0; ; attempt++) {
     const study = await getStudy(ctx, team, studyId);
     if (study.state === 'PENDING') return study;
@@ -122,6 +122,8 @@ export async function resumeStudy(ctx: ServiceContext, team: string, studyId: st
         state: 'PENDING',
         attempt: study.attempt + 1,
         error: undefined,
+        // Jobs of the new attempt report where the API is now (RUNG_API_URL).
+        ...(apiUrl !== undefined ? { apiUrl } : {}),
         updatedAt: ctx.now().toISOString(),
       });
     } catch (e) {

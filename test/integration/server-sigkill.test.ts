@@ -8,8 +8,9 @@ import { afterEach, describe, expect, it } from 'vitest';
  * Durability of `rung serve` (issue 16): the server killed with SIGKILL while 16 ask/tell workers
  * suggest, report and complete at once restarts on the same data folder with every acknowledged
  * measurement and completion stored, no trial handed to two workers, and the study finishes with
- * each trial number once. The server is one real process (node --import tsx, no wrapper between
- * the signal and it) on a real dynalite database.
+ * each trial number once. A workflow study the killed server was running is ended as orphaned
+ * when the next server starts (issue 14), and resumes to the end. The server is one real process
+ * (node --import tsx, no wrapper between the signal and it) on a real dynalite database.
  */
 const root = path.resolve(import.meta.dirname, '../..');
 const servers: ChildProcess[] = [];
@@ -145,5 +146,74 @@ describe('rung serve killed with SIGKILL under concurrent tells', () => {
     expect(trials.map((t) => Number(t.trialId)).sort((a, b) => a - b)).toEqual(Array.from({ length: maxTrials }, (_, i) => i));
     expect(trials.every((t) => t.state === 'COMPLETE')).toBe(true);
     expect(study.state).toBe('COMPLETED');
+  });
+});
+
+// A job of a workflow study: half a second of "training", then its rung's value.
+const slowJob = [
+  'node',
+  '-e',
+  [
+    'setTimeout(() => {',
+    "const url = process.env.RUNG_API_URL + '/studies/' + process.env.RUNG_STUDY_ID + '/trials/' + process.env.RUNG_TRIAL_ID + '/measurements';",
+    "const headers = { authorization: 'Bearer ' + process.env.RUNG_API_TOKEN, 'content-type': 'application/json' };",
+    'const to = Number(process.env.RUNG_RESOURCE_TO); const x = JSON.parse(process.env.RUNG_PARAMS).x;',
+    'fetch(url, { method: "POST", headers, body: JSON.stringify({ step: to, metrics: { loss: x * x + 1 / to } }) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1));',
+    '}, 500);',
+  ].join(' '),
+];
+
+describe('a workflow study whose server was killed', () => {
+  it('is ended as orphaned (FAILED, with how to go on) when the next server starts, and resumes to COMPLETED', async () => {
+    // Prepare
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'rung-orphan-'));
+    dirs.push(dataDir);
+    const first = await serve(dataDir);
+    const { tokens } = JSON.parse(readFileSync(path.join(dataDir, 'credentials.json'), 'utf8')) as { tokens: Record<string, unknown> };
+    const token = Object.keys(tokens)[0];
+    const call = async (url: string, method = 'GET', body?: object) => {
+      const res = await fetch(url, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      return { status: res.status, body: (await res.json()) as Record<string, any> };
+    };
+    const created = await call(`${first.url}/studies`, 'POST', {
+      name: 'orphan',
+      objective: { metric: 'loss', goal: 'minimize' },
+      parameters: { x: { type: 'float', min: -1, max: 1 } },
+      strategy: { sampler: 'random', seed: 4, scheduler: { type: 'asha', min: 1, max: 3, eta: 3 } },
+      limits: { maxTrials: 6, parallelism: 2 },
+      trial: { command: slowJob, gpus: 0, retries: 0 },
+    });
+    const studyId = created.body.studyId as string;
+    const trialsOf = async (base: string) => ((await call(`${base}/studies/${studyId}/trials?limit=100`)).body.items as any[]) ?? [];
+
+    // Act: kill the server once a trial has finished a slice, with others running.
+    for (;;) {
+      const trials = await trialsOf(first.url);
+      if (trials.some((t) => t.rungValues?.length > 0)) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    first.process.kill('SIGKILL');
+    await new Promise((resolve) => first.process.once('exit', resolve));
+    const second = await serve(dataDir);
+    const orphaned = (await call(`${second.url}/studies/${studyId}`)).body;
+    const resumed = await call(`${second.url}/studies/${studyId}/resume`, 'POST');
+    let study = resumed.body;
+    for (let i = 0; i < 600 && !['COMPLETED', 'FAILED', 'STOPPED'].includes(study.state); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      study = (await call(`${second.url}/studies/${studyId}`)).body;
+    }
+    const trials = await trialsOf(second.url);
+
+    // Assess
+    expect(orphaned.state).toBe('FAILED');
+    expect(orphaned.error).toMatch(/^Orphaned: the process that ran its workflow ended without finishing it/);
+    expect(resumed.status).toBe(202);
+    expect(study.state, study.error).toBe('COMPLETED');
+    expect(trials).toHaveLength(6);
+    expect(trials.filter((t) => t.state === 'FAILED')).toEqual([]);
   });
 });
