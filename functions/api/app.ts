@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { askTellRoutes } from './ask-tell-routes.js';
 import { bodyLimit } from './body-limit.js';
+import { responseLimit } from './response-limit.js';
 import { jsonContentType } from './content-type.js';
 import type { ApiDeps } from './deps.js';
 import { renderError } from './errors.js';
@@ -26,7 +27,9 @@ export function createApi(deps: ApiDeps) {
   const app = new Hono();
   app.onError(renderError(deps));
 
-  // Order matters: the size limit before anything reads the body, the media type and depth checks before anything parses it.
+  // Order matters: the answer's size checked around everything, the body's size limit before
+  // anything reads the body, the media type and depth checks before anything parses it.
+  app.use('*', responseLimit());
   app.use('*', bodyLimit());
   app.use('*', jsonContentType());
   app.use('*', jsonDepthGuard());

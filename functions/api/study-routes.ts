@@ -7,6 +7,9 @@ import type { ApiDeps } from './deps.js';
 import { personTeam, trialCallerTeam } from './guards.js';
 import { idempotencyKeyOf } from './idempotency.js';
 import { jsonBody, pageOf } from './request.js';
+import { boundedPage } from './response-limit.js';
+import { trialKey } from '../../shared/store/keys.js';
+import { encodeStudyToken, encodeTrialToken } from '../../shared/store/pagination.js';
 import { studyView, trialView } from './views.js';
 
 /** Studies and their trials: create, list, show, stop; and the measurement route jobs report to. */
@@ -26,7 +29,7 @@ export function studyRoutes(deps: ApiDeps): Hono {
   app.get('/studies', async (c) => {
     const team = personTeam(deps, c);
     const page = await listStudies(service, team, pageOf(c));
-    return c.json({ items: page.items.map((s) => studyView(s)), nextToken: page.nextToken });
+    return c.json(boundedPage(page, (s) => studyView(s), encodeStudyToken));
   });
 
   app.get('/studies/:studyId', async (c) => {
@@ -46,7 +49,7 @@ export function studyRoutes(deps: ApiDeps): Hono {
   app.get('/studies/:studyId/trials', async (c) => {
     const team = personTeam(deps, c);
     const page = await listTrials(service, team, c.req.param('studyId'), pageOf(c));
-    return c.json({ items: page.items.map(trialView), nextToken: page.nextToken });
+    return c.json(boundedPage(page, trialView, (t) => encodeTrialToken(trialKey(team, t.studyId, t.trialId).sk)));
   });
 
   app.get('/studies/:studyId/trials/:trialId', async (c) => {
