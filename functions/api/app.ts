@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { askTellRoutes } from './ask-tell-routes.js';
 import { bodyLimit } from './body-limit.js';
+import { checkpointRoute } from './checkpoint-route.js';
 import { responseLimit } from './response-limit.js';
 import { jsonContentType } from './content-type.js';
 import type { ApiDeps } from './deps.js';
@@ -35,7 +36,8 @@ export function createApi(deps: ApiDeps) {
   app.use('*', jsonDepthGuard());
   app.use('*', idempotency(deps));
 
-  for (const routes of [studyRoutes, askTellRoutes, steeringRoutes, resumeRoute, explainRoute, paretoRoute]) app.route('/', routes(deps));
+  for (const routes of [studyRoutes, askTellRoutes, steeringRoutes, resumeRoute, explainRoute, paretoRoute, checkpointRoute])
+    app.route('/', routes(deps));
   // Last: what no route took is a 404 or 405 in the API's error envelope, wherever the API is mounted.
   app.all('*', unrouted(app));
   return app;

@@ -5,6 +5,7 @@ import { handle, type ApiGatewayRequestContext, type LambdaContext, type LambdaE
 import { handlerContext, logger } from '../context.js';
 import { createApi, type ExecutionStarter } from './app.js';
 import { callerOf, type AuthMode } from './identity.js';
+import { s3CheckpointUrls } from './s3-checkpoints.js';
 
 const sfn = new SFNClient({});
 
@@ -47,6 +48,7 @@ async function api() {
       return `https://${rc.domainName}/${rc.stage}`;
     },
     log: logger,
+    checkpoints: s3CheckpointUrls(ctx.artifactBaseUri),
   });
   return app;
 }

@@ -1,3 +1,4 @@
+import { checkpointUrlRequestSchema } from './checkpoint-route.js';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -134,6 +135,13 @@ const schemas = {
   TrialWithMeasurements: trialSchema.extend({ measurements: z.array(storedMeasurement) }),
   MeasurementInput: measurementSchema,
   MeasurementResult: z.object({ stored: z.boolean(), shouldStop: z.boolean() }),
+  CheckpointUrlRequest: checkpointUrlRequestSchema,
+  CheckpointUrl: z.object({
+    uri: z.string().describe("the object's place in the trial's checkpoint folder (RUNG_CHECKPOINT_URI/<name>)"),
+    method: z.enum(['GET', 'PUT']),
+    url: z.string().describe('an S3 presigned URL for that method and object'),
+    expiresAt: z.string().describe('when the URL stops working (15 minutes)'),
+  }),
   SuggestRequest: suggestRequestSchema,
   SuggestResult: z.object({
     trial: trialSchema.nullable(),
@@ -276,6 +284,17 @@ export function openApiDocument() {
           parameters: [studyId, trialId],
           responses: { '200': json('TrialWithMeasurements', 'the trial'), ...errors },
         }),
+      },
+      '/studies/{studyId}/trials/{trialId}/checkpoint-url': {
+        post: op(
+          'getCheckpointUrl',
+          "A job asks for a URL of one object of its own trial's checkpoint folder (on AWS: its job token, IAM-signed; the job role reaches no S3 object itself). Another trial's is 403; the embedded runtime, whose jobs get a file:// folder, answers 404",
+          {
+            parameters: [studyId, trialId],
+            requestBody: body('CheckpointUrlRequest'),
+            responses: { '200': json('CheckpointUrl', 'a URL valid for 15 minutes'), ...errors },
+          },
+        ),
       },
       '/studies/{studyId}/trials/{trialId}/measurements': {
         post: op(

@@ -10,8 +10,14 @@ import type { ApiExecutionLogs } from '../settings.js';
 /** Stage name: every route is under `/v1`. */
 export const API_STAGE = 'v1';
 
-/** Route the training jobs call; their role may invoke this route only. */
-export const MEASUREMENTS_ROUTE = { method: 'POST', path: '/studies/*/trials/*/measurements' } as const;
+/**
+ * The routes the training jobs call, and the only ones their role may invoke: reporting a
+ * measurement, and asking for a URL of their own checkpoint (the job token picks the trial).
+ */
+export const JOB_ROUTES = [
+  { method: 'POST', path: '/studies/*/trials/*/measurements' },
+  { method: 'POST', path: '/studies/*/trials/*/checkpoint-url' },
+] as const;
 
 /**
  * How people authenticate (infra/settings.ts `rung:auth`): SigV4 (IAM), or a Cognito user pool's
@@ -212,12 +218,24 @@ export class RungApi extends Construct {
         requestModels: { 'application/json': measurementModel },
       }),
     );
+    const checkpointUrl = trial.addResource('checkpoint-url').addMethod(
+      'POST',
+      integration,
+      options({
+        authorizationType: apigateway.AuthorizationType.IAM,
+        authorizer: undefined,
+        operationName: 'GetCheckpointUrl',
+        requestParameters: path('studyId', 'trialId'),
+        requestModels: { 'application/json': objectModel },
+      }),
+    );
     if (this.authMode === 'cognito') {
-      Validations.of(measurements).acknowledge({
-        id: 'AwsSolutions-COG4',
-        reason:
-          'The measurement route is called by the training jobs, which sign with their Batch job role (SigV4), not by people; every other method has the Cognito user pool authorizer.',
-      });
+      for (const method of [measurements, checkpointUrl])
+        Validations.of(method).acknowledge({
+          id: 'AwsSolutions-COG4',
+          reason:
+            'The job routes (measurements, checkpoint URLs) are called by the training jobs, which sign with their Batch job role (SigV4), not by people; every other method has the Cognito user pool authorizer.',
+        });
     }
 
     if (dashboard) {
@@ -230,8 +248,8 @@ export class RungApi extends Construct {
     }
   }
 
-  /** `execute-api:Invoke` ARN of the measurement route on the `v1` stage (literal stage: no dependency on the deployment). */
-  get measurementsArn(): string {
-    return this.restApi.arnForExecuteApi(MEASUREMENTS_ROUTE.method, MEASUREMENTS_ROUTE.path, API_STAGE);
+  /** `execute-api:Invoke` ARNs of the job routes on the `v1` stage (literal stage: no dependency on the deployment). */
+  get jobRouteArns(): string[] {
+    return JOB_ROUTES.map((r) => this.restApi.arnForExecuteApi(r.method, r.path, API_STAGE));
   }
 }

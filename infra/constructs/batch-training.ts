@@ -5,18 +5,10 @@ import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { defaultJobTimeoutSeconds } from '../../shared/study/job-environment.js';
-import {
-  S3_READ_WILDCARD_ACTIONS,
-  S3_WRITE_WILDCARD_ACTIONS,
-  acknowledgeManagedPolicy,
-  acknowledgeWildcardAction,
-  acknowledgeWildcardResource,
-} from '../nag.js';
+import { acknowledgeManagedPolicy } from '../nag.js';
 import { fromRoot } from '../paths.js';
-import { STUDY_DATA_PREFIX } from './storage.js';
 
 /** Status reason AWS Batch gives a job whose Spot instance was reclaimed. */
 export const SPOT_RECLAIM_STATUS_REASON = 'Host EC2*';
@@ -65,7 +57,6 @@ export interface BatchTrainingProps {
   readonly maxvCpus: number;
   /** Minutes a job may wait on the Spot queue for capacity before Batch cancels it (the workflow then runs it on demand). */
   readonly spotCapacityWaitMinutes: number;
-  readonly artifactBucket: s3.IBucket;
 }
 
 /**
@@ -168,21 +159,11 @@ export class BatchTraining extends Construct {
     // The job role: the trial's own AWS identity (checkpoints in S3, measurements through the API).
     this.jobRole = new iam.Role(this, 'JobRole', {
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
-      description: 'rung training job: reads/writes checkpoints, reports measurements to the rung API',
+      description: 'rung training job: reports measurements and reaches its own checkpoint through the rung API',
     });
-    props.artifactBucket.grantReadWrite(this.jobRole, `${STUDY_DATA_PREFIX}*`);
-    acknowledgeWildcardResource(
-      this.jobRole,
-      props.artifactBucket.arnForObjects(`${STUDY_DATA_PREFIX}*`),
-      `Checkpoint keys are per team, study and trial, known only at run time; the job role is limited to the ${STUDY_DATA_PREFIX} prefix of the artifact bucket.`,
-    );
-    for (const action of [...S3_READ_WILDCARD_ACTIONS, ...S3_WRITE_WILDCARD_ACTIONS]) {
-      acknowledgeWildcardAction(
-        this.jobRole,
-        action,
-        `Action group of CDK's bucket.grantReadWrite, on the ${STUDY_DATA_PREFIX} prefix only: a trial reads, overwrites and removes its checkpoint (object versions, multipart uploads).`,
-      );
-    }
+    // No grant on the artifact bucket: a job reaches its own trial's checkpoint through URLs the
+    // API signs for its job token (functions/api/checkpoint-route.ts), so one trial's code can read
+    // or overwrite no other trial's checkpoint, nor another team's.
 
     const logGroup = new logs.LogGroup(this, 'JobLogs', {
       retention: logs.RetentionDays.ONE_MONTH,

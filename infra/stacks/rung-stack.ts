@@ -68,7 +68,6 @@ export class RungStack extends Stack {
       gpuInstanceTypes: settings.gpuInstanceTypes,
       maxvCpus: settings.maxvCpus,
       spotCapacityWaitMinutes: settings.spotCapacityWaitMinutes,
-      artifactBucket,
     });
     this.stableLogicalId(this.training.jobDefinition, LOGICAL_IDS.jobDefinition);
     this.stableLogicalId(this.training.jobQueue, LOGICAL_IDS.jobQueue);
@@ -144,8 +143,9 @@ export class RungStack extends Stack {
     });
     this.stableLogicalId(this.apiFunction, this.apiFunction.node.id);
     table.grantReadWriteData(this.apiFunction);
-    // The API hands out checkpoints (e.g. presigned downloads of the best model).
+    // The API signs each job's checkpoint URLs (read and write, its own trial's folder only).
     artifactBucket.grantRead(this.apiFunction, `${STUDY_DATA_PREFIX}*`);
+    artifactBucket.grantPut(this.apiFunction, `${STUDY_DATA_PREFIX}*`);
     studyMachine.grantStartExecution(this.apiFunction);
     studyMachine.grantExecution(this.apiFunction, 'states:StopExecution', 'states:DescribeExecution');
 
@@ -164,7 +164,7 @@ export class RungStack extends Stack {
     iam.Grant.addToPrincipal({
       grantee: this.training.jobRole,
       actions: ['execute-api:Invoke'],
-      resourceArns: [this.api.measurementsArn],
+      resourceArns: this.api.jobRouteArns,
     });
 
     this.acknowledgeWildcards();
@@ -203,7 +203,11 @@ export class RungStack extends Stack {
 
     // The API's bucket grant (read), limited to the study-data prefix.
     const bucketUsers: [iam.IRole, readonly string[], string][] = [
-      [this.apiFunction.role!, S3_READ_WILDCARD_ACTIONS, 'the API reads study checkpoints (e.g. presigned downloads of the best model)'],
+      [
+        this.apiFunction.role!,
+        [...S3_READ_WILDCARD_ACTIONS, 's3:Abort*'],
+        "the API signs each job's checkpoint URLs (GET and PUT of its own trial's objects)",
+      ],
     ];
     for (const [role, actions, why] of bucketUsers) {
       for (const action of actions) {
@@ -223,12 +227,13 @@ export class RungStack extends Stack {
       'The API stops and describes executions of StudyMachine only; their names are study ids, known at run time.',
     );
 
-    // The training jobs report measurements on one route whose path holds the study and trial ids.
-    acknowledgeWildcardResource(
-      this.training.jobRole,
-      this.api.measurementsArn,
-      'The job role may call POST /studies/{studyId}/trials/{trialId}/measurements on the v1 stage and nothing else; the ids are path parameters known at run time.',
-    );
+    // The training jobs call two routes whose paths hold the study and trial ids.
+    for (const arn of this.api.jobRouteArns)
+      acknowledgeWildcardResource(
+        this.training.jobRole,
+        arn,
+        'The job role may call POST /studies/{studyId}/trials/{trialId}/measurements and .../checkpoint-url on the v1 stage and nothing else; the ids are path parameters known at run time, and the job token limits a job to its own trial.',
+      );
 
     // Step Functions task grants as CDK generates them.
     const stateMachines: Record<MachineName, sfn.StateMachine> = { studyMachine, bracketMachine, laneMachine };

@@ -91,12 +91,8 @@ class ApiClient:
         headers["x-rung-job-token"] = token
         return sigv4_headers("POST", url, body, headers)
 
-    def report(self, step: int, metrics: Mapping[str, float], candidates: Optional[list] = None) -> dict:
-        """POSTs one step; returns the API's answer ({stored, shouldStop}). Raises JobContractError on a 4xx but a step conflict."""
-        url = self.measurement_url()
-        payload: dict = {"step": step, "metrics": dict(metrics)}
-        if candidates:
-            payload["candidates"] = [{"params": dict(c["params"]), "metrics": dict(c.get("metrics", {}))} for c in candidates]
+    def _post(self, url: str, payload: dict, what: str, on_4xx=None) -> dict:
+        """POSTs JSON with retries on throttling and server errors; a 4xx is a JobContractError unless `on_4xx` answers it."""
         body = json.dumps(payload).encode()
         last_error: Optional[BaseException] = None
         for attempt in range(self.attempts):
@@ -108,12 +104,25 @@ class ApiClient:
             except urllib.error.HTTPError as e:
                 if e.code not in _RETRYABLE:
                     detail = e.read().decode(errors="replace")[:500]
-                    conflict = _measurement_conflict(e.code, detail)
-                    if conflict is not None:
-                        return conflict
-                    raise JobContractError(f"report of step {step} rejected ({e.code}): {detail}") from None
+                    answer = on_4xx(e.code, detail) if on_4xx else None
+                    if answer is not None:
+                        return answer
+                    raise JobContractError(f"{what} rejected ({e.code}): {detail}") from None
                 last_error = e
             except (urllib.error.URLError, OSError) as e:
                 last_error = e
             time.sleep(self.base_delay * 2**attempt)
-        raise ConnectionError(f"could not report step {step} after {self.attempts} tries: {last_error}")
+        raise ConnectionError(f"could not send {what} after {self.attempts} tries: {last_error}")
+
+    def report(self, step: int, metrics: Mapping[str, float], candidates: Optional[list] = None) -> dict:
+        """POSTs one step; returns the API's answer ({stored, shouldStop}). Raises JobContractError on a 4xx but a step conflict."""
+        payload: dict = {"step": step, "metrics": dict(metrics)}
+        if candidates:
+            payload["candidates"] = [{"params": dict(c["params"]), "metrics": dict(c.get("metrics", {}))} for c in candidates]
+        return self._post(self.measurement_url(), payload, f"report of step {step}", _measurement_conflict)
+
+    def checkpoint_url(self, name: str, method: str) -> str:
+        """A short-lived URL for one object of this trial's checkpoint folder (on AWS the job role reaches no checkpoint itself)."""
+        t = self.trial
+        url = f"{t.api_url}/studies/{quote(t.study_id, safe='')}/trials/{quote(t.trial_id, safe='')}/checkpoint-url"
+        return self._post(url, {"name": name, "method": method}, f"checkpoint URL for {method} {name}")["url"]

@@ -2,11 +2,17 @@
 
 Each write is atomic: a temporary file renamed over the old one locally, a single PutObject on S3.
 A job killed mid-write therefore leaves the previous good checkpoint behind.
+
+On AWS a trial's job reaches its checkpoint through short-lived URLs that the rung API signs for
+its own trial only (``ApiStore``): the job role has no access to the artifact bucket, so one
+trial's code cannot read or overwrite another's checkpoint, nor another team's.
 """
 from __future__ import annotations
 
 import os
 import tempfile
+import urllib.error
+import urllib.request
 from typing import Optional
 from urllib.parse import unquote, urlparse
 
@@ -68,12 +74,41 @@ class S3Store:
         return f"s3://{self.bucket}/{self._key(name)}"
 
 
-def store_for(uri: str):
+class ApiStore:
+    """The trial's own checkpoint folder through URLs the API signs (POST .../checkpoint-url)."""
+
+    def __init__(self, api, uri: str, timeout: float = 300.0):
+        self.api = api
+        self.folder = uri.rstrip("/")
+        self.timeout = timeout
+
+    def read(self, name: str) -> Optional[bytes]:
+        request = urllib.request.Request(self.api.checkpoint_url(name, "GET"), method="GET")
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                return response.read()
+        except urllib.error.HTTPError as e:
+            # S3 answers 404 for a missing key (403 when the signer may not list the bucket).
+            if e.code in (403, 404):
+                return None
+            raise
+
+    def write(self, name: str, data: bytes) -> None:
+        request = urllib.request.Request(self.api.checkpoint_url(name, "PUT"), data=data, method="PUT")
+        with urllib.request.urlopen(request, timeout=self.timeout) as response:
+            response.read()
+
+    def uri(self, name: str) -> str:
+        return f"{self.folder}/{name}"
+
+
+def store_for(uri: str, api=None):
+    """The store of a folder URI; with ``api`` (the trial's ApiClient), an s3:// folder is reached through signed URLs."""
     parsed = urlparse(uri)
     if parsed.scheme == "file":
         return FolderStore(unquote(parsed.path))
     if parsed.scheme == "s3":
-        return S3Store(parsed.netloc, parsed.path)
+        return ApiStore(api, uri) if api is not None else S3Store(parsed.netloc, parsed.path)
     raise JobContractError(f"unsupported checkpoint URI {uri}: expected file:// or s3://")
 
 

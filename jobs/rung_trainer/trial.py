@@ -60,7 +60,8 @@ class Trial:
     def __init__(self, env: TrialEnv, api: Optional[ApiClient] = None, handle_sigterm: bool = True):
         self.env = env
         self.api = api or ApiClient(env)
-        self.store = store_for(env.checkpoint_uri)
+        # On AWS (an s3:// folder) the checkpoint is reached through URLs the API signs for this trial.
+        self.store = store_for(env.checkpoint_uri, self.api)
         #: Set by SIGTERM: finish the current step, checkpoint, exit RETRY_EXIT_CODE.
         self.interrupted = False
         #: Set when the API answers shouldStop (the study is stopping): checkpoint and exit 0.

@@ -69,6 +69,7 @@ function validBody(method: string, path: string): unknown {
     suggest: { clientId: 'probe' },
     enqueue: { configs: [{ x: 0.5 }] },
     measurements: { step: 2, metrics: { loss: 0.5 } },
+    'checkpoint-url': { name: 'state.pt', method: 'GET' },
     complete: { metrics: { loss: 0.5 } },
     stop: undefined,
     resume: undefined,

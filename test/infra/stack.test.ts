@@ -196,14 +196,36 @@ describe('batch', () => {
     expect(jobDefinition.ContainerProperties.JobRoleArn).toBeDefined();
   });
 
-  it('lets the job role invoke only the measurement route of the API', () => {
+  it('lets the job role invoke the two job routes of the API and reach no S3 object (checkpoints go through signed URLs)', () => {
     // Act
     const [[, policy]] = ofType('AWS::IAM::Policy').filter(([id]) => id.startsWith('TrainingJobRole')) as [[string, Resources[string]]];
-    const invoke = policy.Properties.PolicyDocument.Statement.filter((s: any) => s.Action === 'execute-api:Invoke');
+    const statements = policy.Properties.PolicyDocument.Statement;
+    const actions = statements.flatMap((s: any) => [s.Action].flat());
+    const invoke = statements.filter((s: any) => s.Action === 'execute-api:Invoke');
 
     // Assess
     expect(invoke).toHaveLength(1);
-    expect(JSON.stringify(invoke[0].Resource)).toContain('/v1/POST/studies/*/trials/*/measurements');
+    const routes = JSON.stringify(invoke[0].Resource);
+    expect(routes).toContain('/v1/POST/studies/*/trials/*/measurements');
+    expect(routes).toContain('/v1/POST/studies/*/trials/*/checkpoint-url');
+    expect([...new Set(actions)]).toEqual(['execute-api:Invoke']);
+  });
+
+  it('lets the API function sign checkpoint URLs: GetObject and PutObject on the teams/ prefix only', () => {
+    // Act
+    const roleRef = resources.ApiFunction!.Properties.Role['Fn::GetAtt'][0];
+    const statements = ofType('AWS::IAM::Policy')
+      .filter(([, p]) => p.Properties.Roles.some((r: any) => r.Ref === roleRef))
+      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
+    const s3 = statements.filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith('s3:')));
+
+    // Assess
+    const s3Actions = s3.flatMap((s: any) => [s.Action].flat());
+    expect(s3Actions).toEqual(expect.arrayContaining(['s3:GetObject*', 's3:PutObject']));
+    expect(s3Actions).not.toContain('s3:DeleteObject*');
+    for (const statement of s3)
+      for (const resource of [statement.Resource].flat())
+        if (JSON.stringify(resource).includes('/')) expect(JSON.stringify(resource)).toContain('/teams/*');
   });
 });
 
@@ -307,8 +329,8 @@ describe('api', () => {
     const [[validatorId, validator]] = ofType('AWS::ApiGateway::RequestValidator') as [[string, Resources[string]]];
 
     // Assess
-    // 15 API routes and the dashboard's 2 (test/infra/dashboard-site.test.ts).
-    expect(methods).toHaveLength(17);
+    // 16 API routes and the dashboard's 2 (test/infra/dashboard-site.test.ts).
+    expect(methods).toHaveLength(18);
     expect(validator.Properties).toMatchObject({ ValidateRequestBody: true, ValidateRequestParameters: true });
     for (const [, method] of methods) {
       expect(method.Properties.AuthorizationType).toBe('AWS_IAM');

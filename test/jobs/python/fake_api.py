@@ -13,6 +13,8 @@ class FakeApi:
         self.stored = {}  # step -> metrics
         self.fail_next = []  # statuses to answer before succeeding
         self.should_stop = False
+        self.objects = {}  # name -> bytes: the "S3" that signed checkpoint URLs reach
+        self.object_requests = []  # (method, name)
         api = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -22,6 +24,10 @@ class FakeApi:
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers["content-length"])))
                 api.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+                if self.path.endswith("/checkpoint-url"):
+                    # As the real route: a URL for one object of the trial's folder, here on this server.
+                    url = f"{api.url}/objects/{body['name']}?X-Amz-Signature=fake&method={body['method']}"
+                    return self._answer(200, {"url": url, "method": body["method"]})
                 if api.fail_next:
                     status = api.fail_next.pop(0)
                     return self._answer(status, {"error": {"code": "x", "message": f"scripted {status}"}})
@@ -31,6 +37,23 @@ class FakeApi:
                     return self._answer(409, {"error": {"code": "MeasurementConflict", "message": message}})
                 api.stored.setdefault(body["step"], body["metrics"])
                 self._answer(201 if fresh else 200, {"stored": fresh, "shouldStop": api.should_stop})
+
+            def do_PUT(self):
+                name = self.path.split("/objects/")[1].split("?")[0]
+                api.object_requests.append(("PUT", name))
+                api.objects[name] = self.rfile.read(int(self.headers["content-length"]))
+                self._answer(200, {})
+
+            def do_GET(self):
+                name = self.path.split("/objects/")[1].split("?")[0]
+                api.object_requests.append(("GET", name))
+                if name not in api.objects:
+                    return self._answer(404, {"Code": "NoSuchKey"})
+                data = api.objects[name]
+                self.send_response(200)
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
 
             def _answer(self, status, payload):
                 data = json.dumps(payload).encode()

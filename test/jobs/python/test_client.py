@@ -89,6 +89,19 @@ class ClientTest(unittest.TestCase):
         with self.assertRaises(JobContractError):
             self.trial(RUNG_CHECKPOINT_URI="file://" + tempfile.mkdtemp(), RUNG_RESOURCE_FROM="2").load_checkpoint()
 
+    def test_an_s3_checkpoint_goes_through_urls_the_api_signs_for_this_trial_only(self):
+        s3 = "s3://artifacts/teams/team-a/studies/s1/trials/7/checkpoint"
+        trial = self.trial(RUNG_CHECKPOINT_URI=s3)
+        self.assertIsNone(trial.load_checkpoint())  # 404 from the store: a fresh start
+        trial.save_checkpoint({"w": [3]}, step=1)
+        loaded = self.trial(RUNG_CHECKPOINT_URI=s3).load_checkpoint()
+        self.assertEqual((loaded.step, loaded.state), (1, {"w": [3]}))
+        asked = [(path, body) for path, _, body in self.api.requests if path.endswith("/checkpoint-url")]
+        self.assertEqual({path for path, _ in asked}, {"/v1/studies/s1/trials/7/checkpoint-url"})
+        self.assertEqual([body["method"] for _, body in asked], ["GET", "PUT", "GET"])
+        self.assertEqual([m for m, _ in self.api.object_requests], ["GET", "PUT", "GET"])
+        self.assertEqual(list(self.api.objects), ["state.pt"])
+
     def test_steps_after_sigterm_checkpoints_the_last_whole_step_and_exits_with_the_retry_code(self):
         env = TrialEnv.from_env(env_for(self.api, self.folder, RUNG_RESOURCE_TO="5"))
         trial = Trial(env, api=ApiClient(env, base_delay=0.01))
