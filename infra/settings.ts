@@ -12,6 +12,11 @@ export interface RungSettings {
    * on-demand queue instead.
    */
   readonly spotCapacityWaitMinutes: number;
+  /**
+   * `rung:dataBuckets`: S3 locations (`bucket` or `bucket/prefix`) the training jobs may read, for
+   * their datasets (a study's `trial.environment.DATA_URI: s3://...`). Read-only; none by default.
+   */
+  readonly dataBuckets: string[];
   /** `rung:privateSubnets`: private subnets behind one NAT gateway (costs money while idle) instead of public subnets only. */
   readonly privateSubnets: boolean;
   /**
@@ -41,6 +46,7 @@ export const DEFAULT_SETTINGS: RungSettings = {
   gpuInstanceTypes: ['g5.xlarge', 'g6.xlarge'],
   maxvCpus: 64,
   spotCapacityWaitMinutes: 30,
+  dataBuckets: [],
   privateSubnets: false,
   auth: 'iam',
   apiExecutionLogs: 'off',
@@ -70,6 +76,15 @@ function parsePositiveInt(key: string, value: unknown): number {
     throw new RungSettingsError(`${key} must be a positive integer, got ${JSON.stringify(value)}`);
   }
   return n;
+}
+
+function parseDataBuckets(value: unknown): string[] {
+  const list =
+    typeof value === 'string' ? (value.trim().startsWith('[') ? JSON.parse(value) : value.split(',').map((s) => s.trim())) : value;
+  const location = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[A-Za-z0-9!_.*'()/-]*)?$/;
+  if (!Array.isArray(list) || !list.every((b) => typeof b === 'string' && location.test(b)))
+    throw new RungSettingsError(`rung:dataBuckets must be a list of S3 buckets or bucket/prefix, got ${JSON.stringify(value)}`);
+  return (list as string[]).map((b) => b.replace(/\/+$/, ''));
 }
 
 function parseMinutes(key: string, value: unknown, min: number, max: number): number {
@@ -109,6 +124,7 @@ export function readRungSettings(scope: Construct): RungSettings {
   const maxvCpus = get('rung:maxvCpus');
   const privateSubnets = get('rung:privateSubnets');
   const spotWait = get('rung:spotCapacityWaitMinutes');
+  const dataBuckets = get('rung:dataBuckets');
   const auth = get('rung:auth') === undefined ? DEFAULT_SETTINGS.auth : parseAuth(get('rung:auth'));
   const poolArn = get('rung:cognitoUserPoolArn');
   if (poolArn !== undefined && auth !== 'cognito') throw new RungSettingsError('rung:cognitoUserPoolArn needs rung:auth=cognito');
@@ -117,6 +133,7 @@ export function readRungSettings(scope: Construct): RungSettings {
     maxvCpus: maxvCpus === undefined ? DEFAULT_SETTINGS.maxvCpus : parsePositiveInt('rung:maxvCpus', maxvCpus),
     spotCapacityWaitMinutes:
       spotWait === undefined ? DEFAULT_SETTINGS.spotCapacityWaitMinutes : parseMinutes('rung:spotCapacityWaitMinutes', spotWait, 10, 1440),
+    dataBuckets: dataBuckets === undefined || dataBuckets === '' ? DEFAULT_SETTINGS.dataBuckets : parseDataBuckets(dataBuckets),
     privateSubnets: privateSubnets === undefined ? DEFAULT_SETTINGS.privateSubnets : parseBoolean('rung:privateSubnets', privateSubnets),
     auth,
     apiExecutionLogs:

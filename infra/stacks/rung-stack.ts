@@ -2,6 +2,7 @@ import { ArnFormat, CfnOutput, CfnResource, Duration, Stack, type StackProps } f
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { type ApiAuth, RungApi } from '../constructs/api.js';
@@ -159,6 +160,25 @@ export class RungStack extends Stack {
     }
     this.api = new RungApi(this, 'Api', { auth, executionLogs: settings.apiExecutionLogs });
     this.api.addRoutes(this.apiFunction, this.dashboard.function);
+
+    // Datasets the jobs may read (rung:dataBuckets): read-only, and nothing else of S3.
+    for (const location of settings.dataBuckets) {
+      const [bucketName, ...rest] = location.split('/');
+      const prefix = rest.join('/');
+      const bucket = s3.Bucket.fromBucketName(this, `DataBucket-${location.replace(/[^A-Za-z0-9]/g, '-')}`, bucketName!);
+      bucket.grantRead(this.training.jobRole, prefix ? `${prefix}/*` : '*');
+      for (const action of S3_READ_WILDCARD_ACTIONS)
+        acknowledgeWildcardAction(
+          this.training.jobRole,
+          action,
+          `Action group of CDK's bucket.grantRead on ${location}, a data location the stack's rung:dataBuckets names: jobs read their datasets there.`,
+        );
+      acknowledgeWildcardResource(
+        this.training.jobRole,
+        bucket.arnForObjects(prefix ? `${prefix}/*` : '*'),
+        `Objects under ${location}, a data location the stack's rung:dataBuckets names (read-only).`,
+      );
+    }
 
     // The training jobs report measurements through the API, signing with the job role...
     iam.Grant.addToPrincipal({
