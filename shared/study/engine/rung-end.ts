@@ -65,7 +65,7 @@ export function sliceEnded(
   const jobs = closeJob(study, t, now, slice);
   if (slice.jobError || !last || last.step < slice.target) {
     const why = slice.jobError
-      ? `job failed: ${slice.jobError.Error ?? 'error'}${slice.jobError.Cause ? `: ${slice.jobError.Cause.slice(0, 500)}` : ''}`
+      ? jobFailure(slice.jobError)
       : last
         ? `the job stopped at ${last.step}, before its rung at ${slice.target}`
         : `the job never reported the objective metric "${metric}"`;
@@ -96,4 +96,38 @@ export async function recordBest(ctx: CasContext, study: Pick<Study, 'team' | 's
     const best = pickBest(s.spec.objective.goal, s.best, trial);
     return best === s.best ? undefined : { ...s, best };
   });
+}
+
+/** How much of a failed job's story a trial keeps: the end of it, where the error is. */
+const maxFailureChars = 2000;
+
+/**
+ * Why a job failed, as people read it: Batch's status reason and exit code, then the end of the
+ * container's reason (the local runtime puts the log's last lines there; on AWS it names what
+ * stopped the container), not the first characters of the job description's JSON, where a
+ * traceback's last line (`ModuleNotFoundError: ...`) would be cut off.
+ */
+export function jobFailure(error: { Error?: string; Cause?: string }): string {
+  const head = `job failed: ${error.Error ?? 'error'}`;
+  if (!error.Cause) return head;
+  let described: { StatusReason?: string; Container?: { ExitCode?: number | null; Reason?: string } } | undefined;
+  try {
+    const parsed: unknown = JSON.parse(error.Cause);
+    if (parsed && typeof parsed === 'object') described = parsed as typeof described;
+  } catch {
+    // Not a job description (a timeout, a service error): its text as it is.
+  }
+  if (!described) return `${head}: ${tail(error.Cause)}`;
+  const exit = described.Container?.ExitCode;
+  const said = described.StatusReason ?? '';
+  const status =
+    exit === undefined || exit === null || said.includes(`exit code ${exit}`)
+      ? said
+      : [said, `exit code ${exit}`].filter(Boolean).join(', ');
+  const reason = described.Container?.Reason?.trim();
+  return `${head}${status ? `: ${status}` : ''}${reason ? `\n${tail(reason)}` : ''}`;
+}
+
+function tail(text: string): string {
+  return text.length <= maxFailureChars ? text : `…${text.slice(-maxFailureChars)}`;
 }
