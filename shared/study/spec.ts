@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { suggestKey } from './key-suggestions.js';
 import { InvalidInputError, type Issue } from '../errors.js';
 import { parametersSchema } from '../space/schema.js';
 import { jobEnvironmentSchema } from './environment-schema.js';
@@ -179,13 +180,25 @@ export type StudySpecInput = z.input<typeof studySpecSchema>;
 export type StudySpec = z.output<typeof studySpecSchema>;
 export type SchedulerSpec = StudySpec['strategy']['scheduler'];
 
-export function zodIssues(error: z.ZodError): Issue[] {
-  return error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+/**
+ * Each problem with its path; given the schema, an unknown key that misspells a known one says
+ * which (`Unrecognized key: "schedular" (did you mean "scheduler"?)`).
+ */
+export function zodIssues(error: z.ZodError, schema?: z.ZodType): Issue[] {
+  return error.issues.flatMap((i) => {
+    const path = i.path.map(String).join('.');
+    if (!schema || i.code !== 'unrecognized_keys') return [{ path, message: i.message }];
+    // One issue per key, each with its own suggestion.
+    return i.keys.map((key) => {
+      const guess = suggestKey(schema, i.path, key);
+      return { path, message: `Unrecognized key: "${key}"${guess ? ` (did you mean "${guess}"?)` : ''}` };
+    });
+  });
 }
 
 /** Parses a study spec (already decoded from YAML or JSON); throws InvalidInputError naming every problem. */
 export function parseStudySpec(input: unknown): StudySpec {
   const result = studySpecSchema.safeParse(input);
-  if (!result.success) throw new InvalidInputError(zodIssues(result.error), 'invalid study spec');
+  if (!result.success) throw new InvalidInputError(zodIssues(result.error, studySpecSchema), 'invalid study spec');
   return result.data;
 }
