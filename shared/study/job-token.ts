@@ -55,8 +55,9 @@ export function jobTokenFor(trial: JobTokenScope, secret: Uint8Array): string {
 }
 
 /** The token of the slice about to start; its hash is stored on the trial (the token itself never is). */
-export async function issueJobToken(ctx: StepContext, trial: Trial): Promise<{ token: string; trial: Trial }> {
-  const key = await jobKeyOf(ctx, trial);
+export async function issueJobToken(ctx: StepContext, trial: Trial, study?: Study): Promise<{ token: string; trial: Trial }> {
+  // The study as the step read it holds the key once one is drawn (it never changes): no read then.
+  const key = study?.jobKey ? Buffer.from(study.jobKey, 'base64url') : await jobKeyOf(ctx, trial);
   const slice = Math.max(0, (trial.jobs?.length ?? 0) - 1);
   const secret = createHmac('sha256', key).update(`${trial.trialId}.${slice}`).digest();
   const token = jobTokenFor(trial, secret);

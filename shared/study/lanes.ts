@@ -186,7 +186,7 @@ async function startNew(ctx: StepContext, study: Study, position: LaneInput, cre
 }
 
 async function jobFor(ctx: StepContext, study: Study, position: LaneInput, trial: Trial, levels: number[]): Promise<LaneJob> {
-  const issued = await issueJobToken(ctx, trial);
+  const issued = await issueJobToken(ctx, trial, study);
   const job = jobSpecFor(ctx, study, issued.trial, levels[trial.rung], issued.token);
   return { ...position, run: true, trialId: trial.trialId, rung: trial.rung, job };
 }

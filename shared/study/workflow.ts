@@ -158,7 +158,7 @@ export async function startTrial(ctx: StepContext, slot: TrialSlot): Promise<Sta
     await settleJobs(ctx, study, trial);
     return skip;
   }
-  const issued = await issueJobToken(ctx, trial);
+  const issued = await issueJobToken(ctx, trial, study);
   return { ...slot, run: true, job: jobSpecFor(ctx, study, issued.trial, target.resource, issued.token) };
 }
 
