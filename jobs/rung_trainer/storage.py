@@ -88,8 +88,9 @@ class ApiStore:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 return response.read()
         except urllib.error.HTTPError as e:
-            # S3 answers 404 for a missing key (403 when the signer may not list the bucket).
-            if e.code in (403, 404):
+            # 404: no such object (the signer may list the bucket, so S3 says so). A 403 (an expired
+            # URL, a clock off) must not pass for "no checkpoint": the slice would start over.
+            if e.code == 404:
                 return None
             raise
 
