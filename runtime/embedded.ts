@@ -7,7 +7,6 @@ import type { Hono } from 'hono';
 import { createApi } from '../functions/api/app.js';
 import { logger, useHandlerContext } from '../functions/context.js';
 import { DynamoStore } from '../shared/store/dynamo.js';
-import { renderDefinitions } from './definitions.js';
 import { createLocalDynamoClient, ensureTable, startDynalite } from './dynalite.js';
 import { bearerIdentity, listenLocal, loadOrCreateCredentials } from './local-api.js';
 import { LocalBatch } from './local-batch.js';
@@ -61,12 +60,16 @@ export async function startEmbedded(options: EmbeddedOptions = {}) {
   );
 
   const batch = new LocalBatch({ cwd: options.jobCwd ?? process.cwd(), logDir: path.join(root, 'logs') });
-  // Rendering the definitions synthesizes the CDK app (seconds): only a started study pays for it,
-  // so that read-only commands stay quick.
+  // Rendering the definitions synthesizes the CDK app (seconds), and even loading aws-cdk-lib takes
+  // about a second: a runtime that runs studies (it listens, for its jobs) loads it now and
+  // renders on the first study; read-only commands (listen: false) load it only if they start one.
+  let definitionsModule: typeof import('./definitions.js') | undefined =
+    options.listen === false ? undefined : await import('./definitions.js');
   let executions: LocalExecutions | undefined;
   const localExecutions = () => {
     if (!executions) {
-      const definitions = renderDefinitions();
+      if (!definitionsModule) throw new Error('the embedded runtime was started read-only (listen: false): it runs no study');
+      const definitions = definitionsModule.renderDefinitions();
       batch.defaultCommand = definitions.jobDefinition.command;
       batch.retryStrategy = definitions.jobDefinition.retryStrategy;
       batch.jobQueues = definitions.jobQueues;
@@ -85,7 +88,12 @@ export async function startEmbedded(options: EmbeddedOptions = {}) {
   let apiUrl: string | undefined;
   const api = createApi({
     service: { store, now, random },
-    starter: { start: (input, name) => localExecutions().start(input, name) },
+    starter: {
+      async start(input, name) {
+        definitionsModule ??= await import('./definitions.js');
+        await localExecutions().start(input, name);
+      },
+    },
     identify: bearerIdentity(credentials),
     publicUrl: () => apiUrl,
     log: { error: (message, ...extra) => console.error(message, ...extra) },
