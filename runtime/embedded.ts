@@ -11,7 +11,7 @@ import { createLocalDynamoClient, ensureTable, startDynalite } from './dynalite.
 import { bearerIdentity, listenLocal, loadOrCreateCredentials } from './local-api.js';
 import { LocalBatch } from './local-batch.js';
 import { endOrphans } from './orphans.js';
-import { LocalExecutions, type LocalExecutionsOptions } from './executions.js';
+import type { LocalExecutions, LocalExecutionsOptions } from './executions.js';
 
 export interface EmbeddedOptions {
   /** Where the LevelDB database, checkpoints, logs and credentials live; in memory when absent. */
@@ -60,20 +60,21 @@ export async function startEmbedded(options: EmbeddedOptions = {}) {
   );
 
   const batch = new LocalBatch({ cwd: options.jobCwd ?? process.cwd(), logDir: path.join(root, 'logs') });
-  // Rendering the definitions synthesizes the CDK app (seconds), and even loading aws-cdk-lib takes
-  // about a second: a runtime that runs studies (it listens, for its jobs) loads it now and
-  // renders on the first study; read-only commands (listen: false) load it only if they start one.
-  let definitionsModule: typeof import('./definitions.js') | undefined =
-    options.listen === false ? undefined : await import('./definitions.js');
+  // Rendering the definitions synthesizes the CDK app (seconds), and loading aws-cdk-lib and the
+  // state-machine executor takes about a second: a runtime that runs studies (it listens, for its
+  // jobs) loads them now and renders on the first study; read-only commands (listen: false) load
+  // them only if they start one.
+  const loadRunner = async () => ({ definitions: await import('./definitions.js'), executions: await import('./executions.js') });
+  let runner: Awaited<ReturnType<typeof loadRunner>> | undefined = options.listen === false ? undefined : await loadRunner();
   let executions: LocalExecutions | undefined;
   const localExecutions = () => {
     if (!executions) {
-      if (!definitionsModule) throw new Error('the embedded runtime was started read-only (listen: false): it runs no study');
-      const definitions = definitionsModule.renderDefinitions();
+      if (!runner) throw new Error('the embedded runtime was started read-only (listen: false): it runs no study');
+      const definitions = runner.definitions.renderDefinitions();
       batch.defaultCommand = definitions.jobDefinition.command;
       batch.retryStrategy = definitions.jobDefinition.retryStrategy;
       batch.jobQueues = definitions.jobQueues;
-      executions = new LocalExecutions({
+      executions = new runner.executions.LocalExecutions({
         studyMachine: definitions.studyMachine as never,
         bracketMachine: definitions.bracketMachine as never,
         laneMachine: definitions.laneMachine as never,
@@ -90,7 +91,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}) {
     service: { store, now, random },
     starter: {
       async start(input, name) {
-        definitionsModule ??= await import('./definitions.js');
+        runner ??= await loadRunner();
         await localExecutions().start(input, name);
       },
     },
