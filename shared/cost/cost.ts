@@ -7,8 +7,9 @@ import { defaultInstanceTypes, instancePrices, pricesAsOf, type InstancePrice } 
 /**
  * Dollar cost of trials: a job's runtime times the hourly price of the instance it runs on. A
  * spec may name several instance types (Batch picks one); forecasts and budgets take the most
- * expensive of them, so that a budget holds whichever Batch picks. `spot: true` prices at Spot
- * (the queue's on-demand fallback costs more: see the README).
+ * expensive of them, so that a budget holds whichever Batch picks. `spot: true` prices at Spot;
+ * a slice that falls back to the on-demand queue is charged at the on-demand rate once it ran
+ * (shared/study/engine/ledger.ts), beyond its Spot forecast.
  */
 
 export interface PriceTable {

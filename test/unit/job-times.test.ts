@@ -44,3 +44,20 @@ describe('the runtime a job is charged for', () => {
     expect(closeJob(study, trial, at)![0]!.seconds).toBe(2 * 3600);
   });
 });
+
+describe('the rate a job is charged at', () => {
+  const spotStudy = { spec: { trial: { spot: true, instanceTypes: ['g5.xlarge'] } } } as unknown as Study;
+  const hour = { jobResult: { StartedAt: t0, StoppedAt: t0 + 60 * min } };
+
+  it('is Spot for a Spot study’s job on the Spot queue, and on-demand for one that fell back to the on-demand queue', () => {
+    // Act
+    const [onSpot] = closeJob(spotStudy, trial, at, { ...hour, job: { queue: 0 } })!;
+    const [fellBack] = closeJob(spotStudy, trial, at, { ...hour, job: { queue: 1 } })!;
+    const [unknown] = closeJob(spotStudy, trial, at, hour)!;
+
+    // Assess: g5.xlarge at 0.42 (Spot) and 1.006 (on demand) USD per hour (shared/cost/prices.ts).
+    expect(onSpot!.costUsd).toBeCloseTo(0.42, 6);
+    expect(fellBack!.costUsd).toBeCloseTo(1.006, 6);
+    expect(unknown!.costUsd).toBeCloseTo(0.42, 6);
+  });
+});

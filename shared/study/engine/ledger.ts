@@ -1,3 +1,4 @@
+import { jobQueues } from '../job.js';
 import { hourlyPrice, jobCostUsd, jobForecastUsd } from '../../cost/cost.js';
 import type { Study, StudyCost, Trial, TrialJob } from '../types.js';
 import { updateStudyWith, type StepContext } from './step-context.js';
@@ -10,14 +11,22 @@ import { updateStudyWith, type StepContext } from './step-context.js';
 
 /** How a job ended, as the state that ran it passes it on (the `.sync` job's result or error). */
 export interface JobOutcome {
+  /** The job as TrainTrial ran it (shared/study/job.ts JobSpec): its `queue` says on which purchase option. */
+  job?: unknown;
   jobError?: { Error?: string; Cause?: string };
   /** Batch's StartedAt/StoppedAt (epoch ms) of the job and of each attempt, when the state keeps the job's description. */
   jobResult?: { StartedAt?: number; StoppedAt?: number; AttemptsStartedAt?: number[]; AttemptsStoppedAt?: number[] };
 }
 
-/** USD per hour and seconds per resource unit of the study's jobs, when they can be priced. */
-function pricingOf(study: Study): { usdPerHour: number; secondsPerResource?: number } | undefined {
-  const { usdPerHour } = hourlyPrice(study.spec);
+/**
+ * USD per hour and seconds per resource unit of the study's jobs, when they can be priced; at the
+ * on-demand rate for a job that ran on the on-demand queue (a Spot study's slice that waited too
+ * long for Spot capacity: the workflow's OnDemandInstead).
+ */
+function pricingOf(study: Study, outcome?: JobOutcome): { usdPerHour: number; secondsPerResource?: number } | undefined {
+  const onDemand = (outcome?.job as { queue?: unknown } | undefined)?.queue === jobQueues.indexOf('onDemand');
+  const spec = onDemand && study.spec.trial.spot ? { ...study.spec, trial: { ...study.spec.trial, spot: false } } : study.spec;
+  const { usdPerHour } = hourlyPrice(spec);
   return usdPerHour === undefined ? undefined : { usdPerHour, secondsPerResource: study.spec.trial.secondsPerResource };
 }
 
@@ -101,7 +110,7 @@ export function closeJob(study: Study, trial: Trial, at: Date, outcome?: JobOutc
   if (!last || last.endedAt !== undefined) return trial.jobs;
   const batch = batchTimes(outcome);
   const seconds = batch ? batch.seconds : Math.max(0, (at.getTime() - Date.parse(last.startedAt)) / 1000);
-  const pricing = pricingOf(study);
+  const pricing = pricingOf(study, outcome);
   jobs[jobs.length - 1] = {
     ...last,
     endedAt: at.toISOString(),
