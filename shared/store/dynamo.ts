@@ -16,6 +16,7 @@ import {
 } from './keys.js';
 import { decodeStudyToken, decodeTrialToken, encodeTrialToken, pageLimit, pageOfStudies } from './pagination.js';
 import { maxWorkerGrants, type IdempotencyRecord, type SamplerStateRecord, type StudyStore, type TrialNumberSource } from './port.js';
+import { grantWithoutWrite, type TrialCounter } from './trial-counter.js';
 import { checkIdempotencyRecord, checkMeasurement, checkNumberSource, checkSamplerState, checkStudy, checkTrial } from './validate.js';
 import { idempotencyKey, samplerStateKey, trialCounterKey, validateClientId } from './keys.js';
 
@@ -307,11 +308,8 @@ export class DynamoStore implements StudyStore {
         await this.createGrants(key);
         continue;
       }
-      const granted = counter.grants[clientId];
-      if (granted !== replacing) return granted;
-      if ('below' in source && (counter.next ?? source.from) >= source.below) return undefined;
-      if (granted === undefined && Object.keys(counter.grants).length >= maxWorkerGrants)
-        throw new ConflictError(`study ${studyId} has had ${maxWorkerGrants} ask/tell workers: reuse their clientIds`);
+      const without = grantWithoutWrite(counter, studyId, clientId, source, replacing);
+      if (without !== 'write') return without.answer;
     }
     throw new RetryableConflictError(`the trial counter of study ${studyId} kept changing: try again`);
   }
@@ -333,12 +331,6 @@ export class DynamoStore implements StudyStore {
       if (!isConditionalCheckFailed(err)) throw err;
     }
   }
-}
-
-/** The study's trial counter item: the next number and each worker's last grant. */
-interface TrialCounter {
-  next?: number;
-  grants?: Record<string, number>;
 }
 
 /** DynamoDB's refusal to set a nested path under a map that is not there. */

@@ -13,7 +13,8 @@ import {
   type Key,
 } from './keys.js';
 import { decodeTrialToken, encodeTrialToken, pageLimit, pageOfStudies } from './pagination.js';
-import { maxWorkerGrants, type IdempotencyRecord, type SamplerStateRecord, type StudyStore, type TrialNumberSource } from './port.js';
+import type { IdempotencyRecord, SamplerStateRecord, StudyStore, TrialNumberSource } from './port.js';
+import { grantWithoutWrite, type TrialCounter } from './trial-counter.js';
 import { checkIdempotencyRecord, checkMeasurement, checkNumberSource, checkSamplerState, checkStudy, checkTrial } from './validate.js';
 import { idempotencyKey, samplerStateKey, trialCounterKey, validateClientId } from './keys.js';
 
@@ -167,21 +168,10 @@ export class MemoryStore implements StudyStore {
     checkNumberSource(source, replacing);
     const key = trialCounterKey(team, studyId);
     const counter = this.read<TrialCounter>(key) ?? {};
-    const grants = counter.grants ?? {};
-    const granted = grants[validateClientId(clientId)];
-    if (granted !== replacing) return granted;
-    const next = counter.next ?? ('from' in source ? source.from : undefined);
-    if ('below' in source && next! >= source.below) return undefined;
-    if (granted === undefined && Object.keys(grants).length >= maxWorkerGrants)
-      throw new ConflictError(`study ${studyId} has had ${maxWorkerGrants} ask/tell workers: reuse their clientIds`);
-    const number = 'number' in source ? source.number : next!;
-    this.write(key, { ...counter, ...('from' in source ? { next: number + 1 } : {}), grants: { ...grants, [clientId]: number } });
+    const without = grantWithoutWrite(counter, studyId, validateClientId(clientId), source, replacing);
+    if (without !== 'write') return without.answer;
+    const number = 'number' in source ? source.number : (counter.next ?? source.from);
+    this.write(key, { ...counter, ...('from' in source ? { next: number + 1 } : {}), grants: { ...counter.grants, [clientId]: number } });
     return number;
   }
-}
-
-/** The study's trial counter item: the next number and each worker's last grant. */
-interface TrialCounter {
-  next?: number;
-  grants?: Record<string, number>;
 }
