@@ -40,6 +40,15 @@ async function serve(dataDir: string): Promise<{ url: string; process: ChildProc
   return { url, process: child };
 }
 
+/** A new data folder with a server on it, and the folder's bearer token. */
+async function serveNewFolder(prefix: string) {
+  const dataDir = mkdtempSync(path.join(tmpdir(), prefix));
+  dirs.push(dataDir);
+  const first = await serve(dataDir);
+  const { tokens } = JSON.parse(readFileSync(path.join(dataDir, 'credentials.json'), 'utf8')) as { tokens: Record<string, unknown> };
+  return { dataDir, first, token: Object.keys(tokens)[0]! };
+}
+
 const maxTrials = 60;
 const spec = {
   name: 'sigkill',
@@ -96,11 +105,7 @@ async function worker(base: string, token: string, clientId: string, ledger: Led
 describe('rung serve killed with SIGKILL under concurrent tells', () => {
   it('restarts with every acknowledged measurement, no trial handed out twice, and finishes each number once', async () => {
     // Prepare
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'rung-sigkill-'));
-    dirs.push(dataDir);
-    const first = await serve(dataDir);
-    const { tokens } = JSON.parse(readFileSync(path.join(dataDir, 'credentials.json'), 'utf8')) as { tokens: Record<string, unknown> };
-    const token = Object.keys(tokens)[0];
+    const { dataDir, first, token } = await serveNewFolder('rung-sigkill-');
     const created = await fetch(`${first.url}/studies`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -166,11 +171,7 @@ const slowJob = [
 describe('a workflow study whose server was killed', () => {
   it('is ended as orphaned (FAILED, with how to go on) when the next server starts, and resumes to COMPLETED', async () => {
     // Prepare
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'rung-orphan-'));
-    dirs.push(dataDir);
-    const first = await serve(dataDir);
-    const { tokens } = JSON.parse(readFileSync(path.join(dataDir, 'credentials.json'), 'utf8')) as { tokens: Record<string, unknown> };
-    const token = Object.keys(tokens)[0];
+    const { dataDir, first, token } = await serveNewFolder('rung-orphan-');
     const call = async (url: string, method = 'GET', body?: object) => {
       const res = await fetch(url, {
         method,
